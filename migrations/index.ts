@@ -1,0 +1,7 @@
+import type { Knex } from 'knex';
+import * as core from './001_core.ts';
+
+/** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
+export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
+  { name: '001_core', module: core },
+];

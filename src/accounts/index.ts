@@ -1,0 +1,93 @@
+/**
+ * Accounts: users, their passwords and the sign-in decision. Knows nothing of HTTP or OIDC.
+ *
+ * @example
+ * const accounts = createAccountService({ users: queries.users, hasher });
+ * const user = await accounts.authenticate('ada@example.com', password); // throws InvalidCredentials
+ */
+import { randomUUID } from 'node:crypto';
+import { Conflict, InvalidCredentials, ValidationFailed } from '../errors.ts';
+import type { UserQueries, UserRow } from '../storage/queries/users.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import { passwordProblems } from './password-policy.ts';
+
+export { createPasswordHasher, type PasswordHasher } from './password-hasher.ts';
+
+export interface Account {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  name: string | null;
+  roles: string[];
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFC').toLowerCase();
+}
+
+function toAccount(row: UserRow): Account {
+  return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name, roles: row.roles ?? [] };
+}
+
+export function createAccountService(deps: { users: UserQueries; hasher: PasswordHasher }) {
+  const { users, hasher } = deps;
+  return {
+    async create(input: {
+      email: string;
+      password: string;
+      name?: string | undefined;
+      emailVerified?: boolean;
+      roles?: readonly string[];
+    }): Promise<Account> {
+      const email = normalizeEmail(input.email);
+      const problems = [...(EMAIL.test(email) && email.length <= 254 ? [] : ['Enter a valid email address.'])];
+      problems.push(...passwordProblems(input.password));
+      if (problems.length > 0) throw new ValidationFailed(problems);
+      const id = randomUUID();
+      try {
+        await users.insert({
+          id,
+          email,
+          emailVerified: input.emailVerified ?? false,
+          passwordHash: await hasher.hash(input.password),
+          name: input.name ?? null,
+          roles: input.roles ?? [],
+        });
+      } catch (error) {
+        if (error instanceof Conflict) throw new Conflict('an account with this email already exists');
+        throw error;
+      }
+      return { id, email, emailVerified: input.emailVerified ?? false, name: input.name ?? null, roles: [...(input.roles ?? [])] };
+    },
+
+    /**
+     * Checks a password. Unknown emails cost a dummy verification so that timing does not reveal
+     * which accounts exist; hashes made with older parameters are upgraded on success.
+     */
+    async authenticate(emailInput: string, password: string): Promise<Account> {
+      const row = await users.findByEmail(normalizeEmail(emailInput));
+      if (!row) {
+        await hasher.verifyDummy(password);
+        throw new InvalidCredentials();
+      }
+      if (!(await hasher.verify(row.password_hash, password))) throw new InvalidCredentials();
+      if (hasher.needsRehash(row.password_hash)) {
+        await users.updatePasswordHash(row.id, await hasher.hash(password));
+      }
+      return toAccount(row);
+    },
+
+    async findById(id: string): Promise<Account | undefined> {
+      const row = await users.findById(id);
+      return row ? toAccount(row) : undefined;
+    },
+
+    async list(): Promise<Account[]> {
+      return (await users.list()).map((row) => toAccount({ ...row, password_hash: '' }));
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,0 +1,69 @@
+/** The Koa middleware order, on one screen. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Koa from 'koa';
+import type { Config } from './config.ts';
+import { requestLogging } from './http/request-logging.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import type { Views } from './http/views.ts';
+import { createInteractionRouter } from './interactions/routes.ts';
+import type { Logger } from './logger.ts';
+import type { LiveProvider } from './oidc/live-provider.ts';
+import { createOpsRouter, type Probe } from './ops/routes.ts';
+import type { Services } from './services.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  provider: LiveProvider;
+  views: Views;
+  cookieKeys: readonly string[];
+  probes: Probe[];
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const { config, logger, views } = deps;
+  const app = new Koa({ proxy: config.trustProxy, keys: [...deps.cookieKeys] });
+  // Errors are logged once, by the error middleware or oidc-provider's server_error event.
+  app.silent = true;
+
+  app.use(requestLogging(logger));
+  app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
+
+  const ops = createOpsRouter({ probes: deps.probes });
+  app.use(ops.routes());
+  app.use(ops.allowedMethods());
+
+  app.use(async (ctx, next) => {
+    const asset = ctx.method === 'GET' && ctx.path.startsWith('/assets/') ? views.asset(ctx.path.slice(8)) : undefined;
+    if (!asset) return next();
+    ctx.type = asset.type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = asset.body;
+  });
+
+  const interactions = createInteractionRouter({
+    provider: deps.provider,
+    accounts: deps.services.accounts,
+    views,
+    logger,
+    secureCookies: config.production,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  app.use(interactions.routes());
+  app.use(interactions.allowedMethods());
+
+  // Everything else is oidc-provider (itself a Koa app): handed the raw request.
+  const callbacks = new WeakMap<object, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
+  app.use(async (ctx) => {
+    const provider = deps.provider.current();
+    let callback = callbacks.get(provider);
+    if (!callback) {
+      callback = provider.callback() as unknown as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+      callbacks.set(provider, callback);
+    }
+    ctx.respond = false;
+    await callback(ctx.req, ctx.res);
+  });
+  return app;
+}

@@ -1,0 +1,24 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const PREFIX = 'sha256:';
+
+/** 256 bits from the CSPRNG: long enough that a fast digest is a safe way to store it. */
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Client secrets are stored as SHA-256 digests. They are 256-bit random values, so a slow hash
+ * would add nothing but cost on the token endpoint's hot path.
+ */
+export function hashClientSecret(secret: string): string {
+  return PREFIX + createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+/** Constant-time comparison of a presented secret with a stored digest. */
+export function clientSecretMatches(stored: string | undefined, presented: string): boolean {
+  if (!stored?.startsWith(PREFIX)) return false;
+  const expected = Buffer.from(stored.slice(PREFIX.length), 'base64url');
+  const actual = createHash('sha256').update(presented, 'utf8').digest();
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

@@ -1,0 +1,144 @@
+/**
+ * OAuth clients: registration by operators, listing, deletion. Secrets are shown once and stored
+ * as digests.
+ *
+ * @example
+ * const { client, clientSecret } = await clients.create({ name: 'Billing', type: 'confidential',
+ *   grantTypes: ['client_credentials'], resources: ['https://api.example.com'], scopes: ['invoices:read'] });
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ValidationFailed } from '../errors.ts';
+import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.ts';
+import { generateClientSecret, hashClientSecret } from './client-secret.ts';
+
+export { clientSecretMatches } from './client-secret.ts';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** https anywhere; http only on loopback (RFC 8252 §7.3); private-use schemes for native apps. */
+function redirectUriProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${value} is not an absolute URL`;
+  }
+  if (url.hash) return `${value} must not contain a fragment`;
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    return `${value} uses http; only loopback redirect URIs may (RFC 8252)`;
+  }
+  if (url.protocol === 'javascript:' || url.protocol === 'data:') return `${value} uses a forbidden scheme`;
+  return undefined;
+}
+
+const uri = z.string().superRefine((value, ctx) => {
+  const problem = redirectUriProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+
+const newClientSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    type: z.enum(['public', 'confidential']),
+    grantTypes: z.array(z.enum(GRANT_TYPES)).min(1),
+    redirectUris: z.array(uri).default([]),
+    postLogoutRedirectUris: z.array(uri).default([]),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).default([]),
+    resources: z.array(z.url()).default([]),
+    tokenEndpointAuthMethod: z.enum(AUTH_METHODS).optional(),
+    jwksUri: z.url().optional(),
+  })
+  .superRefine((client, ctx) => {
+    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (client.grantTypes.includes('authorization_code') && client.redirectUris.length === 0) {
+      issue('authorization_code clients need at least one redirect URI');
+    }
+    if (client.type === 'public' && client.grantTypes.includes('client_credentials')) {
+      issue('public clients cannot use client_credentials');
+    }
+    if (client.type === 'public' && client.tokenEndpointAuthMethod && client.tokenEndpointAuthMethod !== 'none') {
+      issue('public clients authenticate with "none"');
+    }
+    if (client.type === 'confidential' && client.tokenEndpointAuthMethod === 'none') {
+      issue('confidential clients must authenticate');
+    }
+    if (client.tokenEndpointAuthMethod === 'private_key_jwt' && !client.jwksUri) {
+      issue('private_key_jwt needs a jwks_uri');
+    }
+  });
+
+export type NewClient = z.input<typeof newClientSchema>;
+
+export interface ClientSummary {
+  clientId: string;
+  name: string;
+  type: 'public' | 'confidential';
+  grantTypes: string[];
+  redirectUris: string[];
+  scopes: string[];
+  resources: string[];
+}
+
+function summarize(metadata: ClientMetadata): ClientSummary {
+  return {
+    clientId: metadata.client_id,
+    name: String(metadata.client_name ?? ''),
+    type: metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
+    grantTypes: (metadata.grant_types as string[]) ?? [],
+    redirectUris: (metadata.redirect_uris as string[]) ?? [],
+    scopes: String(metadata.scope ?? '')
+      .split(' ')
+      .filter(Boolean),
+    resources: (metadata.resources as string[]) ?? [],
+  };
+}
+
+export function createClientService(deps: {
+  clients: ClientQueries;
+  /** Confirms a referenced API exists, so clients cannot ask for an unknown audience. */
+  apiExists: (identifier: string) => Promise<boolean>;
+  /** oidc-provider's own metadata validation, run before anything is stored. */
+  validateMetadata?: (metadata: ClientMetadata) => Promise<void>;
+}) {
+  return {
+    async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
+      const parsed = newClientSchema.safeParse(input);
+      if (!parsed.success) {
+        throw new ValidationFailed(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message));
+      }
+      const c = parsed.data;
+      for (const resource of c.resources) {
+        if (!(await deps.apiExists(resource))) throw new ValidationFailed([`resource ${resource} is not a registered API`]);
+      }
+      const authMethod = c.tokenEndpointAuthMethod ?? (c.type === 'public' ? 'none' : 'client_secret_basic');
+      const needsSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post';
+      const clientSecret = needsSecret ? generateClientSecret() : undefined;
+      const metadata: ClientMetadata = {
+        client_id: randomBytes(16).toString('base64url'),
+        client_name: c.name,
+        grant_types: c.grantTypes,
+        response_types: c.grantTypes.includes('authorization_code') ? ['code'] : [],
+        redirect_uris: c.redirectUris,
+        post_logout_redirect_uris: c.postLogoutRedirectUris,
+        token_endpoint_auth_method: authMethod,
+        scope: [...new Set(c.scopes)].join(' ') || undefined,
+        resources: c.resources,
+        ...(clientSecret ? { client_secret: hashClientSecret(clientSecret) } : {}),
+        ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
+        ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
+      };
+      if (metadata.scope === undefined) delete metadata.scope;
+      await deps.validateMetadata?.(metadata);
+      await deps.clients.insert(metadata);
+      return { client: summarize(metadata), clientSecret };
+    },
+    list: async () => (await deps.clients.list()).map(summarize),
+    delete: (clientId: string) => deps.clients.delete(clientId),
+  };
+}
+
+export type ClientService = ReturnType<typeof createClientService>;

@@ -1,0 +1,240 @@
+/**
+ * Configuration: the environment, parsed once, validated, frozen.
+ *
+ * This is the only module that reads `process.env`. Everything else receives the `Config`
+ * (or the slice it needs) from the composition root.
+ *
+ * @example
+ * const config = loadConfig(process.env); // throws ConfigError naming the variable
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const seconds = (fallback: number, description: string) =>
+  z.coerce.number().int().positive().default(fallback).describe(description);
+
+const flag = (fallback: boolean, description: string) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1')
+    .describe(description);
+
+/** Every environment variable Gatehouse reads. `.describe()` texts feed docs/configuration.md. */
+export const environmentSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe('`production` turns on every start-up guard (https issuer, secrets from the environment, strong keys).'),
+  GATEHOUSE_ISSUER: z
+    .url()
+    .optional()
+    .describe('Public issuer URL, e.g. https://id.example.com. Defaults to http://localhost:PORT outside production.'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port to listen on.'),
+  GATEHOUSE_HOST: z.string().default('127.0.0.1').describe('Interface to bind. Use 0.0.0.0 in containers.'),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .describe('Postgres connection string. Unset: embedded Postgres (PGlite) under GATEHOUSE_DATA_DIR.'),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .describe('Redis URL for ephemeral state (sessions, codes, replay records). Unset: in-process store.'),
+  GATEHOUSE_REDIS_PREFIX: z.string().default('gatehouse:').describe('Prefix of every Redis key this instance writes.'),
+  GATEHOUSE_DATA_DIR: z.string().default('./data').describe('Embedded mode: where PGlite keeps its files.'),
+  GATEHOUSE_KEYS_DIR: z
+    .string()
+    .default('./keys')
+    .describe('Development only: where generated secrets are kept (0600). Never used in production.'),
+  GATEHOUSE_KEY_ENCRYPTION_SECRET: z
+    .string()
+    .optional()
+    .describe('32 random bytes, base64/base64url. Encrypts private signing keys at rest. Required in production.'),
+  GATEHOUSE_COOKIE_KEYS: z
+    .string()
+    .optional()
+    .describe('Comma-separated cookie signing keys (each >= 32 chars); the first signs. Required in production.'),
+  GATEHOUSE_ACCESS_TOKEN_TTL: seconds(900, 'Access token lifetime in seconds (15 min).'),
+  GATEHOUSE_REFRESH_TOKEN_TTL: seconds(604_800, 'Absolute refresh-token lifetime in seconds, counted from sign-in (7 days).'),
+  GATEHOUSE_AUTHORIZATION_CODE_TTL: seconds(60, 'Authorization code lifetime in seconds.'),
+  GATEHOUSE_ID_TOKEN_TTL: seconds(3600, 'ID token lifetime in seconds.'),
+  GATEHOUSE_SESSION_TTL: seconds(43_200, 'Absolute browser-session lifetime in seconds (12 h).'),
+  GATEHOUSE_INTERACTION_TTL: seconds(1800, 'How long a sign-in page stays valid, in seconds.'),
+  GATEHOUSE_REFRESH_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(10)
+    .describe(
+      'A client that retries the same refresh within this window gets the same new refresh token instead of tripping reuse detection. 0 = off.',
+    ),
+  GATEHOUSE_PKCE_REQUIRED: z
+    .enum(['all', 'public'])
+    .default('all')
+    .describe('`all` (RFC 9700): PKCE S256 for every client. `public`: only for public clients.'),
+  GATEHOUSE_RSA_MODULUS_LENGTH: z.coerce
+    .number()
+    .int()
+    .refine((bits) => [2048, 3072, 4096].includes(bits), 'must be 2048, 3072 or 4096')
+    .default(2048)
+    .describe('Size of generated RSA signing keys.'),
+  GATEHOUSE_PASSWORD_MEMORY_KIB: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(19_456)
+    .describe('argon2id memory cost in KiB (OWASP: 19456). Production refuses less.'),
+  GATEHOUSE_PASSWORD_TIME_COST: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe('argon2id iterations (OWASP: 2). Production refuses less.'),
+  GATEHOUSE_TRUST_PROXY: flag(false, 'Trust X-Forwarded-* headers (set when behind a reverse proxy).'),
+  GATEHOUSE_BODY_LIMIT_KB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(32)
+    .describe('Largest accepted form body on Gatehouse pages, in KiB.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level.'),
+});
+
+export type Environment = z.input<typeof environmentSchema>;
+
+export interface Config {
+  readonly production: boolean;
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly issuer: string;
+  readonly port: number;
+  readonly host: string;
+  readonly storage:
+    | { readonly kind: 'embedded'; readonly dataDir: string }
+    | { readonly kind: 'services'; readonly databaseUrl: string; readonly redisUrl: string };
+  readonly redisPrefix: string;
+  readonly keysDir: string;
+  /** Unset outside production means "generate one into keysDir". */
+  readonly keyEncryptionSecret: Uint8Array | undefined;
+  readonly cookieKeys: readonly string[] | undefined;
+  readonly ttl: {
+    readonly accessToken: number;
+    readonly refreshToken: number;
+    readonly authorizationCode: number;
+    readonly idToken: number;
+    readonly session: number;
+    readonly interaction: number;
+  };
+  readonly refreshGraceSeconds: number;
+  readonly pkceRequired: 'all' | 'public';
+  readonly rsaModulusLength: number;
+  readonly passwordHashing: { readonly memoryKib: number; readonly timeCost: number };
+  readonly trustProxy: boolean;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+}
+
+const OWASP_ARGON2_MEMORY_KIB = 19_456;
+const OWASP_ARGON2_TIME_COST = 2;
+
+function decodeSecret(value: string, name: string): Uint8Array {
+  const bytes = Buffer.from(value.trim(), value.includes('+') || value.includes('/') ? 'base64' : 'base64url');
+  if (bytes.length !== 32) throw new ConfigError(`${name} must be 32 random bytes, base64 or base64url encoded`);
+  return new Uint8Array(bytes);
+}
+
+function parseCookieKeys(value: string): string[] {
+  const keys = value
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  if (keys.length === 0 || keys.some((key) => key.length < 32)) {
+    throw new ConfigError('GATEHOUSE_COOKIE_KEYS must hold one or more comma-separated keys of at least 32 characters');
+  }
+  return keys;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses and validates the environment. Throws `ConfigError` with a one-line message naming the
+ * offending variable; `main.ts` prints it and exits 1.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${issue?.path.join('.') ?? 'environment'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const issuer = (e.GATEHOUSE_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+
+  if ((e.DATABASE_URL === undefined) !== (e.REDIS_URL === undefined)) {
+    throw new ConfigError('DATABASE_URL and REDIS_URL go together: set both (services mode) or neither (embedded mode)');
+  }
+  if (production) {
+    if (!issuer.startsWith('https://')) {
+      throw new ConfigError(`GATEHOUSE_ISSUER must be an https:// URL in production (got ${issuer})`);
+    }
+    if (!e.DATABASE_URL) throw new ConfigError('DATABASE_URL and REDIS_URL are required in production');
+    if (!e.GATEHOUSE_KEY_ENCRYPTION_SECRET) {
+      throw new ConfigError('GATEHOUSE_KEY_ENCRYPTION_SECRET is required in production (32 random bytes, base64)');
+    }
+    if (!e.GATEHOUSE_COOKIE_KEYS) throw new ConfigError('GATEHOUSE_COOKIE_KEYS is required in production');
+    if (e.GATEHOUSE_PASSWORD_MEMORY_KIB < OWASP_ARGON2_MEMORY_KIB || e.GATEHOUSE_PASSWORD_TIME_COST < OWASP_ARGON2_TIME_COST) {
+      throw new ConfigError('GATEHOUSE_PASSWORD_MEMORY_KIB/TIME_COST are below the OWASP argon2id minimum (19456 KiB, t=2)');
+    }
+  }
+
+  return deepFreeze({
+    production,
+    nodeEnv: e.NODE_ENV,
+    issuer,
+    port: e.PORT,
+    host: e.GATEHOUSE_HOST,
+    storage:
+      e.DATABASE_URL && e.REDIS_URL
+        ? { kind: 'services', databaseUrl: e.DATABASE_URL, redisUrl: e.REDIS_URL }
+        : { kind: 'embedded', dataDir: e.GATEHOUSE_DATA_DIR },
+    redisPrefix: e.GATEHOUSE_REDIS_PREFIX,
+    keysDir: e.GATEHOUSE_KEYS_DIR,
+    keyEncryptionSecret: e.GATEHOUSE_KEY_ENCRYPTION_SECRET
+      ? decodeSecret(e.GATEHOUSE_KEY_ENCRYPTION_SECRET, 'GATEHOUSE_KEY_ENCRYPTION_SECRET')
+      : undefined,
+    cookieKeys: e.GATEHOUSE_COOKIE_KEYS ? parseCookieKeys(e.GATEHOUSE_COOKIE_KEYS) : undefined,
+    ttl: {
+      accessToken: e.GATEHOUSE_ACCESS_TOKEN_TTL,
+      refreshToken: e.GATEHOUSE_REFRESH_TOKEN_TTL,
+      authorizationCode: e.GATEHOUSE_AUTHORIZATION_CODE_TTL,
+      idToken: e.GATEHOUSE_ID_TOKEN_TTL,
+      session: e.GATEHOUSE_SESSION_TTL,
+      interaction: e.GATEHOUSE_INTERACTION_TTL,
+    },
+    refreshGraceSeconds: e.GATEHOUSE_REFRESH_GRACE_SECONDS,
+    pkceRequired: e.GATEHOUSE_PKCE_REQUIRED,
+    rsaModulusLength: e.GATEHOUSE_RSA_MODULUS_LENGTH,
+    passwordHashing: { memoryKib: e.GATEHOUSE_PASSWORD_MEMORY_KIB, timeCost: e.GATEHOUSE_PASSWORD_TIME_COST },
+    trustProxy: e.GATEHOUSE_TRUST_PROXY,
+    bodyLimitBytes: e.GATEHOUSE_BODY_LIMIT_KB * 1024,
+    logLevel: e.LOG_LEVEL,
+  } satisfies Config);
+}
+
+/** The composition root's entry: the one place that touches `process.env`. */
+export function loadConfigFromProcess(): Config {
+  return loadConfig(process.env);
+}

@@ -1,0 +1,60 @@
+/**
+ * One error hierarchy for Gatehouse's own code. Errors carry a stable `code`, never an HTTP
+ * status: `http/error-middleware.ts` maps codes to responses in one table.
+ */
+export type GatehouseErrorCode =
+  | 'invalid_credentials'
+  | 'not_found'
+  | 'conflict'
+  | 'validation_failed'
+  | 'csrf_failed'
+  | 'rate_limited'
+  | 'unavailable';
+
+export class GatehouseError extends Error {
+  readonly code: GatehouseErrorCode;
+  constructor(code: GatehouseErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidCredentials extends GatehouseError {
+  constructor() {
+    super('invalid_credentials', 'Email or password is incorrect.');
+  }
+}
+
+export class NotFound extends GatehouseError {
+  constructor(what: string) {
+    super('not_found', `${what} not found`);
+  }
+}
+
+export class Conflict extends GatehouseError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('conflict', message, options);
+  }
+}
+
+export class ValidationFailed extends GatehouseError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super('validation_failed', issues.join('; ') || 'invalid input');
+    this.issues = issues;
+  }
+}
+
+export class CsrfFailed extends GatehouseError {
+  constructor() {
+    super('csrf_failed', 'The form expired or did not come from this site. Please try again.');
+  }
+}
+
+/** A store (database or Redis) could not answer in time; the caller may retry later. */
+export class StoreUnavailable extends GatehouseError {
+  constructor(store: string, options?: ErrorOptions) {
+    super('unavailable', `${store} is unavailable`, options);
+  }
+}

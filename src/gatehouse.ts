@@ -1,0 +1,80 @@
+/**
+ * Assembles a Gatehouse server from a config: secrets → storage → services → provider → app.
+ * `main.ts` listens on it; the test harness mounts it on a port it already holds.
+ */
+import type Koa from 'koa';
+import { createApp } from './app.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { Config } from './config.ts';
+import { developmentSecrets } from './dev-secrets.ts';
+import { createViews } from './http/views.ts';
+import type { Logger } from './logger.ts';
+import { createLiveProvider, type LiveProvider } from './oidc/live-provider.ts';
+import { createProvider } from './oidc/provider.ts';
+import { buildServices, type Secrets, type Services } from './services.ts';
+import { openAndMigrate, type Storage } from './storage/index.ts';
+
+export interface Gatehouse {
+  app: Koa;
+  config: Config;
+  services: Services;
+  storage: Storage;
+  provider: LiveProvider;
+  close(): Promise<void>;
+}
+
+export function resolveSecrets(config: Config): Secrets {
+  if (config.keyEncryptionSecret && config.cookieKeys) {
+    return { keyEncryptionSecret: config.keyEncryptionSecret, cookieKeys: config.cookieKeys };
+  }
+  const generated = developmentSecrets(config.keysDir);
+  return {
+    keyEncryptionSecret: config.keyEncryptionSecret ?? generated.keyEncryptionSecret,
+    cookieKeys: config.cookieKeys ?? generated.cookieKeys,
+  };
+}
+
+export async function createGatehouse(
+  config: Config,
+  options: { logger: Logger; clock?: Clock; secrets?: Secrets; inMemoryEmbedded?: boolean },
+): Promise<Gatehouse> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const secrets = options.secrets ?? resolveSecrets(config);
+  const storage = await openAndMigrate(config, { inMemoryEmbedded: options.inMemoryEmbedded ?? false });
+  try {
+    const services = buildServices({ config, storage, clock, logger, secrets });
+    await services.keys.ensureSigningKey();
+    const { privateJwks } = await services.keys.loadKeySet();
+    const views = createViews({ productName: 'Gatehouse', cache: config.production });
+    const provider = createLiveProvider(
+      createProvider({
+        config,
+        cookieKeys: secrets.cookieKeys,
+        privateJwks,
+        storage: { payloads: storage.queries.oidcPayloads, clients: storage.queries.clients, kv: storage.kv },
+        accounts: services.accounts,
+        apis: services.apis,
+        views,
+        logger,
+        clock,
+      }),
+    );
+    const app = createApp({
+      config,
+      logger,
+      services,
+      provider,
+      views,
+      cookieKeys: secrets.cookieKeys,
+      probes: [
+        { name: 'database', check: storage.pingDatabase },
+        { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },
+      ],
+    });
+    return { app, config, services, storage, provider, close: () => storage.close() };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}

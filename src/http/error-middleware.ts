@@ -1,0 +1,71 @@
+import type { Middleware } from 'koa';
+import { GatehouseError, type GatehouseErrorCode } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Views } from './views.ts';
+
+/** The one map from Gatehouse error codes to HTTP. */
+const STATUS: Record<GatehouseErrorCode, number> = {
+  invalid_credentials: 401,
+  not_found: 404,
+  conflict: 409,
+  validation_failed: 400,
+  csrf_failed: 403,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+const HEADINGS: Partial<Record<number, string>> = {
+  400: 'That request could not be understood',
+  403: 'Please try again',
+  404: 'Page not found',
+  413: 'That request was too large',
+  429: 'Too many attempts',
+  503: 'Temporarily unavailable',
+};
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  error?: string;
+  error_description?: string;
+  message?: string;
+}
+
+/**
+ * Renders every error from Gatehouse's own routes: an HTML page (or JSON when asked for), with a
+ * request id and never a stack trace. Unknown errors become a 500 that says nothing.
+ */
+export function errorMiddleware(deps: { logger: Logger; views: Views }): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (caught) {
+      const error = caught as HttpishError;
+      let status = 500;
+      let message = 'An unexpected error occurred. Please try again later.';
+      let code = 'server_error';
+      if (caught instanceof GatehouseError) {
+        status = STATUS[caught.code];
+        message = caught.message;
+        code = caught.code;
+      } else if (typeof (error.status ?? error.statusCode) === 'number' && (error.status ?? error.statusCode)! < 500) {
+        status = (error.status ?? error.statusCode)!;
+        code = error.error ?? 'invalid_request';
+        message = error.error_description ?? (error.expose && error.message ? error.message : 'The request was not valid.');
+      }
+      const requestId = String(ctx.state.requestId ?? '');
+      if (status >= 500) deps.logger.error({ err: caught, requestId }, 'request failed');
+      ctx.status = status;
+      if (caught instanceof GatehouseError && caught.code === 'rate_limited' && 'retryAfter' in caught) {
+        ctx.set('Retry-After', String((caught as { retryAfter: number }).retryAfter));
+      }
+      if (ctx.accepts('html', 'json') === 'json') {
+        ctx.body = { error: code, error_description: message };
+      } else {
+        ctx.type = 'html';
+        ctx.body = deps.views.render('error', { heading: HEADINGS[status], message, requestId });
+      }
+    }
+  };
+}

@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger.ts';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * One line per request with a request id (taken from X-Request-Id when well-formed). Only the
+ * path is logged, never the query string: authorization requests carry state and hints there.
+ */
+export function requestLogging(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    const requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      logger.info(
+        { requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    }
+  };
+}

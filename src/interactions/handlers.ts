@@ -1,0 +1,118 @@
+import type { Middleware } from 'koa';
+import { errors } from 'oidc-provider';
+import { z } from 'zod';
+import { InvalidCredentials, ValidationFailed } from '../errors.ts';
+import type { InteractionDeps } from './routes.ts';
+
+const loginForm = z.object({ email: z.string().max(320), password: z.string().max(4096) });
+
+type Ctx = Parameters<Middleware>[0];
+
+async function details(deps: InteractionDeps, ctx: Ctx) {
+  const provider = deps.provider.current();
+  const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+  if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction session not found');
+  const client = await provider.Client.find(String(interaction.params.client_id));
+  return { provider, interaction, client };
+}
+
+async function finish(deps: InteractionDeps, ctx: Ctx, result: Record<string, unknown>, merge: boolean) {
+  const redirectTo = await deps.provider
+    .current()
+    .interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+  ctx.status = 303;
+  ctx.redirect(redirectTo);
+}
+
+function describeScopes(details: Record<string, unknown>): string[] {
+  const oidc = (details.missingOIDCScope as string[] | undefined) ?? [];
+  const words: Record<string, string> = {
+    openid: 'Know who you are',
+    email: 'See your email address',
+    profile: 'See your name',
+    offline_access: 'Stay connected when you are not using it',
+  };
+  const resourceScopes = Object.entries((details.missingResourceScopes as Record<string, string[]>) ?? {}).flatMap(
+    ([resource, scopes]) => scopes.map((scope) => `${scope} on ${resource}`),
+  );
+  return [...oidc.map((scope) => words[scope] ?? scope), ...resourceScopes];
+}
+
+function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new ValidationFailed(parsed.error.issues.map((issue) => issue.message));
+  return parsed.data;
+}
+
+export function showInteraction(deps: InteractionDeps): Middleware {
+  return async (ctx) => {
+    const { interaction, client } = await details(deps, ctx);
+    const common = { uid: interaction.uid, csrf: ctx.state.csrf, clientName: client?.clientName ?? 'the application' };
+    ctx.set('Cache-Control', 'no-store');
+    if (interaction.prompt.name === 'login') {
+      ctx.body = deps.views.render('login', { ...common, email: interaction.params.login_hint ?? '' });
+      return;
+    }
+    const account = await deps.accounts.findById(String(interaction.session?.accountId));
+    ctx.body = deps.views.render('consent', {
+      ...common,
+      email: account?.email ?? '',
+      scopes: describeScopes(interaction.prompt.details),
+    });
+  };
+}
+
+export function submitLogin(deps: InteractionDeps): Middleware {
+  return async (ctx) => {
+    const { interaction, client } = await details(deps, ctx);
+    if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('no sign-in is pending');
+    const form = parse(loginForm, ctx.request.body);
+    try {
+      const account = await deps.accounts.authenticate(form.email, form.password);
+      await finish(deps, ctx, { login: { accountId: account.id, amr: ['pwd'], acr: 'urn:gatehouse:loa:1' } }, false);
+    } catch (error) {
+      if (!(error instanceof InvalidCredentials)) throw error;
+      ctx.status = 401;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = deps.views.render('login', {
+        uid: interaction.uid,
+        csrf: ctx.state.csrf,
+        clientName: client?.clientName ?? 'the application',
+        email: form.email,
+        error: error.message,
+      });
+    }
+  };
+}
+
+export function confirmConsent(deps: InteractionDeps): Middleware {
+  return async (ctx) => {
+    const { provider, interaction } = await details(deps, ctx);
+    if (interaction.prompt.name !== 'consent') throw new errors.InvalidRequest('no consent is pending');
+    const { params, session, prompt } = interaction;
+    const accountId = String(session?.accountId);
+    const grant = interaction.grantId
+      ? await provider.Grant.find(interaction.grantId)
+      : new provider.Grant({ accountId, clientId: String(params.client_id) });
+    if (!grant) throw new errors.InvalidRequest('grant not found');
+    const missing = prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    await finish(deps, ctx, { consent: interaction.grantId ? {} : { grantId } }, true);
+  };
+}
+
+export function abortInteraction(deps: InteractionDeps): Middleware {
+  return async (ctx) => {
+    await details(deps, ctx);
+    await finish(deps, ctx, { error: 'access_denied', error_description: 'The user denied the request.' }, false);
+  };
+}

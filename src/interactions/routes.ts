@@ -1,0 +1,41 @@
+/**
+ * The browser pages behind oidc-provider's interaction URL — a sitemap:
+ *
+ *   GET  /interaction/:uid          show the page the current prompt needs (login or consent)
+ *   POST /interaction/:uid/login    check email + password, finish the login prompt
+ *   POST /interaction/:uid/confirm  record consent in a Grant, finish the consent prompt
+ *   POST /interaction/:uid/abort    the user said no: access_denied back to the client
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { AccountService } from '../accounts/index.ts';
+import { csrfProtection } from '../http/csrf.ts';
+import { errorMiddleware } from '../http/error-middleware.ts';
+import type { Views } from '../http/views.ts';
+import type { Logger } from '../logger.ts';
+import type { LiveProvider } from '../oidc/live-provider.ts';
+import { INTERACTION_PATH } from '../oidc/provider.ts';
+import { abortInteraction, confirmConsent, showInteraction, submitLogin } from './handlers.ts';
+
+export interface InteractionDeps {
+  provider: LiveProvider;
+  accounts: AccountService;
+  views: Views;
+  logger: Logger;
+  secureCookies: boolean;
+  bodyLimitBytes: number;
+}
+
+export function createInteractionRouter(deps: InteractionDeps): Router {
+  const router = new Router({ prefix: INTERACTION_PATH });
+  router.use(
+    errorMiddleware(deps),
+    bodyParser({ enableTypes: ['form'], formLimit: `${deps.bodyLimitBytes}b`, encoding: 'utf-8' }),
+    csrfProtection({ secureCookies: deps.secureCookies }),
+  );
+  router.get('/:uid', showInteraction(deps));
+  router.post('/:uid/login', submitLogin(deps));
+  router.post('/:uid/confirm', confirmConsent(deps));
+  router.post('/:uid/abort', abortInteraction(deps));
+  return router;
+}

@@ -1,0 +1,71 @@
+/**
+ * Composition root: config → Gatehouse (storage, services, provider, app) → listen.
+ * Shutdown order on SIGTERM/SIGINT: stop accepting, finish in-flight requests, close stores.
+ */
+import { createServer } from 'node:http';
+import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
+import { createGatehouse } from './gatehouse.ts';
+import { createLogger } from './logger.ts';
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfigFromProcess();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`gatehouse: configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.logLevel });
+  const gatehouse = await createGatehouse(config, { logger });
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+
+  const mode = config.storage.kind === 'embedded' ? `embedded (data in ${config.storage.dataDir})` : 'Postgres + Redis';
+  logger.info({ issuer: config.issuer, mode }, 'gatehouse listening');
+  if (!config.production) {
+    process.stdout.write(
+      [
+        '',
+        `  Gatehouse is running at ${config.issuer}  [${mode}]`,
+        `  Discovery: ${config.issuer}/.well-known/openid-configuration`,
+        '',
+        '  Create a user and a client (in another terminal):',
+        "    printf '%s' 'a long passphrase here' | npm run cli -- users create --email you@example.com --password-stdin --verified",
+        '    npm run cli -- clients create --name "My app" --type public --grant-types authorization_code,refresh_token \\',
+        '      --redirect-uris http://127.0.0.1:8080/callback --scopes openid,email,offline_access',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(async () => {
+      await gatehouse.close();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gatehouse: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,182 @@
+/**
+ * oidc-provider's storage adapter: durable models go to Postgres, ephemeral ones to the
+ * key-value store (Redis, or in-process in embedded mode) with TTLs.
+ *
+ * This is the one edge allowed to use storage query modules directly (see CONVENTIONS §11).
+ *
+ * Why the split: losing a Grant or RefreshToken logs users out of their apps, so they must
+ * survive a Redis flush; sessions, interactions, codes and replay records are short-lived and
+ * hot, and their loss costs at most one more sign-in.
+ */
+import { createHash } from 'node:crypto';
+import { errors } from 'oidc-provider';
+import type { KeyValueStore } from '../storage/key-value.ts';
+import type { ClientQueries } from '../storage/queries/clients.ts';
+import type { OidcPayloadQueries } from '../storage/queries/oidc-payloads.ts';
+
+export const DURABLE_MODELS = new Set(['Grant', 'RefreshToken', 'RegistrationAccessToken', 'InitialAccessToken']);
+
+/**
+ * Models whose id is itself a bearer credential: stored under a SHA-256 digest, with `jti`
+ * removed from the stored payload, so neither a database dump nor a Redis dump yields a token.
+ */
+const CREDENTIAL_MODELS = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'RegistrationAccessToken',
+  'InitialAccessToken',
+  'PushedAuthorizationRequest',
+]);
+
+/** How long a "consumed" marker outlives its code in the ephemeral store (codes live 60 s). */
+const CONSUMED_MARKER_TTL_SECONDS = 24 * 3600;
+
+export type AdapterPayload = Record<string, unknown> & {
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  consumed?: number;
+  jti?: string;
+};
+
+export interface OidcStorage {
+  payloads: OidcPayloadQueries;
+  clients: ClientQueries;
+  kv: KeyValueStore;
+}
+
+export function storageKey(model: string, id: string): string {
+  return CREDENTIAL_MODELS.has(model) ? createHash('sha256').update(id).digest('base64url') : id;
+}
+
+const kvPayloadKey = (model: string, key: string) => `oidc:${model}:${key}`;
+const kvConsumedKey = (model: string, key: string) => `oidc:${model}:${key}:consumed`;
+const kvGrantKey = (grantId: string) => `oidc:grant:${grantId}`;
+const kvUidKey = (model: string, uid: string) => `oidc:${model}:uid:${uid}`;
+
+function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
+  if (!CREDENTIAL_MODELS.has(model)) return payload;
+  const { jti: _jti, ...rest } = payload;
+  return rest;
+}
+
+/** Deletes everything issued under a grant, in both stores. Idempotent. */
+export async function revokeGrantEverywhere(storage: OidcStorage, grantId: string): Promise<void> {
+  const members = await storage.kv.takeSet(kvGrantKey(grantId));
+  const keys = members.flatMap((member) => {
+    const [model, key] = member.split('|');
+    return model && key ? [kvPayloadKey(model, key), kvConsumedKey(model, key)] : [];
+  });
+  await Promise.all([storage.kv.delete(keys), storage.payloads.destroyByGrantId(grantId)]);
+}
+
+export class GatehouseAdapter {
+  readonly model: string;
+  readonly #storage: OidcStorage;
+  readonly #durable: boolean;
+
+  constructor(model: string, storage: OidcStorage) {
+    this.model = model;
+    this.#storage = storage;
+    this.#durable = DURABLE_MODELS.has(model);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
+    if (this.model === 'Client') throw new Error('clients are managed through the clients module');
+    const key = storageKey(this.model, id);
+    const stored = stripJti(this.model, payload);
+    if (this.#durable) {
+      await this.#storage.payloads.upsert(this.model, key, stored, {
+        grantId: payload.grantId,
+        uid: payload.uid,
+        expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      });
+      return;
+    }
+    const ttl = expiresIn && expiresIn > 0 ? expiresIn : CONSUMED_MARKER_TTL_SECONDS;
+    const { kv } = this.#storage;
+    await kv.set(kvPayloadKey(this.model, key), JSON.stringify(stored), ttl);
+    await Promise.all([
+      payload.grantId ? kv.addToSet(kvGrantKey(payload.grantId), `${this.model}|${key}`, ttl) : undefined,
+      payload.uid ? kv.set(kvUidKey(this.model, payload.uid), id, ttl) : undefined,
+    ]);
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 512) return undefined;
+    if (this.model === 'Client') return (await this.#storage.clients.find(id)) as AdapterPayload | undefined;
+    const key = storageKey(this.model, id);
+    if (this.#durable) {
+      const stored = await this.#storage.payloads.find(this.model, key);
+      if (!stored) return undefined;
+      return this.#restore(id, stored.payload, stored.consumedAt ? Math.floor(stored.consumedAt.getTime() / 1000) : undefined);
+    }
+    const [raw, consumed] = await this.#storage.kv.getMany([kvPayloadKey(this.model, key), kvConsumedKey(this.model, key)]);
+    if (!raw) return undefined;
+    return this.#restore(id, JSON.parse(raw), consumed ? Number(consumed) : undefined);
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (this.#durable) {
+      const found = await this.#storage.payloads.findByUid(this.model, uid);
+      return found ? { ...found.stored.payload } : undefined;
+    }
+    const id = await this.#storage.kv.get(kvUidKey(this.model, uid));
+    return id ? this.find(id) : undefined;
+  }
+
+  async findByUserCode(_userCode: string): Promise<AdapterPayload | undefined> {
+    return undefined; // device flow is not enabled
+  }
+
+  /**
+   * Marks the entity consumed, atomically. For authorization codes a lost race means the code
+   * was used twice: the loser gets invalid_grant and the grant it produced is revoked (RFC 6749 §4.1.2).
+   */
+  async consume(id: string): Promise<void> {
+    const won = await this.consumeOnce(id);
+    if (!won && this.model === 'AuthorizationCode') {
+      const payload = await this.find(id);
+      if (payload?.grantId) await revokeGrantEverywhere(this.#storage, payload.grantId);
+      throw new errors.InvalidGrant('authorization code already consumed');
+    }
+  }
+
+  /** The compare-and-set primitive: true for exactly one caller. */
+  async consumeOnce(id: string): Promise<boolean> {
+    const key = storageKey(this.model, id);
+    if (this.#durable) return this.#storage.payloads.consumeOnce(this.model, key);
+    return this.#storage.kv.setIfAbsent(
+      kvConsumedKey(this.model, key),
+      String(Math.floor(Date.now() / 1000)),
+      CONSUMED_MARKER_TTL_SECONDS,
+    );
+  }
+
+  async destroy(id: string): Promise<void> {
+    const key = storageKey(this.model, id);
+    if (this.#durable) {
+      await this.#storage.payloads.destroy(this.model, key);
+      return;
+    }
+    await this.#storage.kv.delete([kvPayloadKey(this.model, key), kvConsumedKey(this.model, key)]);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await revokeGrantEverywhere(this.#storage, grantId);
+  }
+
+  #restore(id: string, payload: AdapterPayload, consumed: number | undefined): AdapterPayload {
+    const restored: AdapterPayload = CREDENTIAL_MODELS.has(this.model) ? { ...payload, jti: id } : { ...payload };
+    if (consumed !== undefined) restored.consumed = consumed;
+    return restored;
+  }
+}
+
+export function createAdapterFactory(storage: OidcStorage) {
+  return (model: string) => new GatehouseAdapter(model, storage);
+}

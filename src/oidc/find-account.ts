@@ -1,0 +1,27 @@
+import type { Account, FindAccount } from 'oidc-provider';
+import type { AccountService } from '../accounts/index.ts';
+
+/** Scope → claims released in ID tokens and userinfo (OIDC Core §5.4). */
+export const CLAIMS_BY_SCOPE = {
+  openid: ['sub'],
+  email: ['email', 'email_verified'],
+  profile: ['name'],
+} as const;
+
+export function createFindAccount(accounts: AccountService): FindAccount {
+  return async (_ctx, sub): Promise<Account | undefined> => {
+    const account = await accounts.findById(sub);
+    if (!account) return undefined;
+    return {
+      accountId: account.id,
+      async claims() {
+        return {
+          sub: account.id,
+          email: account.email,
+          email_verified: account.emailVerified,
+          ...(account.name ? { name: account.name } : {}),
+        };
+      },
+    };
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The single `new Provider(...)`: every oidc-provider option Gatehouse sets, each with why.
+ * Reference: panva/node-oidc-provider docs/README.md (v9).
+ */
+import type { JWK } from 'jose';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AccountService } from '../accounts/index.ts';
+import type { ApiService } from '../apis/index.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Views } from '../http/views.ts';
+import { type Logger, securityEvent } from '../logger.ts';
+import { createAdapterFactory, type OidcStorage } from './adapter.ts';
+import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
+import { compareClientSecretsAsDigests } from './internals.ts';
+import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
+import { createResourceServerCallbacks } from './resource-servers.ts';
+
+export interface ProviderDeps {
+  config: Config;
+  cookieKeys: readonly string[];
+  privateJwks: JWK[];
+  storage: OidcStorage;
+  accounts: AccountService;
+  apis: ApiService;
+  views: Views;
+  logger: Logger;
+  clock: Clock;
+}
+
+export const INTERACTION_PATH = '/interaction';
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, views, logger } = deps;
+  const { ttl } = config;
+  const resourceServers = createResourceServerCallbacks({ apis: deps.apis, defaultAccessTokenTtl: ttl.accessToken });
+  const cookie = { httpOnly: true, sameSite: 'lax', secure: config.production } as const;
+
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(deps.storage),
+    findAccount: createFindAccount(deps.accounts),
+    jwks: { keys: deps.privateJwks as never },
+    cookies: {
+      keys: [...deps.cookieKeys],
+      long: cookie,
+      short: cookie,
+      // `__Host-` binds the session cookie to this exact origin (no Domain, path /, Secure).
+      names: config.production ? { session: '__Host-gatehouse.session' } : { session: 'gatehouse.session' },
+    },
+    claims: { ...CLAIMS_BY_SCOPE, offline_access: [] } as never,
+    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    responseTypes: ['code'],
+    // RFC 9700 §2.1.1: PKCE for every client by default; `public` relaxes it for confidential ones.
+    pkce: {
+      required: (_ctx, client) => config.pkceRequired === 'all' || client.clientAuthMethod === 'none',
+    },
+    // Exact redirect URI matching, always present (RFC 9700 §4.1.3).
+    allowOmittingSingleRegisteredRedirectUri: false,
+    // Bearer tokens only in headers or bodies (RFC 6750 §5.3, RFC 9700 §4.3.2).
+    acceptQueryParamAccessTokens: false,
+    clientBasedCORS: (_ctx, origin, client) => corsOriginAllowed(origin, client.metadata()),
+    extraClientMetadata: {
+      properties: ['resources'],
+      validator(_ctx, key, value) {
+        if (key === 'resources' && value !== undefined) {
+          if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) {
+            throw new TypeError('resources must be an array of strings');
+          }
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = views.render('logout', { form, clientName: ctx.oidc.client?.clientName });
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = views.render('logged-out', {});
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: resourceServers.defaultResource as never,
+        getResourceServerInfo: resourceServers.getResourceServerInfo as never,
+        useGrantedResource: async () => false,
+      },
+    },
+    // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: ttl.accessToken,
+      ClientCredentials: ttl.accessToken,
+      AuthorizationCode: ttl.authorizationCode,
+      IdToken: ttl.idToken,
+      Interaction: ttl.interaction,
+      Session: ttl.session,
+      Grant: ttl.refreshToken,
+      // Absolute lifetime: counted from the first refresh token of the family (`iiat`), so
+      // rotation never extends a sign-in beyond GATEHOUSE_REFRESH_TOKEN_TTL.
+      RefreshToken: (_ctx, token) => {
+        const issuedAt = (token as { iiat?: number }).iiat;
+        const now = Math.floor(Date.now() / 1000);
+        return issuedAt ? Math.max(1, issuedAt + ttl.refreshToken - now) : ttl.refreshToken;
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256'],
+      userinfoSigningAlgValues: ['RS256'],
+      introspectionSigningAlgValues: ['RS256'],
+      authorizationSigningAlgValues: ['RS256'],
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = views.render('error', {
+        heading: 'Sign-in could not continue',
+        message: out.error_description ?? out.error,
+        requestId: ctx.state.requestId ?? ctx.get('x-request-id'),
+      });
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  compareClientSecretsAsDigests(provider);
+  registerRefreshTokenGrant(provider, {
+    storage: deps.storage,
+    graceSeconds: config.refreshGraceSeconds,
+    clock: deps.clock,
+    onReuse: (ctx, details) =>
+      securityEvent(logger, 'refresh_token.reused', { ...details, ip: ctx.ip }),
+  });
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+    logger.error({ err: error, requestId: ctx.get('x-request-id') || undefined, path: ctx.path }, 'oidc server_error');
+  });
+  return provider;
+}
+
+/** CORS for browser clients: only the origins of the client's registered redirect URIs. */
+function corsOriginAllowed(origin: string, metadata: Record<string, unknown>): boolean {
+  const uris = [...((metadata.redirect_uris as string[]) ?? []), ...((metadata.post_logout_redirect_uris as string[]) ?? [])];
+  return uris.some((uri) => {
+    try {
+      return new URL(uri).origin === origin;
+    } catch {
+      return false;
+    }
+  });
+}

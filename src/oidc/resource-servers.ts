@@ -1,0 +1,43 @@
+import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { ApiService } from '../apis/index.ts';
+
+/**
+ * Registered APIs become RFC 8707 resource servers that receive RFC 9068 JWT access tokens:
+ * one `aud`, `typ: at+jwt`, RS256, and only the scopes the API defines.
+ */
+export function createResourceServerCallbacks(deps: { apis: ApiService; defaultAccessTokenTtl: number }) {
+  return {
+    async getResourceServerInfo(
+      _ctx: KoaContextWithOIDC,
+      resourceIndicator: string,
+      client: { metadata(): Record<string, unknown> },
+    ): Promise<ResourceServer> {
+      const allowed = (client.metadata().resources as string[] | undefined) ?? [];
+      const api = allowed.includes(resourceIndicator) ? await deps.apis.find(resourceIndicator) : undefined;
+      if (!api) throw new errors.InvalidTarget('resource is not a registered API this client may use');
+      return {
+        scope: api.scopes.map((scope) => scope.name).join(' '),
+        audience: api.identifier,
+        accessTokenTTL: api.accessTokenTtl ?? deps.defaultAccessTokenTtl,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'RS256' } },
+      };
+    },
+
+    /**
+     * A machine client with exactly one API needs no `resource` parameter; browser flows without
+     * one get an opaque token for userinfo, as OIDC clients expect.
+     */
+    async defaultResource(
+      ctx: KoaContextWithOIDC,
+      client: { metadata(): Record<string, unknown> },
+      oneOf?: string[],
+    ): Promise<string | string[] | undefined> {
+      if (oneOf) return oneOf;
+      const resources = (client.metadata().resources as string[] | undefined) ?? [];
+      if (ctx.oidc.params?.grant_type === 'client_credentials' && resources.length === 1) return resources[0];
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { Config } from '../config.ts';
+import { type Database, migrateToLatest, openDatabase, pingDatabase } from './database.ts';
+import type { KeyValueStore } from './key-value.ts';
+import { createMemoryKeyValueStore } from './key-value-memory.ts';
+import { createRedisKeyValueStore } from './key-value-redis.ts';
+import { createQueries, type Queries } from './queries/index.ts';
+
+export { migrateToLatest } from './database.ts';
+export type { KeyValueStore } from './key-value.ts';
+export type { Queries } from './queries/index.ts';
+
+export interface Storage {
+  kind: 'embedded' | 'services';
+  db: Database;
+  kv: KeyValueStore;
+  queries: Queries;
+  pingDatabase(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens both stores for the configured mode: Postgres + Redis, or PGlite + in-process map.
+ * `dataDir: undefined` (tests) gives an in-memory PGlite.
+ */
+export async function openStorage(
+  config: Pick<Config, 'storage' | 'redisPrefix'>,
+  options: { inMemoryEmbedded?: boolean } = {},
+): Promise<Storage> {
+  const db =
+    config.storage.kind === 'services'
+      ? openDatabase({ kind: 'postgres', url: config.storage.databaseUrl })
+      : openDatabase({ kind: 'pglite', dataDir: options.inMemoryEmbedded ? undefined : config.storage.dataDir });
+  const kv =
+    config.storage.kind === 'services'
+      ? await createRedisKeyValueStore({ url: config.storage.redisUrl, prefix: config.redisPrefix })
+      : createMemoryKeyValueStore();
+  return {
+    kind: config.storage.kind,
+    db,
+    kv,
+    queries: createQueries(db),
+    pingDatabase: () => pingDatabase(db),
+    async close() {
+      await kv.close();
+      await db.destroy();
+    },
+  };
+}
+
+export async function openAndMigrate(
+  config: Pick<Config, 'storage' | 'redisPrefix'>,
+  options: { inMemoryEmbedded?: boolean } = {},
+): Promise<Storage> {
+  const storage = await openStorage(config, options);
+  await migrateToLatest(storage.db);
+  return storage;
+}

@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+import { StoreUnavailable } from '../errors.ts';
+import type { KeyValueStore } from './key-value.ts';
+
+export interface RedisOptions {
+  url: string;
+  prefix: string;
+  /** Deadline of every command; past it the caller gets StoreUnavailable instead of hanging. */
+  commandTimeoutMs?: number;
+}
+
+export function createRedisClient(options: RedisOptions): Redis {
+  return new Redis(options.url, {
+    keyPrefix: options.prefix,
+    // Fail fast instead of queueing forever while Redis is down.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs ?? 2000,
+    connectTimeout: 2000,
+    lazyConnect: true,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+}
+
+/** Services mode's ephemeral store. Keys carry the instance's (or test run's) prefix. */
+export async function createRedisKeyValueStore(options: RedisOptions): Promise<KeyValueStore & { redis: Redis }> {
+  const redis = createRedisClient(options);
+  await redis.connect();
+  const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new StoreUnavailable('Redis', { cause: error });
+    }
+  };
+
+  return {
+    redis,
+    get: (key) => guard(async () => (await redis.get(key)) ?? undefined),
+    getMany: (keys) =>
+      guard(async () => (keys.length === 0 ? [] : (await redis.mget(...keys)).map((value) => value ?? undefined))),
+    set: (key, value, ttlSeconds) =>
+      guard(async () => {
+        await redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      }),
+    setIfAbsent: (key, value, ttlSeconds) =>
+      guard(async () => (await redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK'),
+    delete: (keys) =>
+      guard(async () => {
+        if (keys.length > 0) await redis.del(...keys);
+      }),
+    addToSet: (key, member, ttlSeconds) =>
+      guard(async () => {
+        const ttl = Math.max(1, Math.ceil(ttlSeconds));
+        await redis.multi().sadd(key, member).expire(key, ttl, 'NX').expire(key, ttl, 'GT').exec();
+      }),
+    takeSet: (key) =>
+      guard(async () => {
+        const result = await redis.multi().smembers(key).del(key).exec();
+        const members = result?.[0]?.[1];
+        return Array.isArray(members) ? (members as string[]) : [];
+      }),
+    ping: () =>
+      guard(async () => {
+        await redis.ping();
+      }),
+    close: async () => {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * The ephemeral store: Redis in services mode, an in-process map in embedded mode. Both
+ * implementations pass the same contract suite (test/storage/key-value.contract.ts).
+ * Every write carries a TTL: nothing ephemeral outlives its purpose.
+ */
+export interface KeyValueStore {
+  get(key: string): Promise<string | undefined>;
+  getMany(keys: readonly string[]): Promise<Array<string | undefined>>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Atomic "create if absent"; true when this caller created the key. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  delete(keys: readonly string[]): Promise<void>;
+  /** Adds a member to a set; the set lives at least `ttlSeconds` from now. */
+  addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  /** Returns the members of a set and deletes it, atomically. */
+  takeSet(key: string): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

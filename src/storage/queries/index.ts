@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import { createApiQueries } from './apis.ts';
+import { createClientQueries } from './clients.ts';
+import { createOidcPayloadQueries } from './oidc-payloads.ts';
+import { createSigningKeyQueries } from './signing-keys.ts';
+import { createUserQueries } from './users.ts';
+
+/** Every query module bound to one executor (the pool, or a transaction). */
+export function createQueries(db: Knex) {
+  return {
+    users: createUserQueries(db),
+    apis: createApiQueries(db),
+    clients: createClientQueries(db),
+    oidcPayloads: createOidcPayloadQueries(db),
+    signingKeys: createSigningKeyQueries(db),
+  };
+}
+
+export type Queries = ReturnType<typeof createQueries>;

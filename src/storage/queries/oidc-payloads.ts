@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+import { translated } from '../pg-errors.ts';
+
+export interface StoredPayload {
+  payload: Record<string, unknown>;
+  consumedAt: Date | null;
+}
+
+/** Durable oidc-provider models. Facts and atomic operations only; no token policy here. */
+export function createOidcPayloadQueries(db: Knex) {
+  return {
+    upsert: (
+      model: string,
+      id: string,
+      payload: Record<string, unknown>,
+      meta: { grantId?: string | undefined; uid?: string | undefined; expiresAt: Date | null },
+    ) =>
+      translated(
+        db('oidc_payloads')
+          .insert({
+            model,
+            id,
+            payload: JSON.stringify(payload),
+            grant_id: meta.grantId ?? null,
+            uid: meta.uid ?? null,
+            expires_at: meta.expiresAt,
+          })
+          .onConflict(['model', 'id'])
+          .merge(['payload', 'grant_id', 'uid', 'expires_at']),
+      ).then(() => undefined),
+
+    find: async (model: string, id: string): Promise<StoredPayload | undefined> => {
+      const row = await translated(
+        db('oidc_payloads').select('payload', 'consumed_at').where({ model, id }).first(),
+      );
+      return row ? { payload: row.payload, consumedAt: row.consumed_at ? new Date(row.consumed_at) : null } : undefined;
+    },
+
+    findByUid: async (model: string, uid: string): Promise<{ id: string; stored: StoredPayload } | undefined> => {
+      const row = await translated(
+        db('oidc_payloads').select('id', 'payload', 'consumed_at').where({ model, uid }).first(),
+      );
+      return row
+        ? { id: row.id, stored: { payload: row.payload, consumedAt: row.consumed_at ? new Date(row.consumed_at) : null } }
+        : undefined;
+    },
+
+    /**
+     * Marks the row consumed only if nobody did before: the compare-and-set that the adapter
+     * interface lacks. Exactly one of any number of concurrent callers gets `true`.
+     */
+    consumeOnce: async (model: string, id: string): Promise<boolean> => {
+      const rows = await translated(
+        db('oidc_payloads')
+          .where({ model, id })
+          .whereNull('consumed_at')
+          .update({ consumed_at: db.fn.now() })
+          .returning('id'),
+      );
+      return rows.length === 1;
+    },
+
+    destroy: (model: string, id: string) =>
+      translated(db('oidc_payloads').where({ model, id }).delete()).then(() => undefined),
+
+    destroyByGrantId: (grantId: string) =>
+      translated(db('oidc_payloads').where({ grant_id: grantId }).delete()).then(() => undefined),
+
+    /** Removes rows that expired more than `graceSeconds` ago. */
+    deleteExpired: (before: Date) =>
+      translated(db('oidc_payloads').where('expires_at', '<', before).delete()),
+  };
+}
+
+export type OidcPayloadQueries = ReturnType<typeof createOidcPayloadQueries>;

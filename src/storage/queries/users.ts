@@ -1,0 +1,48 @@
+import type { Knex } from 'knex';
+import { translated } from '../pg-errors.ts';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  email_verified: boolean;
+  password_hash: string;
+  name: string | null;
+  roles: string[];
+  created_at: Date;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  passwordHash: string;
+  name: string | null;
+  roles: readonly string[];
+}
+
+export function createUserQueries(db: Knex) {
+  return {
+    insert: (user: NewUser) =>
+      translated(
+        db('users').insert({
+          id: user.id,
+          email: user.email,
+          email_verified: user.emailVerified,
+          password_hash: user.passwordHash,
+          name: user.name,
+          roles: JSON.stringify(user.roles),
+        }),
+      ).then(() => undefined),
+    findByEmail: (email: string) =>
+      translated(db<UserRow>('users').where({ email }).first()) as Promise<UserRow | undefined>,
+    findById: (id: string) => translated(db<UserRow>('users').where({ id }).first()) as Promise<UserRow | undefined>,
+    updatePasswordHash: (id: string, passwordHash: string) =>
+      translated(db('users').where({ id }).update({ password_hash: passwordHash, updated_at: db.fn.now() })),
+    list: () =>
+      translated(
+        db<UserRow>('users').select('id', 'email', 'email_verified', 'name', 'roles', 'created_at').orderBy('created_at'),
+      ) as Promise<Array<Omit<UserRow, 'password_hash'>>>,
+  };
+}
+
+export type UserQueries = ReturnType<typeof createUserQueries>;

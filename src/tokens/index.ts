@@ -1,0 +1,1 @@
+export { type ConsumedRefreshDecision, type ConsumedRefreshFacts, decideConsumedRefresh } from './refresh-decision.ts';
