@@ -14,6 +14,9 @@ import { generateClientSecret, hashClientSecret } from './client-secret.ts';
 
 export { clientSecretMatches } from './client-secret.ts';
 
+/** Scopes oidc-provider itself knows; every other scope belongs to a registered API. */
+export const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** https anywhere; http only on loopback (RFC 8252 §7.3); private-use schemes for native apps. */
@@ -90,9 +93,12 @@ function summarize(metadata: ClientMetadata): ClientSummary {
     type: metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
     grantTypes: (metadata.grant_types as string[]) ?? [],
     redirectUris: (metadata.redirect_uris as string[]) ?? [],
-    scopes: String(metadata.scope ?? '')
-      .split(' ')
-      .filter(Boolean),
+    scopes: [
+      ...String(metadata.scope ?? '')
+        .split(' ')
+        .filter(Boolean),
+      ...((metadata.resource_scopes as string[]) ?? []),
+    ],
     resources: (metadata.resources as string[]) ?? [],
   };
 }
@@ -125,8 +131,9 @@ export function createClientService(deps: {
         redirect_uris: c.redirectUris,
         post_logout_redirect_uris: c.postLogoutRedirectUris,
         token_endpoint_auth_method: authMethod,
-        scope: [...new Set(c.scopes)].join(' ') || undefined,
+        scope: [...new Set(c.scopes.filter((scope) => OIDC_SCOPES.has(scope)))].join(' ') || undefined,
         resources: c.resources,
+        resource_scopes: [...new Set(c.scopes.filter((scope) => !OIDC_SCOPES.has(scope)))],
         ...(clientSecret ? { client_secret: hashClientSecret(clientSecret) } : {}),
         ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
         ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),

@@ -60,12 +60,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     acceptQueryParamAccessTokens: false,
     clientBasedCORS: (_ctx, origin, client) => corsOriginAllowed(origin, client.metadata()),
     extraClientMetadata: {
-      properties: ['resources'],
+      // `resources`: the APIs this client may get tokens for; `resource_scopes`: its scopes there.
+      properties: ['resources', 'resource_scopes'],
       validator(_ctx, key, value) {
-        if (key === 'resources' && value !== undefined) {
-          if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) {
-            throw new TypeError('resources must be an array of strings');
-          }
+        if (value !== undefined && (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string'))) {
+          throw new TypeError(`${key} must be an array of strings`);
         }
       },
     },

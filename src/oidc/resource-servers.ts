@@ -16,8 +16,13 @@ export function createResourceServerCallbacks(deps: { apis: ApiService; defaultA
       const allowed = (client.metadata().resources as string[] | undefined) ?? [];
       const api = allowed.includes(resourceIndicator) ? await deps.apis.find(resourceIndicator) : undefined;
       if (!api) throw new errors.InvalidTarget('resource is not a registered API this client may use');
+      // A client gets at most the API scopes it was registered with.
+      const clientScopes = new Set((client.metadata().resource_scopes as string[] | undefined) ?? []);
       return {
-        scope: api.scopes.map((scope) => scope.name).join(' '),
+        scope: api.scopes
+          .map((scope) => scope.name)
+          .filter((name) => clientScopes.has(name))
+          .join(' '),
         audience: api.identifier,
         accessTokenTTL: api.accessTokenTtl ?? deps.defaultAccessTokenTtl,
         accessTokenFormat: 'jwt',

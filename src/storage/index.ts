@@ -1,11 +1,13 @@
 import type { Config } from '../config.ts';
 import { type Database, migrateToLatest, openDatabase, pingDatabase } from './database.ts';
+import { lockEmbeddedDataDir } from './embedded-lock.ts';
 import type { KeyValueStore } from './key-value.ts';
 import { createMemoryKeyValueStore } from './key-value-memory.ts';
 import { createRedisKeyValueStore } from './key-value-redis.ts';
 import { createQueries, type Queries } from './queries/index.ts';
 
 export { migrateToLatest } from './database.ts';
+export { EmbeddedDataDirBusy } from './embedded-lock.ts';
 export type { KeyValueStore } from './key-value.ts';
 export type { Queries } from './queries/index.ts';
 
@@ -26,6 +28,8 @@ export async function openStorage(
   config: Pick<Config, 'storage' | 'redisPrefix'>,
   options: { inMemoryEmbedded?: boolean } = {},
 ): Promise<Storage> {
+  const persistentEmbedded = config.storage.kind === 'embedded' && !options.inMemoryEmbedded;
+  const unlock = persistentEmbedded && config.storage.kind === 'embedded' ? lockEmbeddedDataDir(config.storage.dataDir) : () => {};
   const db =
     config.storage.kind === 'services'
       ? openDatabase({ kind: 'postgres', url: config.storage.databaseUrl })
@@ -43,6 +47,7 @@ export async function openStorage(
     async close() {
       await kv.close();
       await db.destroy();
+      unlock();
     },
   };
 }

@@ -1,0 +1,40 @@
+import { type CommandContext, parse, readSecret, required, table, UsageError } from '../context.ts';
+
+export async function usersCommand(ctx: CommandContext, args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { accounts } = ctx.services;
+  if (sub === 'create') {
+    const { values } = parse(rest, {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      verified: { type: 'boolean' },
+      role: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    });
+    if (!values['password-stdin'] && !process.stdin.isTTY) {
+      throw new UsageError('pass --password-stdin and pipe the password, or run in a terminal to be prompted');
+    }
+    const password = await readSecret('Password: ');
+    const account = await accounts.create({
+      email: required(values.email, '--email'),
+      password,
+      name: values.name,
+      emailVerified: values.verified ?? false,
+      roles: values.role ?? [],
+    });
+    ctx.out(values.json ? JSON.stringify(account) : `created user ${account.email} (id ${account.id})`);
+    return;
+  }
+  if (sub === 'list') {
+    const { values } = parse(rest, { json: { type: 'boolean' } });
+    const users = await accounts.list();
+    ctx.out(
+      values.json
+        ? JSON.stringify(users)
+        : table(users.map((u) => ({ id: u.id, email: u.email, verified: u.emailVerified, roles: u.roles.join(',') }))),
+    );
+    return;
+  }
+  throw new UsageError('users create|list');
+}
