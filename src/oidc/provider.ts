@@ -71,8 +71,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // RFC 7662 §4 / RFC 7009 §2.1: a client may only introspect or revoke its own tokens.
+      introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
+      revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -144,6 +145,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     logger.error({ err: error, requestId: ctx.get('x-request-id') || undefined, path: ctx.path }, 'oidc server_error');
   });
   return provider;
+}
+
+function ownToken(_ctx: unknown, client: { clientId: string }, token: { clientId?: string }): boolean {
+  return token.clientId === client.clientId;
 }
 
 /** CORS for browser clients: only the origins of the client's registered redirect URIs. */

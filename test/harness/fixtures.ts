@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { NewClient } from '../../src/clients/index.ts';
+import { Browser } from './browser.ts';
+import type { TestServer } from './server.ts';
+
+export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+export const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
+
+export function uniqueEmail(tag = 'user'): string {
+  return `${tag}-${randomBytes(6).toString('hex')}@example.test`;
+}
+
+export async function createUser(server: TestServer, overrides: { email?: string; password?: string; verified?: boolean } = {}) {
+  const email = overrides.email ?? uniqueEmail();
+  const password = overrides.password ?? `pass-${randomBytes(8).toString('hex')}`;
+  const account = await server.gatehouse.services.accounts.create({
+    email,
+    password,
+    emailVerified: overrides.verified ?? true,
+    name: 'Test User',
+  });
+  return { ...account, password };
+}
+
+export async function createApi(server: TestServer, scopes = ['read', 'write']) {
+  const identifier = `https://api-${randomBytes(4).toString('hex')}.example.test`;
+  await server.gatehouse.services.apis.create({
+    identifier,
+    name: 'Test API',
+    scopes: scopes.map((name) => ({ name, description: name })),
+  });
+  return identifier;
+}
+
+export async function createWebClient(server: TestServer, overrides: Partial<NewClient> = {}) {
+  const { client, clientSecret } = await server.gatehouse.services.clients.create({
+    name: 'Test Web App',
+    type: 'confidential',
+    grantTypes: ['authorization_code', 'refresh_token'],
+    redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [POST_LOGOUT_URI],
+    scopes: ['openid', 'email', 'profile', 'offline_access'],
+    ...overrides,
+  });
+  return { clientId: client.clientId, clientSecret: clientSecret ?? '' };
+}
+
+export async function createMachineClient(server: TestServer, resource: string, scopes = ['read']) {
+  const { client, clientSecret } = await server.gatehouse.services.clients.create({
+    name: 'Test Service',
+    type: 'confidential',
+    grantTypes: ['client_credentials'],
+    resources: [resource],
+    scopes,
+  });
+  return { clientId: client.clientId, clientSecret: clientSecret ?? '' };
+}
+
+/** openid-client configuration for a confidential client of the test server (http allowed). */
+export async function discover(server: TestServer, client: { clientId: string; clientSecret: string }) {
+  return oidc.discovery(new URL(server.url), client.clientId, client.clientSecret, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+export async function tokenRequest(server: TestServer, body: Record<string, string>, basic?: { id: string; secret: string }) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) {
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
+  }
+  const response = await fetch(`${server.url}/token`, { method: 'POST', headers, body: new URLSearchParams(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * Drives the real login and consent pages in a Browser and returns the callback URL the
+ * client's redirect_uri receives.
+ */
+export async function signInThroughPages(
+  server: TestServer,
+  authorizationUrl: URL,
+  user: { email: string; password: string },
+  browser = new Browser(),
+): Promise<{ callback: URL; browser: Browser }> {
+  let step = await browser.follow(authorizationUrl, server.url);
+  for (let pages = 0; pages < 4 && !step.leftTo; pages += 1) {
+    const response = step.response!;
+    const html = await response.text();
+    const url = response.url || authorizationUrl.href;
+    if (html.includes('/login"')) {
+      step = await browser.submitForm({ url: server.url, html }, /\/login$/, { email: user.email, password: user.password }, server.url);
+    } else if (html.includes('/confirm"')) {
+      step = await browser.submitForm({ url: server.url, html }, /\/confirm$/, {}, server.url);
+    } else {
+      throw new Error(`unexpected page ${response.status} at ${url}: ${html.slice(0, 300)}`);
+    }
+  }
+  if (!step.leftTo) throw new Error('the flow never returned to the client');
+  return { callback: step.leftTo, browser };
+}
+
+export async function authorizationCodeFlow(
+  server: TestServer,
+  config: oidc.Configuration,
+  user: { email: string; password: string },
+  extra: Record<string, string> = {},
+) {
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid email profile offline_access',
+    prompt: 'consent',
+    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+    ...extra,
+  });
+  const { callback, browser } = await signInThroughPages(server, url, user);
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state });
+  return { tokens, callback, browser };
+}

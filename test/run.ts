@@ -1,0 +1,145 @@
+/**
+ * Runs the whole suite: pure unit tests once, then every storage-touching test once per mode —
+ * embedded (PGlite + in-process store) and services (Postgres + Redis). Each services run gets
+ * its own database and Redis key prefix, removed afterwards. Without Postgres or Redis the
+ * services mode is skipped, loudly, and everything else still runs.
+ *
+ *   node test/run.ts [--mode embedded|services|all] [--only glob]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+const { values } = parseArgs({
+  options: { mode: { type: 'string', default: 'all' }, only: { type: 'string' } },
+});
+const ADMIN_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+const UNIT = ['test/unit/**/*.test.ts'];
+const PER_MODE = ['test/storage/**/*.test.ts', 'test/protocol/**/*.test.ts', 'test/interactions/**/*.test.ts', 'test/logs/**/*.test.ts', 'test/cli/**/*.test.ts'];
+const SERVICES_ONLY = ['test/concurrency/**/*.test.ts'];
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+async function runNodeTest(label: string, globs: string[], env: Record<string, string>): Promise<Counts> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-report-'));
+  const countsFile = join(dir, 'counts.json');
+  const patterns = values.only ? [values.only] : globs;
+  process.stdout.write(`\n━━ ${label} ━━\n`);
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--test',
+        '--test-concurrency=2',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=./test/harness/count-reporter.ts',
+        `--test-reporter-destination=${countsFile}`,
+        ...patterns,
+      ],
+      { stdio: 'inherit', env: { ...process.env, ...env } },
+    );
+    child.on('exit', (exitCode) => resolve(exitCode ?? 1));
+  });
+  let counts: Counts = { passed: 0, failed: code === 0 ? 0 : 1, skipped: 0 };
+  try {
+    counts = JSON.parse(readFileSync(countsFile, 'utf8')) as Counts;
+    if (code !== 0 && counts.failed === 0) counts.failed = 1; // a crash outside any test
+  } catch {
+    // no report: the runner itself failed; counted as one failure above
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return counts;
+}
+
+async function servicesAvailable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    return `Postgres at ${ADMIN_URL} is unreachable (${(error as Error).message})`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    return `Redis at ${REDIS_URL} is unreachable (${(error as Error).message})`;
+  } finally {
+    redis.disconnect();
+  }
+  return undefined;
+}
+
+async function withServicesRun<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  const database = `gatehouse_test_${randomBytes(5).toString('hex')}`;
+  const prefix = `gatehouse-test:${randomBytes(5).toString('hex')}:`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  const databaseUrl = new URL(ADMIN_URL);
+  databaseUrl.pathname = `/${database}`;
+  process.stdout.write(`services run: database ${database}, Redis prefix ${prefix}\n`);
+  try {
+    return await fn({
+      GATEHOUSE_TEST_MODE: 'services',
+      GATEHOUSE_TEST_DATABASE_URL: databaseUrl.href,
+      GATEHOUSE_TEST_REDIS_URL: REDIS_URL,
+      GATEHOUSE_TEST_REDIS_PREFIX: prefix,
+    });
+  } finally {
+    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+    await admin.end();
+    const redis = new Redis(REDIS_URL);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+}
+
+const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
+const skippedParts: string[] = [];
+const add = (counts: Counts) => {
+  totals.passed += counts.passed;
+  totals.failed += counts.failed;
+  totals.skipped += counts.skipped;
+};
+
+if (values.mode === 'all' || values.mode === 'embedded') {
+  if (!values.only) add(await runNodeTest('unit tests', UNIT, {}));
+  add(await runNodeTest('embedded mode (PGlite + in-process store)', PER_MODE, { GATEHOUSE_TEST_MODE: 'embedded' }));
+}
+if (values.mode === 'all' || values.mode === 'services') {
+  const problem = await servicesAvailable();
+  if (problem) {
+    skippedParts.push(`services mode (Postgres + Redis) and the multi-instance tests: ${problem}`);
+  } else {
+    add(await withServicesRun((env) => runNodeTest('services mode (Postgres + Redis)', [...PER_MODE, ...SERVICES_ONLY], env)));
+  }
+}
+
+if (skippedParts.length > 0) {
+  const bar = '!'.repeat(78);
+  process.stdout.write(`\n${bar}\n!! SKIPPED — these parts of the suite did NOT run:\n`);
+  for (const part of skippedParts) process.stdout.write(`!!   - ${part}\n`);
+  process.stdout.write(`!! Start Postgres (127.0.0.1:5432) and Redis (127.0.0.1:6379) to run them.\n${bar}\n`);
+}
+process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.exit(totals.failed > 0 ? 1 : 0);
