@@ -52,7 +52,7 @@ export async function createGatehouse(
         config,
         cookieKeys: secrets.cookieKeys,
         privateJwks,
-        storage: { payloads: storage.queries.oidcPayloads, clients: storage.queries.clients, kv: storage.kv },
+        storage: { payloads: storage.queries.oidcPayloads, clients: storage.queries.clients, kv: storage.kv, clock },
         accounts: services.accounts,
         apis: services.apis,
         views,

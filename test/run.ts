@@ -99,6 +99,7 @@ async function withServicesRun<T>(fn: (env: Record<string, string>) => Promise<T
       GATEHOUSE_TEST_DATABASE_URL: databaseUrl.href,
       GATEHOUSE_TEST_REDIS_URL: REDIS_URL,
       GATEHOUSE_TEST_REDIS_PREFIX: prefix,
+      GATEHOUSE_TEST_KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
     });
   } finally {
     await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);

@@ -15,6 +15,17 @@ import { openPrivateJwk, sealPrivateJwk } from './key-encryption.ts';
 
 export { openPrivateJwk, sealPrivateJwk } from './key-encryption.ts';
 
+/** The configured key-encryption secret is not the one that sealed a stored key. */
+export class KeyDecryptionFailed extends Error {
+  override name = 'KeyDecryptionFailed';
+  constructor(kid: string, options?: ErrorOptions) {
+    super(
+      `cannot decrypt signing key ${kid}: GATEHOUSE_KEY_ENCRYPTION_SECRET is not the secret the keys were sealed with`,
+      options,
+    );
+  }
+}
+
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'] as const;
 
 /** The public half of a JWK; removes every private member whatever the key type. */
@@ -74,7 +85,13 @@ export function createKeyService(deps: {
       const now = clock.now();
       const usable = (await signingKeys.list()).filter((row) => isUsable(row, now));
       usable.sort((a, b) => b.activate_at.getTime() - a.activate_at.getTime());
-      const privateJwks = await Promise.all(usable.map((row) => openPrivateJwk(row.private_jwk_jwe, keyEncryptionSecret)));
+      const privateJwks = await Promise.all(
+        usable.map((row) =>
+          openPrivateJwk(row.private_jwk_jwe, keyEncryptionSecret).catch((cause: unknown) => {
+            throw new KeyDecryptionFailed(row.kid, { cause });
+          }),
+        ),
+      );
       return { privateJwks };
     },
 

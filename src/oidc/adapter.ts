@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { errors } from 'oidc-provider';
+import type { Clock } from '../clock.ts';
 import type { KeyValueStore } from '../storage/key-value.ts';
 import type { ClientQueries } from '../storage/queries/clients.ts';
 import type { OidcPayloadQueries } from '../storage/queries/oidc-payloads.ts';
@@ -47,6 +48,7 @@ export interface OidcStorage {
   payloads: OidcPayloadQueries;
   clients: ClientQueries;
   kv: KeyValueStore;
+  clock: Clock;
 }
 
 export function storageKey(model: string, id: string): string {
@@ -93,7 +95,7 @@ export class GatehouseAdapter {
       await this.#storage.payloads.upsert(this.model, key, stored, {
         grantId: payload.grantId,
         uid: payload.uid,
-        expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+        expiresAt: expiresIn ? new Date(this.#storage.clock.now().getTime() + expiresIn * 1000) : null,
       });
       return;
     }
@@ -149,10 +151,11 @@ export class GatehouseAdapter {
   /** The compare-and-set primitive: true for exactly one caller. */
   async consumeOnce(id: string): Promise<boolean> {
     const key = storageKey(this.model, id);
-    if (this.#durable) return this.#storage.payloads.consumeOnce(this.model, key);
+    const now = this.#storage.clock.now();
+    if (this.#durable) return this.#storage.payloads.consumeOnce(this.model, key, now);
     return this.#storage.kv.setIfAbsent(
       kvConsumedKey(this.model, key),
-      String(Math.floor(Date.now() / 1000)),
+      String(Math.floor(now.getTime() / 1000)),
       CONSUMED_MARKER_TTL_SECONDS,
     );
   }

@@ -37,9 +37,15 @@ export interface StartOptions {
   clock?: Clock;
 }
 
+/**
+ * One key-encryption secret per test run (test/run.ts sets it): in services mode every test
+ * process shares the run's database, and with it the sealed signing keys.
+ */
+const RUN_SECRET = process.env.GATEHOUSE_TEST_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url');
+
 export function testSecrets() {
   return {
-    keyEncryptionSecret: new Uint8Array(randomBytes(32)),
+    keyEncryptionSecret: new Uint8Array(Buffer.from(RUN_SECRET, 'base64url')),
     cookieKeys: [randomBytes(32).toString('base64url')],
   };
 }
@@ -67,12 +73,19 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     },
   });
   const logger = createLogger({ level: config.logLevel, destination });
-  const gatehouse = await createGatehouse(config, {
-    logger,
-    secrets: testSecrets(),
-    inMemoryEmbedded: true,
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  let gatehouse: Gatehouse;
+  try {
+    gatehouse = await createGatehouse(config, {
+      logger,
+      secrets: testSecrets(),
+      inMemoryEmbedded: true,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  } catch (error) {
+    server.close();
+    rmSync(keysDir, { recursive: true, force: true });
+    throw error;
+  }
   server.on('request', gatehouse.app.callback());
   return {
     url,

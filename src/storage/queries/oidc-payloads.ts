@@ -49,12 +49,12 @@ export function createOidcPayloadQueries(db: Knex) {
      * Marks the row consumed only if nobody did before: the compare-and-set that the adapter
      * interface lacks. Exactly one of any number of concurrent callers gets `true`.
      */
-    consumeOnce: async (model: string, id: string): Promise<boolean> => {
+    consumeOnce: async (model: string, id: string, at: Date): Promise<boolean> => {
       const rows = await translated(
         db('oidc_payloads')
           .where({ model, id })
           .whereNull('consumed_at')
-          .update({ consumed_at: db.fn.now() })
+          .update({ consumed_at: at })
           .returning('id'),
       );
       return rows.length === 1;
