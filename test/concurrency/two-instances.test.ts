@@ -1,0 +1,90 @@
+/**
+ * Two Gatehouse processes sharing one Postgres and one Redis, as behind a load balancer.
+ * Services mode only (test/run.ts runs this folder only there).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as oidc from 'openid-client';
+import { Browser } from '../harness/browser.ts';
+import { createUser, createWebClient, REDIRECT_URI, signInThroughPages } from '../harness/fixtures.ts';
+import { startServer, type TestServer } from '../harness/server.ts';
+import { clusterSecrets, freePort, type ServerProcess, startServerProcess } from '../harness/server-process.ts';
+
+let admin: TestServer;
+let a: ServerProcess;
+let b: ServerProcess;
+before(async () => {
+  admin = await startServer();
+  const secrets = clusterSecrets();
+  const portA = await freePort();
+  const issuer = `http://127.0.0.1:${portA}`;
+  [a, b] = await Promise.all([
+    startServerProcess({ ...secrets, PORT: String(portA), GATEHOUSE_ISSUER: issuer }),
+    startServerProcess({ ...secrets, GATEHOUSE_ISSUER: issuer }),
+  ]);
+});
+after(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await admin?.close();
+});
+
+async function signIn() {
+  const user = await createUser(admin);
+  const client = await createWebClient(admin);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = new URL(`${a.url}/auth`);
+  url.search = new URLSearchParams({
+    client_id: client.clientId,
+    response_type: 'code',
+    scope: 'openid offline_access',
+    prompt: 'consent',
+    redirect_uri: REDIRECT_URI,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  }).toString();
+  const { callback } = await signInThroughPages({ url: a.url } as TestServer, url, user, new Browser());
+  const token = async (instance: ServerProcess, body: Record<string, string>) => {
+    const response = await fetch(`${instance.url}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, string> };
+  };
+  const tokens = await token(b, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: REDIRECT_URI });
+  assert.equal(tokens.status, 200, 'a code issued by instance A is redeemed at instance B');
+  return { refreshToken: tokens.body.refresh_token!, token };
+}
+
+test('20 concurrent refreshes of one token across two processes all get the same single new refresh token', async () => {
+  const { refreshToken, token } = await signIn();
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => token(i % 2 === 0 ? a : b, { grant_type: 'refresh_token', refresh_token: refreshToken })),
+  );
+  assert.deepEqual(
+    results.map((r) => r.status),
+    Array(20).fill(200),
+    JSON.stringify(results.filter((r) => r.status !== 200)),
+  );
+  const issued = new Set(results.map((r) => r.body.refresh_token));
+  assert.equal(issued.size, 1, 'exactly one new refresh token exists');
+  const next = await token(a, { grant_type: 'refresh_token', refresh_token: [...issued][0]! });
+  assert.equal(next.status, 200, 'and it works');
+});
+
+test('reuse detected on one instance revokes the family for the other', async () => {
+  const { refreshToken, token } = await signIn();
+  const child = await token(a, { grant_type: 'refresh_token', refresh_token: refreshToken });
+  const grandchild = await token(b, { grant_type: 'refresh_token', refresh_token: child.body.refresh_token! });
+  assert.equal(grandchild.status, 200);
+  assert.equal((await token(a, { grant_type: 'refresh_token', refresh_token: refreshToken })).body.error, 'invalid_grant');
+  assert.equal((await token(b, { grant_type: 'refresh_token', refresh_token: grandchild.body.refresh_token! })).body.error, 'invalid_grant');
+});
+
+test('SIGTERM stops an instance gracefully (exit code 0)', async () => {
+  const extra = await startServerProcess(clusterSecrets());
+  assert.equal(await extra.stop(), 0);
+});
