@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TEST_ENV } from './server.ts';
 import { storageEnv } from './mode.ts';
+import { TEST_ENV } from './server.ts';
 
 export async function freePort(): Promise<number> {
   const server = createServer();

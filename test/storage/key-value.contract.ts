@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KeyValueStore } from '../../src/storage/key-value.ts';
+
+/** The contract every ephemeral store implementation must meet (Hydra's contract-suite idea). */
+export function keyValueContract(name: string, open: () => Promise<KeyValueStore>, waitForExpiry: (seconds: number) => Promise<void>) {
+  test(`${name}: set/get/getMany/delete round-trip`, async () => {
+    const kv = await open();
+    try {
+      await kv.set('a', '1', 60);
+      await kv.set('b', '2', 60);
+      assert.equal(await kv.get('a'), '1');
+      assert.deepEqual(await kv.getMany(['a', 'missing', 'b']), ['1', undefined, '2']);
+      await kv.delete(['a', 'b']);
+      assert.deepEqual(await kv.getMany(['a', 'b']), [undefined, undefined]);
+    } finally {
+      await kv.close();
+    }
+  });
+
+  test(`${name}: setIfAbsent lets exactly one of many concurrent callers win`, async () => {
+    const kv = await open();
+    try {
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => kv.setIfAbsent('once', String(i), 60)));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(await kv.setIfAbsent('once', 'late', 60), false);
+    } finally {
+      await kv.close();
+    }
+  });
+
+  test(`${name}: values expire after their TTL`, async () => {
+    const kv = await open();
+    try {
+      await kv.set('short', 'x', 1);
+      await kv.addToSet('short-set', 'm', 1);
+      await waitForExpiry(1);
+      assert.equal(await kv.get('short'), undefined);
+      assert.deepEqual(await kv.takeSet('short-set'), []);
+    } finally {
+      await kv.close();
+    }
+  });
+
+  test(`${name}: takeSet returns the members once and empties the set`, async () => {
+    const kv = await open();
+    try {
+      await kv.addToSet('s', 'x', 60);
+      await kv.addToSet('s', 'y', 60);
+      await kv.addToSet('s', 'x', 60);
+      assert.deepEqual((await kv.takeSet('s')).sort(), ['x', 'y']);
+      assert.deepEqual(await kv.takeSet('s'), []);
+    } finally {
+      await kv.close();
+    }
+  });
+}

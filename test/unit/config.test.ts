@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+const production = {
+  NODE_ENV: 'production',
+  GATEHOUSE_ISSUER: 'https://id.example.com',
+  DATABASE_URL: 'postgres://db/gatehouse',
+  REDIS_URL: 'redis://cache:6379',
+  GATEHOUSE_KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
+  GATEHOUSE_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+};
+
+test('production starts with an https issuer, both stores and every secret', () => {
+  const config = loadConfig(production);
+  assert.equal(config.production, true);
+  assert.equal(config.storage.kind, 'services');
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.ttl), 'config is frozen');
+});
+
+for (const [name, change, message] of [
+  ['an http issuer', { GATEHOUSE_ISSUER: 'http://id.example.com' }, /https/],
+  ['a missing key-encryption secret', { GATEHOUSE_KEY_ENCRYPTION_SECRET: undefined }, /GATEHOUSE_KEY_ENCRYPTION_SECRET/],
+  ['a short key-encryption secret', { GATEHOUSE_KEY_ENCRYPTION_SECRET: 'c2hvcnQ' }, /32 random bytes/],
+  ['missing cookie keys', { GATEHOUSE_COOKIE_KEYS: undefined }, /GATEHOUSE_COOKIE_KEYS/],
+  ['weak cookie keys', { GATEHOUSE_COOKIE_KEYS: 'short' }, /at least 32/],
+  ['no database', { DATABASE_URL: undefined, REDIS_URL: undefined }, /DATABASE_URL/],
+  ['argon2 below OWASP', { GATEHOUSE_PASSWORD_MEMORY_KIB: '4096' }, /OWASP/],
+  ['a 1024-bit RSA key size', { GATEHOUSE_RSA_MODULUS_LENGTH: '1024' }, /2048, 3072 or 4096/],
+] as const) {
+  test(`production refuses ${name}`, () => {
+    assert.throws(() => loadConfig({ ...production, ...change }), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+  });
+}
+
+test('the defaults are the documented lifetimes', () => {
+  const config = loadConfig({});
+  assert.deepEqual(
+    { at: config.ttl.accessToken, rt: config.ttl.refreshToken, code: config.ttl.authorizationCode, id: config.ttl.idToken },
+    { at: 900, rt: 604_800, code: 60, id: 3600 },
+  );
+  assert.equal(config.refreshGraceSeconds, 10);
+  assert.equal(config.pkceRequired, 'all');
+  assert.equal(config.storage.kind, 'embedded');
+});
+
+test('DATABASE_URL without REDIS_URL is a configuration error, not a half-embedded server', () => {
+  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://x/y' }), /go together/);
+});
+
+test('the server process exits 1 with one clear line on a production misconfiguration', () => {
+  const result = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
+    env: { PATH: process.env.PATH, ...production, GATEHOUSE_ISSUER: 'http://id.example.com' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(result.status, 1);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0]!, /^gatehouse: configuration error: GATEHOUSE_ISSUER must be an https:\/\/ URL/);
+});
