@@ -3,6 +3,8 @@
  * Shutdown order on SIGTERM/SIGINT: stop accepting, finish in-flight requests, close stores.
  */
 import { createServer } from 'node:http';
+import type { Server as SocketServer } from 'node:net';
+import { adminSocketPath, serveAdminSocket } from './cli/admin-socket.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createGatehouse } from './gatehouse.ts';
 import { createLogger } from './logger.ts';
@@ -29,6 +31,23 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 
+  let adminSocket: SocketServer | undefined;
+  if (config.storage.kind === 'embedded') {
+    // The CLI cannot open PGlite while we hold it; it hands its commands to us instead.
+    adminSocket = await serveAdminSocket(adminSocketPath(config.storage.dataDir), ({ out, secret }) => ({
+      config,
+      storage: gatehouse.storage,
+      appliedMigrations: [],
+      services: gatehouse.services,
+      logger,
+      out,
+      readSecret: async () => {
+        if (secret === undefined) throw new Error('no secret was sent');
+        return secret;
+      },
+    }));
+  }
+
   const mode = config.storage.kind === 'embedded' ? `embedded (data in ${config.storage.dataDir})` : 'Postgres + Redis';
   logger.info({ issuer: config.issuer, mode }, 'gatehouse listening');
   if (!config.production) {
@@ -54,6 +73,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
+    adminSocket?.close();
     server.close(async () => {
       await gatehouse.close();
       logger.info('stopped');

@@ -18,6 +18,8 @@ export interface CommandContext {
   services: Services;
   logger: Logger;
   out(text: string): void;
+  /** The secret a command needs (a password): from stdin, a prompt, or the CLI that sent the command. */
+  readSecret(prompt: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function openContext(config: Config, logger: Logger): Promise<Comma
     services,
     logger,
     out: (text) => process.stdout.write(`${text}\n`),
+    readSecret,
     close: () => storage.close(),
   };
 }

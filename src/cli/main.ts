@@ -8,37 +8,9 @@ import { ConfigError, loadConfigFromProcess } from '../config.ts';
 import { GatehouseError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { EmbeddedDataDirBusy } from '../storage/index.ts';
-import { apisCommand } from './commands/apis.ts';
-import { clientsCommand } from './commands/clients.ts';
-import { keysCommand } from './commands/keys.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { usersCommand } from './commands/users.ts';
-import { type CommandContext, openContext, UsageError } from './context.ts';
-
-const COMMANDS: Record<string, (ctx: CommandContext, args: string[]) => Promise<void>> = {
-  migrate: migrateCommand,
-  clients: clientsCommand,
-  apis: apisCommand,
-  users: usersCommand,
-  keys: keysCommand,
-};
-
-const USAGE = `Usage: gatehouse <command> [options]
-
-  migrate                                   apply database migrations
-  users create --email E --password-stdin [--verified] [--role R]... [--name N]
-  users list [--json]
-  clients create --name N --type public|confidential --grant-types a,b [--redirect-uris u,v]
-                 [--post-logout-redirect-uris u] [--scopes s,t] [--resources r]
-                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
-                 [--jwks-uri U] [--json]
-  clients list [--json]
-  clients delete CLIENT_ID
-  apis create --identifier URL --name N [--scopes a,b] [--access-token-ttl SECONDS] [--json]
-  apis list [--json]
-  keys list [--json]
-
-Environment: the same variables as the server (DATABASE_URL, REDIS_URL, GATEHOUSE_DATA_DIR, ...).`;
+import { adminSocketPath, sendToAdminSocket } from './admin-socket.ts';
+import { COMMANDS, needsSecret, USAGE } from './commands.ts';
+import { openContext, readSecret, UsageError } from './context.ts';
 
 async function run(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
@@ -51,10 +23,25 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`gatehouse: unknown command "${name}"\n\n${USAGE}\n`);
     return 2;
   }
+  if (needsSecret(argv) && !argv.includes('--password-stdin') && !process.stdin.isTTY) {
+    throw new UsageError('pass --password-stdin and pipe the password, or run in a terminal to be prompted');
+  }
   const config = loadConfigFromProcess();
-  const ctx = await openContext(config, createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
+  const secret = needsSecret(argv) ? await readSecret('Password: ') : undefined;
+
+  // Embedded mode with the server running: the server owns the data directory and runs the command.
+  if (config.storage.kind === 'embedded') {
+    const reply = await sendToAdminSocket(adminSocketPath(config.storage.dataDir), { argv, ...(secret !== undefined ? { secret } : {}) });
+    if (reply) {
+      process.stdout.write(reply.stdout);
+      process.stderr.write(reply.stderr);
+      return reply.exitCode;
+    }
+  }
+
+  const ctx = await openContext(config, createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }));
   try {
-    await command(ctx, args);
+    await command({ ...ctx, readSecret: async (prompt) => secret ?? readSecret(prompt) }, args);
     return 0;
   } finally {
     await ctx.close();
@@ -68,8 +55,7 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`gatehouse: ${error.message}\n`);
       process.exit(2);
     }
-    const known =
-      error instanceof ConfigError || error instanceof GatehouseError || error instanceof EmbeddedDataDirBusy;
+    const known = error instanceof ConfigError || error instanceof GatehouseError || error instanceof EmbeddedDataDirBusy;
     process.stderr.write(`gatehouse: ${known ? (error as Error).message : String((error as Error)?.message ?? error)}\n`);
     process.exit(1);
   },

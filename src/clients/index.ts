@@ -29,7 +29,7 @@ function redirectUriProblem(value: string): string | undefined {
   }
   if (url.hash) return `${value} must not contain a fragment`;
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    return `${value} uses http; only loopback redirect URIs may (RFC 8252)`;
+    return `${value} uses http: only loopback redirect URIs may use http (RFC 8252)`;
   }
   if (url.protocol === 'javascript:' || url.protocol === 'data:') return `${value} uses a forbidden scheme`;
   return undefined;

@@ -1,4 +1,4 @@
-import { type CommandContext, parse, readSecret, required, table, UsageError } from '../context.ts';
+import { type CommandContext, parse, required, table, UsageError } from '../context.ts';
 
 export async function usersCommand(ctx: CommandContext, args: string[]): Promise<void> {
   const [sub, ...rest] = args;
@@ -12,10 +12,7 @@ export async function usersCommand(ctx: CommandContext, args: string[]): Promise
       role: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
-    if (!values['password-stdin'] && !process.stdin.isTTY) {
-      throw new UsageError('pass --password-stdin and pipe the password, or run in a terminal to be prompted');
-    }
-    const password = await readSecret('Password: ');
+    const password = await ctx.readSecret('Password: ');
     const account = await accounts.create({
       email: required(values.email, '--email'),
       password,

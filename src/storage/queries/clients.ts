@@ -17,8 +17,9 @@ export function createClientQueries(db: Knex) {
       const rows = await translated(db('clients').select('metadata').orderBy('created_at'));
       return rows.map((row: { metadata: ClientMetadata }) => row.metadata);
     },
+    // RETURNING rather than the affected-row count: knex-pglite does not report counts.
     delete: async (clientId: string): Promise<boolean> =>
-      (await translated(db('clients').where({ client_id: clientId }).delete())) > 0,
+      (await translated(db('clients').where({ client_id: clientId }).delete().returning('client_id'))).length > 0,
   };
 }
 

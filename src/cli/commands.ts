@@ -1,0 +1,37 @@
+import { apisCommand } from './commands/apis.ts';
+import { clientsCommand } from './commands/clients.ts';
+import { keysCommand } from './commands/keys.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { usersCommand } from './commands/users.ts';
+import type { CommandContext } from './context.ts';
+
+export const COMMANDS: Record<string, (ctx: CommandContext, args: string[]) => Promise<void>> = {
+  migrate: migrateCommand,
+  clients: clientsCommand,
+  apis: apisCommand,
+  users: usersCommand,
+  keys: keysCommand,
+};
+
+export const USAGE = `Usage: gatehouse <command> [options]
+
+  migrate                                   apply database migrations
+  users create --email E --password-stdin [--verified] [--role R]... [--name N]
+  users list [--json]
+  clients create --name N --type public|confidential --grant-types a,b [--redirect-uris u,v]
+                 [--post-logout-redirect-uris u] [--scopes s,t] [--resources r]
+                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
+                 [--jwks-uri U] [--json]
+  clients list [--json]
+  clients delete CLIENT_ID
+  apis create --identifier URL --name N [--scopes a,b] [--access-token-ttl SECONDS] [--json]
+  apis list [--json]
+  keys list [--json]
+
+Environment: the same variables as the server (DATABASE_URL, REDIS_URL, GATEHOUSE_DATA_DIR, ...).
+In embedded mode, while the server runs, commands are executed by the server itself.`;
+
+/** Commands that read a secret: the CLI collects it before handing the command to a server. */
+export function needsSecret(argv: readonly string[]): boolean {
+  return argv[0] === 'users' && argv[1] === 'create';
+}

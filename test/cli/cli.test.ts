@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { storageEnv } from '../harness/mode.ts';
+import { TEST_ENV } from '../harness/server.ts';
+import { clusterSecrets, type ServerProcess, startServerProcess } from '../harness/server-process.ts';
+
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+const env = { ...TEST_ENV, ...storageEnv(), ...clusterSecrets(), GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_KEYS_DIR: join(dataDir, 'keys') };
+let server: ServerProcess;
+
+function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+before(async () => {
+  // In embedded mode the server holds the data directory: the CLI must go through it.
+  server = await startServerProcess(env);
+});
+after(async () => {
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('users create reads the password from stdin, never argv, and the user can then be listed', async () => {
+  const email = `cli-${Date.now()}@example.test`;
+  const created = await cli(['users', 'create', '--email', email, '--password-stdin', '--verified', '--role', 'admin', '--json'], 'a long enough passphrase');
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(JSON.parse(created.stdout).email, email);
+  const listed = await cli(['users', 'list', '--json']);
+  const user = (JSON.parse(listed.stdout) as Array<{ email: string; roles: string[]; emailVerified: boolean }>).find((u) => u.email === email);
+  assert.deepEqual({ roles: user?.roles, verified: user?.emailVerified }, { roles: ['admin'], verified: true });
+});
+
+test('clients create prints the secret once; the stored client has only its digest and works at the token endpoint', async () => {
+  const identifier = `https://cli-${Date.now()}.example.test`;
+  assert.equal((await cli(['apis', 'create', '--identifier', identifier, '--name', 'CLI API', '--scopes', 'read'])).code, 0);
+  const created = await cli(['clients', 'create', '--name', 'svc', '--type', 'confidential', '--grant-types', 'client_credentials', '--resources', identifier, '--scopes', 'read', '--json']);
+  assert.equal(created.code, 0, created.stderr);
+  const { clientId, clientSecret } = JSON.parse(created.stdout) as { clientId: string; clientSecret: string };
+  const listed = await cli(['clients', 'list', '--json']);
+  assert.ok(!listed.stdout.includes(clientSecret), 'the secret is never shown again');
+  const token = await fetch(`${server.url}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  assert.equal(token.status, 200);
+  assert.equal((await cli(['clients', 'delete', clientId])).code, 0);
+  assert.equal((await cli(['clients', 'delete', clientId])).code, 2, 'deleting twice is a usage error');
+});
+
+test('invalid input fails with exit code 1 and a one-line reason; unknown commands with 2', async () => {
+  const bad = await cli(['clients', 'create', '--name', 'x', '--type', 'public', '--grant-types', 'authorization_code', '--redirect-uris', 'http://evil.example/cb']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /only loopback redirect URIs may use http/);
+  const weak = await cli(['users', 'create', '--email', 'weak@example.test', '--password-stdin'], 'short');
+  assert.equal(weak.code, 1);
+  assert.match(weak.stderr, /at least 12 characters/);
+  assert.equal((await cli(['frobnicate'])).code, 2);
+  assert.equal((await cli(['users', 'create', '--email', 'x@example.test'])).code, 2, 'no --password-stdin and no terminal');
+});
