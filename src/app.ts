@@ -1,6 +1,6 @@
 /** The Koa middleware order, on one screen. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Config } from './config.ts';
 import { requestLogging } from './http/request-logging.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -18,6 +18,8 @@ export interface AppDeps {
   provider: LiveProvider;
   views: Views;
   cookieKeys: readonly string[];
+  /** Precomputed /jwks (ETag, Cache-Control), served ahead of oidc-provider. */
+  jwks: Middleware;
   probes: Probe[];
 }
 
@@ -33,6 +35,7 @@ export function createApp(deps: AppDeps): Koa {
   const ops = createOpsRouter({ probes: deps.probes });
   app.use(ops.routes());
   app.use(ops.allowedMethods());
+  app.use(deps.jwks);
 
   app.use(async (ctx, next) => {
     const asset = ctx.method === 'GET' && ctx.path.startsWith('/assets/') ? views.asset(ctx.path.slice(8)) : undefined;

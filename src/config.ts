@@ -82,6 +82,20 @@ export const environmentSchema = z.object({
     .refine((bits) => [2048, 3072, 4096].includes(bits), 'must be 2048, 3072 or 4096')
     .default(2048)
     .describe('Size of generated RSA signing keys.'),
+  GATEHOUSE_SIGNING_ALGS: z
+    .string()
+    .default('RS256')
+    .transform((value) => [...new Set(['RS256', ...value.split(',').map((alg) => alg.trim()).filter(Boolean)])])
+    .pipe(z.array(z.enum(['RS256', 'ES256', 'EdDSA'])))
+    .describe('Signing algorithms with their own rotating keys. RS256 is always on; add ES256 and/or EdDSA for clients that ask for them.'),
+  GATEHOUSE_JWKS_MAX_AGE: seconds(300, 'Cache-Control max-age of /jwks, in seconds. Resource servers may cache the key set this long.'),
+  GATEHOUSE_KEY_PUBLISH_LEAD: seconds(
+    3600,
+    'How long a new key is published before it signs, in seconds. Must be at least GATEHOUSE_JWKS_MAX_AGE.',
+  ),
+  GATEHOUSE_KEY_ROTATION_DAYS: z.coerce.number().positive().max(3650).default(30).describe('A new signing key takes over every N days.'),
+  GATEHOUSE_KEY_POLL_SECONDS: seconds(5, 'How often every instance re-reads the key table, in seconds (bounds how fast rotations and revocations spread).'),
+  GATEHOUSE_CLOCK_SKEW: seconds(300, 'Clock-skew margin added before a superseded key leaves the JWKS, in seconds.'),
   GATEHOUSE_PASSWORD_MEMORY_KIB: z.coerce
     .number()
     .int()
@@ -135,12 +149,23 @@ export interface Config {
   readonly refreshGraceSeconds: number;
   readonly pkceRequired: 'all' | 'public';
   readonly rsaModulusLength: number;
+  readonly keys: {
+    readonly algorithms: ReadonlyArray<'RS256' | 'ES256' | 'EdDSA'>;
+    readonly jwksMaxAge: number;
+    readonly publishLead: number;
+    readonly rotationInterval: number;
+    readonly pollInterval: number;
+    /** Longest lifetime of anything a key signs, plus skew: how long a superseded key stays published. */
+    readonly retireAfter: number;
+  };
   readonly passwordHashing: { readonly memoryKib: number; readonly timeCost: number };
   readonly trustProxy: boolean;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
 }
 
+/** The longest access-token lifetime an API may set (apis/): keys outlive it before leaving the JWKS. */
+export const MAX_API_ACCESS_TOKEN_TTL = 86_400;
 const OWASP_ARGON2_MEMORY_KIB = 19_456;
 const OWASP_ARGON2_TIME_COST = 2;
 
@@ -186,6 +211,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if ((e.DATABASE_URL === undefined) !== (e.REDIS_URL === undefined)) {
     throw new ConfigError('DATABASE_URL and REDIS_URL go together: set both (services mode) or neither (embedded mode)');
   }
+  if (e.GATEHOUSE_KEY_PUBLISH_LEAD < e.GATEHOUSE_JWKS_MAX_AGE) {
+    throw new ConfigError('GATEHOUSE_KEY_PUBLISH_LEAD must be at least GATEHOUSE_JWKS_MAX_AGE, or cached key sets would miss new keys');
+  }
   if (production) {
     if (!issuer.startsWith('https://')) {
       throw new ConfigError(`GATEHOUSE_ISSUER must be an https:// URL in production (got ${issuer})`);
@@ -227,6 +255,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     refreshGraceSeconds: e.GATEHOUSE_REFRESH_GRACE_SECONDS,
     pkceRequired: e.GATEHOUSE_PKCE_REQUIRED,
     rsaModulusLength: e.GATEHOUSE_RSA_MODULUS_LENGTH,
+    keys: {
+      algorithms: e.GATEHOUSE_SIGNING_ALGS,
+      jwksMaxAge: e.GATEHOUSE_JWKS_MAX_AGE,
+      publishLead: e.GATEHOUSE_KEY_PUBLISH_LEAD,
+      rotationInterval: Math.round(e.GATEHOUSE_KEY_ROTATION_DAYS * 86_400),
+      pollInterval: e.GATEHOUSE_KEY_POLL_SECONDS,
+      retireAfter:
+        Math.max(e.GATEHOUSE_ACCESS_TOKEN_TTL, e.GATEHOUSE_ID_TOKEN_TTL, MAX_API_ACCESS_TOKEN_TTL) + e.GATEHOUSE_CLOCK_SKEW,
+    },
     passwordHashing: { memoryKib: e.GATEHOUSE_PASSWORD_MEMORY_KIB, timeCost: e.GATEHOUSE_PASSWORD_TIME_COST },
     trustProxy: e.GATEHOUSE_TRUST_PROXY,
     bodyLimitBytes: e.GATEHOUSE_BODY_LIMIT_KB * 1024,

@@ -8,7 +8,10 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { developmentSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
+import type { KeyView } from './keys/index.ts';
 import type { Logger } from './logger.ts';
+import { createJwksDocument } from './oidc/jwks-endpoint.ts';
+import { type KeyWatcher, startKeyWatcher } from './oidc/key-watcher.ts';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.ts';
 import { createProvider } from './oidc/provider.ts';
 import { buildServices, type Secrets, type Services } from './services.ts';
@@ -20,6 +23,7 @@ export interface Gatehouse {
   services: Services;
   storage: Storage;
   provider: LiveProvider;
+  keyWatcher: KeyWatcher;
   close(): Promise<void>;
 }
 
@@ -44,22 +48,34 @@ export async function createGatehouse(
   const storage = await openAndMigrate(config, { inMemoryEmbedded: options.inMemoryEmbedded ?? false });
   try {
     const services = buildServices({ config, storage, clock, logger, secrets });
-    await services.keys.ensureSigningKey();
-    const { privateJwks } = await services.keys.loadKeySet();
+    await services.keys.ensureSigningKeys();
+    const initialKeys = await services.keys.currentView();
     const views = createViews({ productName: 'Gatehouse', cache: config.production });
-    const provider = createLiveProvider(
+    // oidc-provider takes its keys at construction: a new key set means a new provider.
+    const buildProvider = (keys: KeyView) =>
       createProvider({
         config,
         cookieKeys: secrets.cookieKeys,
-        privateJwks,
+        privateJwks: keys.providerJwks,
         storage: { payloads: storage.queries.oidcPayloads, clients: storage.queries.clients, kv: storage.kv, clock },
         accounts: services.accounts,
         apis: services.apis,
         views,
         logger,
         clock,
-      }),
-    );
+      });
+    const provider = createLiveProvider(buildProvider(initialKeys));
+    const jwks = createJwksDocument(initialKeys, { path: '/jwks', maxAge: config.keys.jwksMaxAge });
+    const keyWatcher = startKeyWatcher({
+      keys: services.keys,
+      initial: initialKeys,
+      pollSeconds: config.keys.pollInterval,
+      logger,
+      onChange: (keys) => {
+        provider.replace(buildProvider(keys));
+        jwks.update(keys);
+      },
+    });
     const app = createApp({
       config,
       logger,
@@ -67,12 +83,24 @@ export async function createGatehouse(
       provider,
       views,
       cookieKeys: secrets.cookieKeys,
+      jwks: jwks.middleware(),
       probes: [
         { name: 'database', check: storage.pingDatabase },
         { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },
       ],
     });
-    return { app, config, services, storage, provider, close: () => storage.close() };
+    return {
+      app,
+      config,
+      services,
+      storage,
+      provider,
+      keyWatcher,
+      close: async () => {
+        keyWatcher.stop();
+        await storage.close();
+      },
+    };
   } catch (error) {
     await storage.close();
     throw error;

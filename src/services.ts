@@ -9,6 +9,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { createKeyService } from './keys/index.ts';
 import type { Logger } from './logger.ts';
+import { revokeGrantEverywhere } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
 
 export interface Secrets {
@@ -31,6 +32,19 @@ export function buildServices(deps: { config: Config; storage: Storage; clock: C
     clock,
     logger,
     rsaModulusLength: config.rsaModulusLength,
+    algorithms: config.keys.algorithms,
+    policy: {
+      rotationIntervalSeconds: config.keys.rotationInterval,
+      publishLeadSeconds: config.keys.publishLead,
+      retireAfterSeconds: config.keys.retireAfter,
+    },
+    revokeGrantsIssuedBetween: async (from, until) => {
+      const grantIds = await queries.oidcPayloads.grantIdsWithRefreshTokensIssuedBetween(from, until);
+      for (const grantId of grantIds) {
+        await revokeGrantEverywhere({ payloads: queries.oidcPayloads, kv: storage.kv }, grantId, { includeGrant: true });
+      }
+      return grantIds.length;
+    },
   });
   return { accounts, apis, clients, keys };
 }

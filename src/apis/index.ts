@@ -3,6 +3,7 @@
  * RFC 9068 JWT access tokens issued for it.
  */
 import { z } from 'zod';
+import { MAX_API_ACCESS_TOKEN_TTL } from '../config.ts';
 import { Conflict, ValidationFailed } from '../errors.ts';
 import type { ApiQueries, ApiRow } from '../storage/queries/apis.ts';
 
@@ -19,7 +20,7 @@ const newApiSchema = z.object({
   identifier: z.url().refine((value) => !value.includes('#'), 'must not contain a fragment'),
   name: z.string().min(1).max(200),
   scopes: z.array(z.object({ name: z.string().regex(SCOPE_NAME).max(128), description: z.string().max(500) })).max(200),
-  accessTokenTtl: z.number().int().min(60).max(86_400).nullable().default(null),
+  accessTokenTtl: z.number().int().min(60).max(MAX_API_ACCESS_TOKEN_TTL).nullable().default(null),
 });
 
 const toApi = (row: ApiRow): Api => ({

@@ -27,6 +27,8 @@ export const USAGE = `Usage: gatehouse <command> [options]
   apis create --identifier URL --name N [--scopes a,b] [--access-token-ttl SECONDS] [--json]
   apis list [--json]
   keys list [--json]
+  keys rotate [--json]                      publish a successor now; it signs after the publish lead
+  keys revoke KID [--json]                  compromise: drop KID from the JWKS now, sign with the next key
 
 Environment: the same variables as the server (DATABASE_URL, REDIS_URL, GATEHOUSE_DATA_DIR, ...).
 In embedded mode, while the server runs, commands are executed by the server itself.`;

@@ -1,10 +1,11 @@
 /**
- * Signing keys: generated here, sealed at rest in Postgres, handed to oidc-provider as a key set.
+ * Signing keys: generated here, sealed at rest in Postgres, rotated on a schedule by exactly one
+ * instance, and projected into (a) the key set oidc-provider signs with and (b) the public JWKS.
  *
  * @example
- * const keys = createKeyService({ signingKeys: queries.signingKeys, keyEncryptionSecret, clock, logger, rsaModulusLength: 2048 });
- * await keys.ensureSigningKey();
- * const { privateJwks } = await keys.loadKeySet();
+ * const keys = createKeyService({ signingKeys, keyEncryptionSecret, clock, logger, policy, algorithms: ['RS256'] });
+ * await keys.ensureSigningKeys();
+ * const view = await keys.currentView(); // { providerJwks, publicJwks, signingKids, fingerprint }
  */
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -12,21 +13,29 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { SigningKeyQueries, SigningKeyRow } from '../storage/queries/signing-keys.ts';
 import { openPrivateJwk, sealPrivateJwk } from './key-encryption.ts';
+import {
+  keyState,
+  planRevocation,
+  planRotation,
+  publishedKeys,
+  type RotationPolicy,
+  signingKey,
+} from './lifecycle.ts';
 
 export { openPrivateJwk, sealPrivateJwk } from './key-encryption.ts';
+export { type KeyState, keyState, type RotationPolicy } from './lifecycle.ts';
+
+export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 
 /** The configured key-encryption secret is not the one that sealed a stored key. */
 export class KeyDecryptionFailed extends Error {
   override name = 'KeyDecryptionFailed';
   constructor(kid: string, options?: ErrorOptions) {
-    super(
-      `cannot decrypt signing key ${kid}: GATEHOUSE_KEY_ENCRYPTION_SECRET is not the secret the keys were sealed with`,
-      options,
-    );
+    super(`cannot decrypt signing key ${kid}: GATEHOUSE_KEY_ENCRYPTION_SECRET is not the secret the keys were sealed with`, options);
   }
 }
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'] as const;
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv'] as const;
 
 /** The public half of a JWK; removes every private member whatever the key type. */
 export function publicJwk(jwk: JWK): JWK {
@@ -35,13 +44,21 @@ export function publicJwk(jwk: JWK): JWK {
   return copy as JWK;
 }
 
-export interface KeySet {
-  /** Keys oidc-provider may sign with, the active one first. */
-  privateJwks: JWK[];
+/** What the server serves and signs with at one moment, derived from the rows and the clock. */
+export interface KeyView {
+  /** Private keys for oidc-provider: the active key per alg signs; retiring keys verify only. */
+  providerJwks: JWK[];
+  /** Public keys of every published, active and retiring key. */
+  publicJwks: JWK[];
+  signingKids: Record<string, string>;
+  /** Changes whenever the derived view changes; instances rebuild their provider on change. */
+  fingerprint: string;
 }
 
-function isUsable(row: SigningKeyRow, now: Date): boolean {
-  return !row.revoked_at && row.activate_at <= now && (!row.retire_at || row.retire_at > now);
+export interface KeyEvent {
+  event: 'key.created' | 'key.rotation_scheduled' | 'key.revoked';
+  kid: string;
+  [field: string]: unknown;
 }
 
 export function createKeyService(deps: {
@@ -50,52 +67,133 @@ export function createKeyService(deps: {
   clock: Clock;
   logger: Logger;
   rsaModulusLength: number;
+  algorithms: readonly SigningAlgorithm[];
+  policy: RotationPolicy;
+  /** Compromise response: revokes grants whose refresh tokens were issued in a window. */
+  revokeGrantsIssuedBetween: (from: Date, until: Date) => Promise<number>;
 }) {
-  const { signingKeys, keyEncryptionSecret, clock, logger } = deps;
+  const { signingKeys, keyEncryptionSecret, clock, logger, policy } = deps;
+  const opened = new Map<string, JWK>();
+  const audit = (event: KeyEvent) => logger.info(event, event.event);
 
-  async function generate(alg: 'RS256'): Promise<SigningKeyRow> {
-    const { privateKey } = await generateKeyPair(alg, { modulusLength: deps.rsaModulusLength, extractable: true });
+  async function create(queries: SigningKeyQueries, alg: SigningAlgorithm, publishAt: Date, activateAt: Date) {
+    const { privateKey } =
+      alg === 'RS256'
+        ? await generateKeyPair(alg, { modulusLength: deps.rsaModulusLength, extractable: true })
+        : await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
     const kid = randomUUID();
     const jwk = { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
-    const now = clock.now();
-    const row = {
+    await queries.insert({
       kid,
       alg,
       public_jwk: publicJwk(jwk) as Record<string, unknown>,
       private_jwk_jwe: await sealPrivateJwk(jwk, keyEncryptionSecret),
-      publish_at: now,
-      activate_at: now,
+      publish_at: publishAt,
+      activate_at: activateAt,
       deactivate_at: null,
       retire_at: null,
       revoked_at: null,
-    };
-    await signingKeys.insert(row);
-    logger.info({ event: 'key.created', kid, alg }, 'signing key created');
-    return { ...row, created_at: now };
+    });
+    audit({ event: 'key.created', kid, alg, publishAt: publishAt.toISOString(), activateAt: activateAt.toISOString() });
+    return kid;
+  }
+
+  async function open(row: SigningKeyRow): Promise<JWK> {
+    let jwk = opened.get(row.kid);
+    if (!jwk) {
+      jwk = await openPrivateJwk(row.private_jwk_jwe, keyEncryptionSecret).catch((cause: unknown) => {
+        throw new KeyDecryptionFailed(row.kid, { cause });
+      });
+      opened.set(row.kid, jwk);
+    }
+    return jwk;
+  }
+
+  /** Creates the successor keys that are due; returns their kids. Run under the rotation lock. */
+  async function rotate(force: boolean): Promise<string[]> {
+    const created = await signingKeys.withRotationLock(async (locked) => {
+      const kids: string[] = [];
+      const rows = await locked.list();
+      for (const alg of deps.algorithms) {
+        const now = clock.now();
+        const plan = planRotation(rows, alg, now, policy, force);
+        if (!plan) continue;
+        const kid = await create(locked, alg, plan.publishAt, plan.activateAt);
+        if (plan.supersede) {
+          await locked.update(plan.supersede.kid, { deactivate_at: plan.supersede.deactivateAt, retire_at: plan.supersede.retireAt });
+          audit({
+            event: 'key.rotation_scheduled',
+            kid,
+            alg,
+            supersedes: plan.supersede.kid,
+            activateAt: plan.activateAt.toISOString(),
+            retireAt: plan.supersede.retireAt.toISOString(),
+          });
+        }
+        kids.push(kid);
+      }
+      return kids;
+    });
+    return created ?? [];
   }
 
   return {
-    /** First start: no usable key yet, so one is created and active at once. */
-    async ensureSigningKey(): Promise<void> {
-      const rows = await signingKeys.list();
-      if (!rows.some((row) => isUsable(row, clock.now()))) await generate('RS256');
+    /** Start-up and scheduler tick: every configured algorithm has a signing key, successors on time. */
+    ensureSigningKeys: () => rotate(false),
+
+    /** Operator `keys rotate`: publish a successor now; it signs after the publish lead. */
+    rotateNow: () => rotate(true),
+
+    /**
+     * Compromise: the key leaves the JWKS now, its successor (or a fresh key) signs now, and grants
+     * whose refresh tokens were issued while it signed are revoked.
+     */
+    async revoke(kid: string): Promise<{ revoked: string; activated?: string; generated?: string; grantsRevoked: number } | undefined> {
+      const result = await signingKeys.withRotationLock(async (locked) => {
+        const now = clock.now();
+        const plan = planRevocation(await locked.list(), kid, now);
+        if (!plan) return undefined;
+        await locked.update(kid, { revoked_at: now });
+        let generated: string | undefined;
+        if (plan.activateKid) await locked.update(plan.activateKid, { activate_at: now });
+        if (plan.generateAlg) generated = await create(locked, plan.generateAlg as SigningAlgorithm, now, now);
+        return { plan, generated };
+      });
+      if (!result) return undefined;
+      const { plan, generated } = result;
+      const grantsRevoked = await deps.revokeGrantsIssuedBetween(plan.signedFrom, plan.signedUntil);
+      audit({ event: 'key.revoked', kid, activated: plan.activateKid, generated, grantsRevoked });
+      return { revoked: kid, activated: plan.activateKid, generated, grantsRevoked };
     },
 
-    async loadKeySet(): Promise<KeySet> {
+    async currentView(): Promise<KeyView> {
       const now = clock.now();
-      const usable = (await signingKeys.list()).filter((row) => isUsable(row, now));
-      usable.sort((a, b) => b.activate_at.getTime() - a.activate_at.getTime());
-      const privateJwks = await Promise.all(
-        usable.map((row) =>
-          openPrivateJwk(row.private_jwk_jwe, keyEncryptionSecret).catch((cause: unknown) => {
-            throw new KeyDecryptionFailed(row.kid, { cause });
-          }),
-        ),
-      );
-      return { privateJwks };
+      const rows = await signingKeys.list();
+      const published = publishedKeys(rows, now);
+      const signingKids: Record<string, string> = {};
+      for (const alg of deps.algorithms) {
+        const active = signingKey(rows, alg, now);
+        if (active) signingKids[alg] = active.kid;
+      }
+      const signing = new Set(Object.values(signingKids));
+      const verifyOnly = published.filter((row) => !signing.has(row.kid) && keyState(row, rows, now) === 'retiring');
+      const providerJwks = [
+        ...(await Promise.all(rows.filter((row) => signing.has(row.kid)).map(open))),
+        ...(await Promise.all(verifyOnly.map(async (row) => ({ ...(await open(row)), key_ops: ['verify'] })))),
+      ];
+      const publicJwks = published.map((row) => row.public_jwk as JWK).sort((a, b) => String(a.kid).localeCompare(String(b.kid)));
+      const fingerprint = JSON.stringify({ signingKids, verify: verifyOnly.map((r) => r.kid).sort(), publish: publicJwks.map((k) => k.kid) });
+      return { providerJwks, publicJwks, signingKids, fingerprint };
     },
 
-    list: () => signingKeys.list(),
+    async list(): Promise<Array<SigningKeyRow & { state: string }>> {
+      const rows = await signingKeys.list();
+      const now = clock.now();
+      return rows.map((row) => ({ ...row, state: keyState(row, rows, now) }));
+    },
+
+    /** Cheap change detector for the watcher. */
+    fingerprint: () => signingKeys.fingerprint(),
   };
 }
 

@@ -11,7 +11,17 @@
 import { createHash } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
+import {
+  kvConsumedKey,
+  kvGrantKey,
+  kvPayloadKey,
+  kvUidKey,
+  revokeGrantEverywhere,
+} from '../storage/grant-revocation.ts';
 import type { KeyValueStore } from '../storage/key-value.ts';
+
+export { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
+
 import type { ClientQueries } from '../storage/queries/clients.ts';
 import type { OidcPayloadQueries } from '../storage/queries/oidc-payloads.ts';
 
@@ -55,25 +65,10 @@ export function storageKey(model: string, id: string): string {
   return CREDENTIAL_MODELS.has(model) ? createHash('sha256').update(id).digest('base64url') : id;
 }
 
-const kvPayloadKey = (model: string, key: string) => `oidc:${model}:${key}`;
-const kvConsumedKey = (model: string, key: string) => `oidc:${model}:${key}:consumed`;
-const kvGrantKey = (grantId: string) => `oidc:grant:${grantId}`;
-const kvUidKey = (model: string, uid: string) => `oidc:${model}:uid:${uid}`;
-
 function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
   if (!CREDENTIAL_MODELS.has(model)) return payload;
   const { jti: _jti, ...rest } = payload;
   return rest;
-}
-
-/** Deletes everything issued under a grant, in both stores. Idempotent. */
-export async function revokeGrantEverywhere(storage: OidcStorage, grantId: string): Promise<void> {
-  const members = await storage.kv.takeSet(kvGrantKey(grantId));
-  const keys = members.flatMap((member) => {
-    const [model, key] = member.split('|');
-    return model && key ? [kvPayloadKey(model, key), kvConsumedKey(model, key)] : [];
-  });
-  await Promise.all([storage.kv.delete(keys), storage.payloads.destroyByGrantId(grantId)]);
 }
 
 export class GatehouseAdapter {
@@ -96,6 +91,7 @@ export class GatehouseAdapter {
         grantId: payload.grantId,
         uid: payload.uid,
         expiresAt: expiresIn ? new Date(this.#storage.clock.now().getTime() + expiresIn * 1000) : null,
+        now: this.#storage.clock.now(),
       });
       return;
     }
@@ -143,7 +139,7 @@ export class GatehouseAdapter {
     const won = await this.consumeOnce(id);
     if (!won && this.model === 'AuthorizationCode') {
       const payload = await this.find(id);
-      if (payload?.grantId) await revokeGrantEverywhere(this.#storage, payload.grantId);
+      if (payload?.grantId) await revokeGrantEverywhere(this.#storage, payload.grantId, { includeGrant: true });
       throw new errors.InvalidGrant('authorization code already consumed');
     }
   }
@@ -169,8 +165,9 @@ export class GatehouseAdapter {
     await this.#storage.kv.delete([kvPayloadKey(this.model, key), kvConsumedKey(this.model, key)]);
   }
 
+  /** Tokens of the grant, in both stores; the Grant itself follows oidc-provider's revokeGrantPolicy. */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await revokeGrantEverywhere(this.#storage, grantId);
+    await revokeGrantEverywhere(this.#storage, grantId, { includeGrant: false });
   }
 
   #restore(id: string, payload: AdapterPayload, consumed: number | undefined): AdapterPayload {

@@ -114,11 +114,12 @@ export function createProvider(deps: ProviderDeps): Provider {
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
     },
+    // No `none`, no HS*: only the algorithms Gatehouse keeps rotating keys for.
     enabledJWA: {
-      idTokenSigningAlgValues: ['RS256'],
-      userinfoSigningAlgValues: ['RS256'],
-      introspectionSigningAlgValues: ['RS256'],
-      authorizationSigningAlgValues: ['RS256'],
+      idTokenSigningAlgValues: [...config.keys.algorithms],
+      userinfoSigningAlgValues: [...config.keys.algorithms],
+      introspectionSigningAlgValues: [...config.keys.algorithms],
+      authorizationSigningAlgValues: [...config.keys.algorithms],
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     },
     async renderError(ctx, out) {

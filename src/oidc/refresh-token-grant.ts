@@ -149,7 +149,7 @@ async function refreshTokenHandler(
       successor: successorValue && successor ? { value: successorValue, consumed: Boolean(successor.consumed) } : undefined,
     });
     if (decision.kind === 'reuse') {
-      await revokeGrantEverywhere(deps.storage, parent.grantId);
+      await revokeGrantEverywhere(deps.storage, parent.grantId, { includeGrant: true });
       ctx.oidc.provider.emit('grant.revoked', ctx, parent.grantId);
       deps.onReuse(ctx, { clientId: client.clientId, grantId: parent.grantId, reason: decision.reason });
       throw new errors.InvalidGrant('refresh token already used');

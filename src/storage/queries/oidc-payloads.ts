@@ -13,7 +13,7 @@ export function createOidcPayloadQueries(db: Knex) {
       model: string,
       id: string,
       payload: Record<string, unknown>,
-      meta: { grantId?: string | undefined; uid?: string | undefined; expiresAt: Date | null },
+      meta: { grantId?: string | undefined; uid?: string | undefined; expiresAt: Date | null; now: Date },
     ) =>
       translated(
         db('oidc_payloads')
@@ -24,6 +24,7 @@ export function createOidcPayloadQueries(db: Knex) {
             grant_id: meta.grantId ?? null,
             uid: meta.uid ?? null,
             expires_at: meta.expiresAt,
+            created_at: meta.now,
           })
           .onConflict(['model', 'id'])
           .merge(['payload', 'grant_id', 'uid', 'expires_at']),
@@ -65,6 +66,18 @@ export function createOidcPayloadQueries(db: Knex) {
 
     destroyByGrantId: (grantId: string) =>
       translated(db('oidc_payloads').where({ grant_id: grantId }).delete()).then(() => undefined),
+
+    /** Grants that received refresh tokens in a time window (key-compromise response). */
+    grantIdsWithRefreshTokensIssuedBetween: async (from: Date, until: Date): Promise<string[]> => {
+      const rows = await translated(
+        db('oidc_payloads')
+          .distinct('grant_id')
+          .where({ model: 'RefreshToken' })
+          .whereNotNull('grant_id')
+          .whereBetween('created_at', [from, until]),
+      );
+      return rows.map((row: { grant_id: string }) => row.grant_id);
+    },
 
     /** Removes rows that expired more than `graceSeconds` ago. */
     deleteExpired: (before: Date) =>
