@@ -85,33 +85,36 @@ async function servicesAvailable(): Promise<string | undefined> {
 }
 
 async function withServicesRun<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
-  const database = `gatehouse_test_${randomBytes(5).toString('hex')}`;
-  const prefix = `gatehouse-test:${randomBytes(5).toString('hex')}:`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const databaseUrl = new URL(ADMIN_URL);
-  databaseUrl.pathname = `/${database}`;
-  process.stdout.write(`services run: database ${database}, Redis prefix ${prefix}\n`);
+  const runId = randomBytes(5).toString('hex');
+  const databasePrefix = `gatehouse_test_${runId}`;
+  const redisPrefix = `gatehouse-test:${runId}:`;
+  process.stdout.write(`services run: databases ${databasePrefix}_*, Redis prefix ${redisPrefix}\n`);
   try {
     return await fn({
       GATEHOUSE_TEST_MODE: 'services',
-      GATEHOUSE_TEST_DATABASE_URL: databaseUrl.href,
+      GATEHOUSE_TEST_ADMIN_URL: ADMIN_URL,
+      GATEHOUSE_TEST_DATABASE_PREFIX: databasePrefix,
       GATEHOUSE_TEST_REDIS_URL: REDIS_URL,
-      GATEHOUSE_TEST_REDIS_PREFIX: prefix,
+      GATEHOUSE_TEST_REDIS_PREFIX: redisPrefix,
       GATEHOUSE_TEST_KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
     });
   } finally {
-    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    const { rows } = await admin.query('select datname from pg_database where datname like $1', [`${databasePrefix}%`]);
+    for (const { datname } of rows as Array<{ datname: string }>) {
+      await admin.query(`drop database if exists "${datname}" with (force)`).catch(() => undefined);
+    }
     await admin.end();
     const redis = new Redis(REDIS_URL);
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
       if (keys.length > 0) await redis.del(...keys);
       cursor = next;
     } while (cursor !== '0');
     redis.disconnect();
+    process.stdout.write(`services run: dropped ${rows.length} databases and the Redis prefix\n`);
   }
 }
 

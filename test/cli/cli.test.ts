@@ -10,7 +10,7 @@ import { clusterSecrets, type ServerProcess, startServerProcess } from '../harne
 
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
-const env = { ...TEST_ENV, ...storageEnv(), ...clusterSecrets(), GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_KEYS_DIR: join(dataDir, 'keys') };
+let env: Record<string, string>;
 let server: ServerProcess;
 
 function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -26,6 +26,7 @@ function cli(args: string[], stdin?: string): Promise<{ code: number | null; std
 }
 
 before(async () => {
+  env = { ...TEST_ENV, ...(await storageEnv()), ...clusterSecrets(), GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_KEYS_DIR: join(dataDir, 'keys') };
   // In embedded mode the server holds the data directory: the CLI must go through it.
   server = await startServerProcess(env);
 });

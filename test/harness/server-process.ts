@@ -33,7 +33,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   const port = Number(env.PORT ?? (await freePort()));
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
-    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'warn', ...storageEnv(), GATEHOUSE_ISSUER: url, ...env, PORT: String(port) },
+    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'warn', ...(await storageEnv()), GATEHOUSE_ISSUER: url, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -59,7 +59,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const keysDir = mkdtempSync(join(tmpdir(), 'gatehouse-keys-'));
   const config = loadConfig({
     ...TEST_ENV,
-    ...storageEnv(),
+    ...(await storageEnv()),
     GATEHOUSE_ISSUER: url,
     PORT: String(port),
     GATEHOUSE_KEYS_DIR: keysDir,
