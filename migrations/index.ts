@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import * as core from './001_core.ts';
+import * as audit from './002_audit.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
   { name: '001_core', module: core },
+  { name: '002_audit', module: audit },
 ];

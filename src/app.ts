@@ -4,6 +4,7 @@ import Koa, { type Middleware } from 'koa';
 import type { Config } from './config.ts';
 import { requestLogging } from './http/request-logging.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { tokenEndpointLimits } from './http/token-endpoint-limits.ts';
 import type { Views } from './http/views.ts';
 import { createInteractionRouter } from './interactions/routes.ts';
 import type { Logger } from './logger.ts';
@@ -48,6 +49,9 @@ export function createApp(deps: AppDeps): Koa {
   const interactions = createInteractionRouter({
     provider: deps.provider,
     accounts: deps.services.accounts,
+    audit: deps.services.audit,
+    security: deps.services.security,
+    mailer: deps.services.mailer,
     views,
     logger,
     secureCookies: config.production,
@@ -55,6 +59,8 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+
+  app.use(tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }));
 
   // Everything else is oidc-provider (itself a Koa app): handed the raw request.
   const callbacks = new WeakMap<object, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();

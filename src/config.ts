@@ -116,6 +116,19 @@ export const environmentSchema = z.object({
     .max(1024)
     .default(32)
     .describe('Largest accepted form body on Gatehouse pages, in KiB.'),
+  SMTP_URL: z
+    .string()
+    .optional()
+    .describe('SMTP connection URL (smtps://user:pass@host:465). Unset: mails are written to GATEHOUSE_DATA_DIR/outbox.'),
+  GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <no-reply@localhost>').describe('From address of every mail.'),
+  GATEHOUSE_BACKOFF_CEILING_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(900)
+    .describe('Longest wait failed sign-ins can impose on an account (the backoff cap; never an indefinite lock).'),
+  GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are pruned (the chain stays verifiable).'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -162,6 +175,9 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
+  readonly backoffCeilingSeconds: number;
+  readonly auditRetentionDays: number;
 }
 
 /** The longest access-token lifetime an API may set (apis/): keys outlive it before leaving the JWKS. */
@@ -268,6 +284,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.GATEHOUSE_TRUST_PROXY,
     bodyLimitBytes: e.GATEHOUSE_BODY_LIMIT_KB * 1024,
     logLevel: e.LOG_LEVEL,
+    mail: { smtpUrl: e.SMTP_URL, from: e.GATEHOUSE_MAIL_FROM, outboxDir: `${e.GATEHOUSE_DATA_DIR.replace(/\/+$/, '')}/outbox` },
+    backoffCeilingSeconds: e.GATEHOUSE_BACKOFF_CEILING_SECONDS,
+    auditRetentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS,
   } satisfies Config);
 }
 

@@ -21,8 +21,11 @@ export class GatehouseError extends Error {
 }
 
 export class InvalidCredentials extends GatehouseError {
-  constructor() {
+  /** For the audit trail only; every HTTP answer is the same whatever the reason. */
+  readonly reason: 'unknown_account' | 'bad_password';
+  constructor(reason: 'unknown_account' | 'bad_password') {
     super('invalid_credentials', 'Email or password is incorrect.');
+    this.reason = reason;
   }
 }
 

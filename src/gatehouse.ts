@@ -60,6 +60,7 @@ export async function createGatehouse(
         storage: { payloads: storage.queries.oidcPayloads, clients: storage.queries.clients, kv: storage.kv, clock },
         accounts: services.accounts,
         apis: services.apis,
+        audit: services.audit,
         views,
         logger,
         clock,
@@ -98,6 +99,7 @@ export async function createGatehouse(
       keyWatcher,
       close: async () => {
         keyWatcher.stop();
+        await services.audit.flush();
         await storage.close();
       },
     };

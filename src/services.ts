@@ -1,36 +1,54 @@
 /**
  * The one object graph: every domain service built from config, storage, clock and logger.
- * Used alike by the server (main.ts), the CLI and the tests.
+ * Used alike by the server (gatehouse.ts), the CLI and the tests.
  */
 import { createAccountService, createPasswordHasher } from './accounts/index.ts';
 import { createApiService } from './apis/index.ts';
+import { createAuditTrail } from './audit/index.ts';
 import { createClientService } from './clients/index.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { createKeyService } from './keys/index.ts';
 import type { Logger } from './logger.ts';
+import { createMailer, type Mailer } from './mail/index.ts';
+import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
 import { revokeGrantEverywhere } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
+import { createLimiterFactory } from './storage/rate-limiter-store.ts';
 
 export interface Secrets {
   keyEncryptionSecret: Uint8Array;
   cookieKeys: readonly string[];
 }
 
-export function buildServices(deps: { config: Config; storage: Storage; clock: Clock; logger: Logger; secrets: Secrets }) {
+export function buildServices(deps: {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  logger: Logger;
+  secrets: Secrets;
+  mailer?: Mailer;
+}) {
   const { config, storage, clock, logger, secrets } = deps;
   const { queries } = storage;
+  const audit = createAuditTrail({ events: queries.auditEvents, clock, logger });
+  const mailer = deps.mailer ?? createMailer({ ...config.mail, logger });
+  const security = createSecurityService({
+    createLimiter: createLimiterFactory(storage.redis),
+    signIn: defaultSignInPolicy(config.backoffCeilingSeconds),
+  });
   const accounts = createAccountService({ users: queries.users, hasher: createPasswordHasher(config.passwordHashing) });
   const apis = createApiService({ apis: queries.apis });
   const clients = createClientService({
     clients: queries.clients,
     apiExists: async (identifier) => (await apis.find(identifier)) !== undefined,
+    onChange: (change) => audit.record({ type: `client.${change.kind}`, outcome: 'success', subject: change.clientId, details: change.details }),
   });
   const keys = createKeyService({
     signingKeys: queries.signingKeys,
     keyEncryptionSecret: secrets.keyEncryptionSecret,
     clock,
-    logger,
+    onEvent: ({ event, kid, ...details }) => audit.record({ type: event, outcome: 'success', subject: kid, details }),
     rsaModulusLength: config.rsaModulusLength,
     algorithms: config.keys.algorithms,
     policy: {
@@ -46,7 +64,7 @@ export function buildServices(deps: { config: Config; storage: Storage; clock: C
       return grantIds.length;
     },
   });
-  return { accounts, apis, clients, keys };
+  return { accounts, apis, audit, clients, keys, mailer, security };
 }
 
 export type Services = ReturnType<typeof buildServices>;

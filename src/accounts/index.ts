@@ -70,9 +70,9 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
       const row = await users.findByEmail(normalizeEmail(emailInput));
       if (!row) {
         await hasher.verifyDummy(password);
-        throw new InvalidCredentials();
+        throw new InvalidCredentials('unknown_account');
       }
-      if (!(await hasher.verify(row.password_hash, password))) throw new InvalidCredentials();
+      if (!(await hasher.verify(row.password_hash, password))) throw new InvalidCredentials('bad_password');
       if (hasher.needsRehash(row.password_hash)) {
         await users.updatePasswordHash(row.id, await hasher.hash(password));
       }

@@ -1,4 +1,5 @@
 import { apisCommand } from './commands/apis.ts';
+import { auditCommand } from './commands/audit.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -11,6 +12,7 @@ export const COMMANDS: Record<string, (ctx: CommandContext, args: string[]) => P
   apis: apisCommand,
   users: usersCommand,
   keys: keysCommand,
+  audit: auditCommand,
 };
 
 export const USAGE = `Usage: gatehouse <command> [options]
@@ -29,6 +31,9 @@ export const USAGE = `Usage: gatehouse <command> [options]
   keys list [--json]
   keys rotate [--json]                      publish a successor now; it signs after the publish lead
   keys revoke KID [--json]                  compromise: drop KID from the JWKS now, sign with the next key
+  audit verify                              check the hash chain; exit 1 if any row was edited or removed
+  audit tail [--type T] [--user EMAIL] [--limit N] [--json]
+  audit prune [--days N]                    drop events past retention (GATEHOUSE_AUDIT_RETENTION_DAYS)
 
 Environment: the same variables as the server (DATABASE_URL, REDIS_URL, GATEHOUSE_DATA_DIR, ...).
 In embedded mode, while the server runs, commands are executed by the server itself.`;

@@ -41,7 +41,10 @@ export async function openContext(config: Config, logger: Logger): Promise<Comma
     logger,
     out: (text) => process.stdout.write(`${text}\n`),
     readSecret,
-    close: () => storage.close(),
+    close: async () => {
+      await services.audit.flush();
+      await storage.close();
+    },
   };
 }
 

@@ -109,6 +109,7 @@ export function createClientService(deps: {
   apiExists: (identifier: string) => Promise<boolean>;
   /** oidc-provider's own metadata validation, run before anything is stored. */
   validateMetadata?: (metadata: ClientMetadata) => Promise<void>;
+  onChange?: (change: { kind: 'created' | 'deleted'; clientId: string; details: Record<string, unknown> }) => void;
 }) {
   return {
     async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
@@ -141,10 +142,16 @@ export function createClientService(deps: {
       if (metadata.scope === undefined) delete metadata.scope;
       await deps.validateMetadata?.(metadata);
       await deps.clients.insert(metadata);
-      return { client: summarize(metadata), clientSecret };
+      const client = summarize(metadata);
+      deps.onChange?.({ kind: 'created', clientId: client.clientId, details: { name: client.name, grantTypes: client.grantTypes, type: client.type } });
+      return { client, clientSecret };
     },
     list: async () => (await deps.clients.list()).map(summarize),
-    delete: (clientId: string) => deps.clients.delete(clientId),
+    async delete(clientId: string): Promise<boolean> {
+      const deleted = await deps.clients.delete(clientId);
+      if (deleted) deps.onChange?.({ kind: 'deleted', clientId, details: {} });
+      return deleted;
+    },
   };
 }
 

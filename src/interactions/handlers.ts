@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { z } from 'zod';
+import { normalizeEmail } from '../accounts/index.ts';
 import { InvalidCredentials, ValidationFailed } from '../errors.ts';
 import type { InteractionDeps } from './routes.ts';
 
@@ -62,27 +63,65 @@ export function showInteraction(deps: InteractionDeps): Middleware {
   };
 }
 
+/** Who did it, from where: the fields every audit event of a browser request carries. */
+function origin(ctx: Ctx) {
+  return { ip: ctx.ip, userAgent: ctx.get('user-agent'), requestId: String(ctx.state.requestId ?? '') };
+}
+
 export function submitLogin(deps: InteractionDeps): Middleware {
   return async (ctx) => {
     const { interaction, client } = await details(deps, ctx);
     if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('no sign-in is pending');
     const form = parse(loginForm, ctx.request.body);
-    try {
-      const account = await deps.accounts.authenticate(form.email, form.password);
-      await finish(deps, ctx, { login: { accountId: account.id, amr: ['pwd'], acr: 'urn:gatehouse:loa:1' } }, false);
-    } catch (error) {
-      if (!(error instanceof InvalidCredentials)) throw error;
-      ctx.status = 401;
+    const email = normalizeEmail(form.email);
+    const clientId = String(interaction.params.client_id);
+    const page = (status: number, error: string) => {
+      ctx.status = status;
       ctx.set('Cache-Control', 'no-store');
       ctx.body = deps.views.render('login', {
         uid: interaction.uid,
         csrf: ctx.state.csrf,
         clientName: client?.clientName ?? 'the application',
         email: form.email,
-        error: error.message,
+        error,
       });
+    };
+
+    await deps.security.consume('signInPerIp', ctx.ip);
+    const verdict = await deps.security.checkSignIn(email, ctx.ip);
+    if (!verdict.allowed) {
+      deps.audit.record({ type: 'signin.blocked', outcome: 'failure', subject: email, actor: clientId, ...origin(ctx), details: { dimension: verdict.dimension, retryAfter: verdict.retryAfter } });
+      ctx.set('Retry-After', String(verdict.retryAfter));
+      page(429, `Too many attempts. Please wait ${verdict.retryAfter} seconds and try again.`);
+      return;
+    }
+    try {
+      const account = await deps.accounts.authenticate(form.email, form.password);
+      await deps.security.recordSignInSuccess(email, ctx.ip);
+      deps.audit.record({ type: 'signin.success', outcome: 'success', subject: account.id, actor: clientId, ...origin(ctx), details: { method: 'pwd' } });
+      await finish(deps, ctx, { login: { accountId: account.id, amr: ['pwd'], acr: 'urn:gatehouse:loa:1' } }, false);
+    } catch (error) {
+      if (!(error instanceof InvalidCredentials)) throw error;
+      const backoff = await deps.security.recordSignInFailure(email, ctx.ip);
+      deps.audit.record({ type: 'signin.failure', outcome: 'failure', subject: email, actor: clientId, ...origin(ctx), details: { reason: error.reason } });
+      if (backoff.accountBackoff > 0) {
+        deps.audit.record({ type: 'signin.backoff', outcome: 'info', subject: email, ...origin(ctx), details: { seconds: backoff.accountBackoff, failures: backoff.accountFailures } });
+        if (error.reason === 'bad_password' && backoff.accountBackoff === 1) await notifyOwner(deps, email);
+      }
+      page(401, error.message);
     }
   };
+}
+
+/** Once per attack wave (the first account-level backoff): tell the owner, who may not know. */
+async function notifyOwner(deps: InteractionDeps, email: string) {
+  await deps.mailer
+    .send({
+      to: email,
+      subject: 'Repeated failed sign-ins to your account',
+      text: 'Someone tried many wrong passwords for your account. Sign-ins are being slowed down to protect it. If this was not you, consider changing your password.',
+    })
+    .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not send the backoff notification'));
 }
 
 export function confirmConsent(deps: InteractionDeps): Middleware {

@@ -9,17 +9,23 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { AccountService } from '../accounts/index.ts';
+import type { AuditTrail } from '../audit/index.ts';
 import { csrfProtection } from '../http/csrf.ts';
 import { errorMiddleware } from '../http/error-middleware.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
+import type { Mailer } from '../mail/index.ts';
 import type { LiveProvider } from '../oidc/live-provider.ts';
 import { INTERACTION_PATH } from '../oidc/provider.ts';
+import type { SecurityService } from '../security/index.ts';
 import { abortInteraction, confirmConsent, showInteraction, submitLogin } from './handlers.ts';
 
 export interface InteractionDeps {
   provider: LiveProvider;
   accounts: AccountService;
+  audit: AuditTrail;
+  security: SecurityService;
+  mailer: Mailer;
   views: Views;
   logger: Logger;
   secureCookies: boolean;

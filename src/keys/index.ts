@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Clock } from '../clock.ts';
-import type { Logger } from '../logger.ts';
 import type { SigningKeyQueries, SigningKeyRow } from '../storage/queries/signing-keys.ts';
 import { openPrivateJwk, sealPrivateJwk } from './key-encryption.ts';
 import {
@@ -65,16 +64,17 @@ export function createKeyService(deps: {
   signingKeys: SigningKeyQueries;
   keyEncryptionSecret: Uint8Array;
   clock: Clock;
-  logger: Logger;
+  /** Every creation, scheduled rotation and revocation: the audit trail records it. */
+  onEvent: (event: KeyEvent) => void;
   rsaModulusLength: number;
   algorithms: readonly SigningAlgorithm[];
   policy: RotationPolicy;
   /** Compromise response: revokes grants whose refresh tokens were issued in a window. */
   revokeGrantsIssuedBetween: (from: Date, until: Date) => Promise<number>;
 }) {
-  const { signingKeys, keyEncryptionSecret, clock, logger, policy } = deps;
+  const { signingKeys, keyEncryptionSecret, clock, policy } = deps;
   const opened = new Map<string, JWK>();
-  const audit = (event: KeyEvent) => logger.info(event, event.event);
+  const audit = deps.onEvent;
 
   async function create(queries: SigningKeyQueries, alg: SigningAlgorithm, publishAt: Date, activateAt: Date) {
     const { privateKey } =

@@ -6,11 +6,13 @@ import type { JWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountService } from '../accounts/index.ts';
 import type { ApiService } from '../apis/index.ts';
+import type { AuditTrail } from '../audit/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
+import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { compareClientSecretsAsDigests } from './internals.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
@@ -23,6 +25,7 @@ export interface ProviderDeps {
   storage: OidcStorage;
   accounts: AccountService;
   apis: ApiService;
+  audit: AuditTrail;
   views: Views;
   logger: Logger;
   clock: Clock;
@@ -139,9 +142,19 @@ export function createProvider(deps: ProviderDeps): Provider {
     storage: deps.storage,
     graceSeconds: config.refreshGraceSeconds,
     clock: deps.clock,
-    onReuse: (ctx, details) =>
-      securityEvent(logger, 'refresh_token.reused', { ...details, ip: ctx.ip }),
+    onReuse: (ctx, details) => {
+      securityEvent(logger, 'refresh_token.reused', { ...details, ip: ctx.ip });
+      deps.audit.record({
+        type: 'refresh_token.reused',
+        outcome: 'failure',
+        actor: details.clientId,
+        ip: ctx.ip,
+        userAgent: ctx.get('user-agent'),
+        details: { grantId: details.grantId, reason: details.reason },
+      });
+    },
   });
+  auditProviderEvents(provider, deps.audit);
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
     logger.error({ err: error, requestId: ctx.get('x-request-id') || undefined, path: ctx.path }, 'oidc server_error');
   });

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { type Database, migrateToLatest, openDatabase, pingDatabase } from './database.ts';
 import { lockEmbeddedDataDir } from './embedded-lock.ts';
@@ -15,6 +16,8 @@ export interface Storage {
   kind: 'embedded' | 'services';
   db: Database;
   kv: KeyValueStore;
+  /** The Redis client in services mode (rate limiters share it); undefined in embedded mode. */
+  redis: Redis | undefined;
   queries: Queries;
   pingDatabase(): Promise<void>;
   close(): Promise<void>;
@@ -34,14 +37,16 @@ export async function openStorage(
     config.storage.kind === 'services'
       ? openDatabase({ kind: 'postgres', url: config.storage.databaseUrl })
       : openDatabase({ kind: 'pglite', dataDir: options.inMemoryEmbedded ? undefined : config.storage.dataDir });
-  const kv =
+  const redisStore =
     config.storage.kind === 'services'
       ? await createRedisKeyValueStore({ url: config.storage.redisUrl, prefix: config.redisPrefix })
-      : createMemoryKeyValueStore();
+      : undefined;
+  const kv = redisStore ?? createMemoryKeyValueStore();
   return {
     kind: config.storage.kind,
     db,
     kv,
+    redis: redisStore?.redis,
     queries: createQueries(db),
     pingDatabase: () => pingDatabase(db),
     async close() {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { createApiQueries } from './apis.ts';
+import { createAuditQueries } from './audit-events.ts';
 import { createClientQueries } from './clients.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
 import { createSigningKeyQueries } from './signing-keys.ts';
@@ -10,6 +11,7 @@ export function createQueries(db: Knex) {
   return {
     users: createUserQueries(db),
     apis: createApiQueries(db),
+    auditEvents: createAuditQueries(db),
     clients: createClientQueries(db),
     oidcPayloads: createOidcPayloadQueries(db),
     signingKeys: createSigningKeyQueries(db),
