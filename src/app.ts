@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa, { type Middleware } from 'koa';
 import type { Config } from './config.ts';
 import { requestLogging } from './http/request-logging.ts';
-import { securityHeaders } from './http/security-headers.ts';
+import { httpsOnly, PAGE_CSP, securityHeaders } from './http/security-headers.ts';
 import { tokenEndpointLimits } from './http/token-endpoint-limits.ts';
 import type { Views } from './http/views.ts';
 import { createInteractionRouter } from './interactions/routes.ts';
@@ -32,6 +32,7 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(requestLogging(logger));
   app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
+  app.use(httpsOnly({ enabled: config.production }));
 
   const ops = createOpsRouter({ probes: deps.probes });
   app.use(ops.routes());
@@ -72,6 +73,8 @@ export function createApp(deps: AppDeps): Koa {
       callbacks.set(provider, callback);
     }
     ctx.respond = false;
+    // Set before oidc-provider renders: its pages (logout, errors, form_post) inherit it.
+    ctx.res.setHeader('Content-Security-Policy', PAGE_CSP);
     await callback(ctx.req, ctx.res);
   });
   return app;

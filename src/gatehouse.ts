@@ -48,7 +48,7 @@ export async function createGatehouse(
   const storage = await openAndMigrate(config, { inMemoryEmbedded: options.inMemoryEmbedded ?? false });
   try {
     const services = buildServices({ config, storage, clock, logger, secrets });
-    await services.keys.ensureSigningKeys();
+    await services.keys.ensureSigningKeys({ wait: true });
     const initialKeys = await services.keys.currentView();
     const views = createViews({ productName: 'Gatehouse', cache: config.production });
     // oidc-provider takes its keys at construction: a new key set means a new provider.

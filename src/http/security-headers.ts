@@ -1,13 +1,36 @@
 import type { Middleware } from 'koa';
 
-/** CSP for Gatehouse's own pages: no script at all, styles only from our origin. */
+/**
+ * CSP for every HTML response: no inline script or style. Our pages have no script at all;
+ * oidc-provider's form_post page adds the hash of its one auto-submit script to `script-src`.
+ */
 export const PAGE_CSP = [
   "default-src 'none'",
+  "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data: https:",
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Production serves https only: plain-http page loads are redirected, anything else refused.
+ * Probes are exempt, as orchestrators call them over plain http from inside the network.
+ */
+export function httpsOnly(options: { enabled: boolean }): Middleware {
+  return async (ctx, next) => {
+    if (!options.enabled || ctx.secure || PROBES.has(ctx.path)) return next();
+    if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+      ctx.status = 301;
+      ctx.redirect(`https://${ctx.host}${ctx.originalUrl}`);
+      return;
+    }
+    ctx.status = 403;
+    ctx.body = { error: 'invalid_request', error_description: 'https is required' };
+  };
+}
 
 /** Headers on every response; HSTS only where the issuer is https. */
 export function securityHeaders(options: { hsts: boolean }): Middleware {

@@ -110,7 +110,7 @@ export function createKeyService(deps: {
   }
 
   /** Creates the successor keys that are due; returns their kids. Run under the rotation lock. */
-  async function rotate(force: boolean): Promise<string[]> {
+  async function rotate(force: boolean, wait: boolean): Promise<string[]> {
     const created = await signingKeys.withRotationLock(async (locked) => {
       const kids: string[] = [];
       const rows = await locked.list();
@@ -133,16 +133,28 @@ export function createKeyService(deps: {
         kids.push(kid);
       }
       return kids;
-    });
+    }, { wait });
     return created ?? [];
   }
 
   return {
-    /** Start-up and scheduler tick: every configured algorithm has a signing key, successors on time. */
-    ensureSigningKeys: () => rotate(false),
+    /**
+     * Every configured algorithm has a signing key and successors are created on time. At start-up
+     * (`wait`) an instance queues behind one that is creating the first keys, so it never serves
+     * without them; scheduler ticks skip when another instance holds the lock.
+     */
+    async ensureSigningKeys(options: { wait: boolean } = { wait: false }): Promise<string[]> {
+      const created = await rotate(false, options.wait);
+      if (options.wait) {
+        const rows = await signingKeys.list();
+        const missing = deps.algorithms.filter((alg) => !signingKey(rows, alg, clock.now()));
+        if (missing.length > 0) throw new Error(`no signing key for ${missing.join(', ')}`);
+      }
+      return created;
+    },
 
     /** Operator `keys rotate`: publish a successor now; it signs after the publish lead. */
-    rotateNow: () => rotate(true),
+    rotateNow: () => rotate(true, true),
 
     /**
      * Compromise: the key leaves the JWKS now, its successor (or a fresh key) signs now, and grants
@@ -158,7 +170,7 @@ export function createKeyService(deps: {
         if (plan.activateKid) await locked.update(plan.activateKid, { activate_at: now });
         if (plan.generateAlg) generated = await create(locked, plan.generateAlg as SigningAlgorithm, now, now);
         return { plan, generated };
-      });
+      }, { wait: true });
       if (!result) return undefined;
       const { plan, generated } = result;
       const grantsRevoked = await deps.revokeGrantsIssuedBetween(plan.signedFrom, plan.signedUntil);

@@ -24,7 +24,7 @@ export interface SigningKeyQueries {
   list(): Promise<SigningKeyRow[]>;
   update(kid: string, times: KeyTimeUpdate): Promise<void>;
   fingerprint(): Promise<string>;
-  withRotationLock<T>(fn: (locked: SigningKeyQueries) => Promise<T>): Promise<T | undefined>;
+  withRotationLock<T>(fn: (locked: SigningKeyQueries) => Promise<T>, options?: { wait: boolean }): Promise<T | undefined>;
 }
 
 export function createSigningKeyQueries(db: Knex): SigningKeyQueries {
@@ -48,14 +48,19 @@ export function createSigningKeyQueries(db: Knex): SigningKeyQueries {
       return String(row?.fp ?? '');
     },
     /**
-     * Runs `fn` in a transaction holding the rotation lock, or returns undefined at once when
-     * another instance holds it: exactly one instance rotates.
+     * Runs `fn` in a transaction holding the rotation lock: exactly one instance rotates. Without
+     * `wait`, returns undefined at once when another instance holds it (scheduler ticks); with
+     * it, queues behind the holder (start-up, operator commands).
      */
-    withRotationLock: <T>(fn: (locked: SigningKeyQueries) => Promise<T>): Promise<T | undefined> =>
+    withRotationLock: <T>(fn: (locked: SigningKeyQueries) => Promise<T>, options = { wait: false }): Promise<T | undefined> =>
       translated<T | undefined>(
         db.transaction(async (trx) => {
-          const result = await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [ROTATION_LOCK_KEY]);
-          if (!result.rows?.[0]?.locked) return undefined;
+          if (options.wait) {
+            await trx.raw('select pg_advisory_xact_lock(?)', [ROTATION_LOCK_KEY]);
+          } else {
+            const result = await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [ROTATION_LOCK_KEY]);
+            if (!result.rows?.[0]?.locked) return undefined;
+          }
           return fn(createSigningKeyQueries(trx));
         }),
       ),
