@@ -9,6 +9,7 @@ import type { Views } from './http/views.ts';
 import { createInteractionRouter } from './interactions/routes.ts';
 import type { Logger } from './logger.ts';
 import type { LiveProvider } from './oidc/live-provider.ts';
+import type { Metrics } from './ops/metrics.ts';
 import { createOpsRouter, type Probe } from './ops/routes.ts';
 import type { Services } from './services.ts';
 
@@ -21,6 +22,7 @@ export interface AppDeps {
   cookieKeys: readonly string[];
   /** Precomputed /jwks (ETag, Cache-Control), served ahead of oidc-provider. */
   jwks: Middleware;
+  metrics: Metrics;
   probes: Probe[];
 }
 
@@ -30,11 +32,14 @@ export function createApp(deps: AppDeps): Koa {
   // Errors are logged once, by the error middleware or oidc-provider's server_error event.
   app.silent = true;
 
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger, deps.metrics));
   app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
   app.use(httpsOnly({ enabled: config.production }));
 
-  const ops = createOpsRouter({ probes: deps.probes });
+  const ops = createOpsRouter({
+    probes: deps.probes,
+    metrics: config.metrics.onMainPort ? { metrics: deps.metrics, token: config.metrics.token } : undefined,
+  });
   app.use(ops.routes());
   app.use(ops.allowedMethods());
   app.use(deps.jwks);

@@ -129,6 +129,18 @@ export const environmentSchema = z.object({
     .default(900)
     .describe('Longest wait failed sign-ins can impose on an account (the backoff cap; never an indefinite lock).'),
   GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are pruned (the chain stays verifiable).'),
+  GATEHOUSE_METRICS_TOKEN: z
+    .string()
+    .min(16)
+    .optional()
+    .describe('Bearer token required on /metrics. In production /metrics is off on the main port unless this or GATEHOUSE_METRICS_PORT is set.'),
+  GATEHOUSE_METRICS_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe('Serve /metrics on this separate port (bind it to a private interface) instead of the main port.'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -178,6 +190,7 @@ export interface Config {
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
   readonly backoffCeilingSeconds: number;
   readonly auditRetentionDays: number;
+  readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly onMainPort: boolean };
 }
 
 /** The longest access-token lifetime an API may set (apis/): keys outlive it before leaving the JWKS. */
@@ -287,6 +300,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mail: { smtpUrl: e.SMTP_URL, from: e.GATEHOUSE_MAIL_FROM, outboxDir: `${e.GATEHOUSE_DATA_DIR.replace(/\/+$/, '')}/outbox` },
     backoffCeilingSeconds: e.GATEHOUSE_BACKOFF_CEILING_SECONDS,
     auditRetentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS,
+    metrics: {
+      token: e.GATEHOUSE_METRICS_TOKEN,
+      port: e.GATEHOUSE_METRICS_PORT,
+      // Metrics reveal traffic shape: in production they need a token or a private port.
+      onMainPort: e.GATEHOUSE_METRICS_PORT === undefined && (!production || e.GATEHOUSE_METRICS_TOKEN !== undefined),
+    },
   } satisfies Config);
 }
 

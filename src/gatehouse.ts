@@ -14,6 +14,7 @@ import { createJwksDocument } from './oidc/jwks-endpoint.ts';
 import { type KeyWatcher, startKeyWatcher } from './oidc/key-watcher.ts';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.ts';
 import { createProvider } from './oidc/provider.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { buildServices, type Secrets, type Services } from './services.ts';
 import { openAndMigrate, type Storage } from './storage/index.ts';
 
@@ -24,6 +25,7 @@ export interface Gatehouse {
   storage: Storage;
   provider: LiveProvider;
   keyWatcher: KeyWatcher;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -45,15 +47,31 @@ export async function createGatehouse(
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const secrets = options.secrets ?? resolveSecrets(config);
-  const storage = await openAndMigrate(config, { inMemoryEmbedded: options.inMemoryEmbedded ?? false });
+  const storage = await openAndMigrate(config, {
+    inMemoryEmbedded: options.inMemoryEmbedded ?? false,
+    onConnectionProblem: (store, message) => logger.warn({ event: 'store.connection_problem', store, message }, 'store connection problem'),
+  });
   try {
-    const services = buildServices({ config, storage, clock, logger, secrets });
+    let keyView: KeyView | undefined;
+    const metrics = createMetrics({
+      signingKeyAges: () =>
+        Object.fromEntries(
+          Object.entries(keyView?.signingSince ?? {}).map(([alg, since]) => [alg, (clock.now().getTime() - since.getTime()) / 1000]),
+        ),
+      databasePool: () => {
+        const pool = (storage.db.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } }).pool;
+        return pool ? { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() } : undefined;
+      },
+      redisReady: () => (storage.redis ? storage.redis.status === 'ready' : undefined),
+    });
+    const services = buildServices({ config, storage, clock, logger, secrets, observeAudit: (event) => metrics.securityEvent(event.type, event.outcome) });
     await services.keys.ensureSigningKeys({ wait: true });
     const initialKeys = await services.keys.currentView();
+    keyView = initialKeys;
     const views = createViews({ productName: 'Gatehouse', cache: config.production });
     // oidc-provider takes its keys at construction: a new key set means a new provider.
-    const buildProvider = (keys: KeyView) =>
-      createProvider({
+    const buildProvider = (keys: KeyView) => {
+      const provider = createProvider({
         config,
         cookieKeys: secrets.cookieKeys,
         privateJwks: keys.providerJwks,
@@ -65,6 +83,11 @@ export async function createGatehouse(
         logger,
         clock,
       });
+      provider.on('grant.success', (ctx: { oidc: { params?: Record<string, unknown> } }) =>
+        metrics.tokenIssued(String(ctx.oidc.params?.grant_type ?? '')),
+      );
+      return provider;
+    };
     const provider = createLiveProvider(buildProvider(initialKeys));
     const jwks = createJwksDocument(initialKeys, { path: '/jwks', maxAge: config.keys.jwksMaxAge });
     const keyWatcher = startKeyWatcher({
@@ -73,6 +96,7 @@ export async function createGatehouse(
       pollSeconds: config.keys.pollInterval,
       logger,
       onChange: (keys) => {
+        keyView = keys;
         provider.replace(buildProvider(keys));
         jwks.update(keys);
       },
@@ -85,6 +109,7 @@ export async function createGatehouse(
       views,
       cookieKeys: secrets.cookieKeys,
       jwks: jwks.middleware(),
+      metrics,
       probes: [
         { name: 'database', check: storage.pingDatabase },
         { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },
@@ -97,6 +122,7 @@ export async function createGatehouse(
       storage,
       provider,
       keyWatcher,
+      metrics,
       close: async () => {
         keyWatcher.stop();
         await services.audit.flush();

@@ -4,10 +4,12 @@
  */
 import { createServer } from 'node:http';
 import type { Server as SocketServer } from 'node:net';
+import Koa from 'koa';
 import { adminSocketPath, serveAdminSocket } from './cli/admin-socket.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createGatehouse } from './gatehouse.ts';
 import { createLogger } from './logger.ts';
+import { metricsRouter } from './ops/routes.ts';
 
 function loadConfigOrExit(): Config {
   try {
@@ -30,6 +32,16 @@ async function main(): Promise<void> {
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+
+  // Optional private metrics listener (bind the port to an internal interface at the platform level).
+  let metricsServer: ReturnType<typeof createServer> | undefined;
+  if (config.metrics.port) {
+    const router = metricsRouter(gatehouse.metrics, config.metrics.token);
+    const metricsApp = new Koa();
+    metricsApp.use(router.routes());
+    metricsServer = createServer(metricsApp.callback());
+    await new Promise<void>((resolve) => metricsServer?.listen(config.metrics.port, config.host, resolve));
+  }
 
   let adminSocket: SocketServer | undefined;
   if (config.storage.kind === 'embedded') {
@@ -74,6 +86,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
     adminSocket?.close();
+    metricsServer?.close();
     server.close(async () => {
       await gatehouse.close();
       logger.info('stopped');

@@ -4,7 +4,7 @@
  */
 import { createAccountService, createPasswordHasher } from './accounts/index.ts';
 import { createApiService } from './apis/index.ts';
-import { createAuditTrail } from './audit/index.ts';
+import { type AuditEvent, createAuditTrail } from './audit/index.ts';
 import { createClientService } from './clients/index.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -28,10 +28,12 @@ export function buildServices(deps: {
   logger: Logger;
   secrets: Secrets;
   mailer?: Mailer;
+  /** Sees every audit event (metrics count them). */
+  observeAudit?: (event: AuditEvent) => void;
 }) {
   const { config, storage, clock, logger, secrets } = deps;
   const { queries } = storage;
-  const audit = createAuditTrail({ events: queries.auditEvents, clock, logger });
+  const audit = createAuditTrail({ events: queries.auditEvents, clock, logger, ...(deps.observeAudit ? { observe: deps.observeAudit } : {}) });
   const mailer = deps.mailer ?? createMailer({ ...config.mail, logger });
   const security = createSecurityService({
     createLimiter: createLimiterFactory(storage.redis),

@@ -31,7 +31,7 @@ export type VerifyReport = { ok: true; checked: number } | { ok: false; checked:
 const FLUSH_INTERVAL_MS = 100;
 const MAX_BATCH = 200;
 
-export function createAuditTrail(deps: { events: AuditQueries; clock: Clock; logger: Logger }) {
+export function createAuditTrail(deps: { events: AuditQueries; clock: Clock; logger: Logger; observe?: (event: AuditEvent) => void }) {
   const { events, clock, logger } = deps;
   let buffer: Parameters<AuditQueries['appendChained']>[0][number][] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -74,6 +74,7 @@ export function createAuditTrail(deps: { events: AuditQueries; clock: Clock; log
         details: event.details ?? {},
       };
       buffer.push(row);
+      deps.observe?.(event);
       logger[event.outcome === 'failure' ? 'warn' : 'info'](
         { event: event.type, audit: true, outcome: event.outcome, actor: row.actor, subject: row.subject, ip: row.ip, requestId: row.request_id, details: row.details },
         event.type,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../ops/metrics.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -8,7 +9,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * One line per request with a request id (taken from X-Request-Id when well-formed). Only the
  * path is logged, never the query string: authorization requests carry state and hints there.
  */
-export function requestLogging(logger: Logger): Middleware {
+export function requestLogging(logger: Logger, metrics?: Metrics): Middleware {
   return async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
     const requestId = SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -19,10 +20,9 @@ export function requestLogging(logger: Logger): Middleware {
       await next();
     } finally {
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-      logger.info(
-        { requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started) },
-        'request',
-      );
+      const ms = performance.now() - started;
+      logger.info({ requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(ms) }, 'request');
+      metrics?.observeRequest(ctx.path, ctx.method, status, ms / 1000);
     }
   };
 }

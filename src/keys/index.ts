@@ -50,6 +50,8 @@ export interface KeyView {
   /** Public keys of every published, active and retiring key. */
   publicJwks: JWK[];
   signingKids: Record<string, string>;
+  /** When each algorithm's signing key started signing (key-age metric). */
+  signingSince: Record<string, Date>;
   /** Changes whenever the derived view changes; instances rebuild their provider on change. */
   fingerprint: string;
 }
@@ -183,9 +185,13 @@ export function createKeyService(deps: {
       const rows = await signingKeys.list();
       const published = publishedKeys(rows, now);
       const signingKids: Record<string, string> = {};
+      const signingSince: Record<string, Date> = {};
       for (const alg of deps.algorithms) {
         const active = signingKey(rows, alg, now);
-        if (active) signingKids[alg] = active.kid;
+        if (active) {
+          signingKids[alg] = active.kid;
+          signingSince[alg] = active.activate_at;
+        }
       }
       const signing = new Set(Object.values(signingKids));
       const verifyOnly = published.filter((row) => !signing.has(row.kid) && keyState(row, rows, now) === 'retiring');
@@ -195,7 +201,7 @@ export function createKeyService(deps: {
       ];
       const publicJwks = published.map((row) => row.public_jwk as JWK).sort((a, b) => String(a.kid).localeCompare(String(b.kid)));
       const fingerprint = JSON.stringify({ signingKids, verify: verifyOnly.map((r) => r.kid).sort(), publish: publicJwks.map((k) => k.kid) });
-      return { providerJwks, publicJwks, signingKids, fingerprint };
+      return { providerJwks, publicJwks, signingKids, signingSince, fingerprint };
     },
 
     async list(): Promise<Array<SigningKeyRow & { state: string }>> {

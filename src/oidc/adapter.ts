@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
+import { StoreUnavailable } from '../errors.ts';
 import {
   kvConsumedKey,
   kvGrantKey,
@@ -69,6 +70,28 @@ function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
   if (!CREDENTIAL_MODELS.has(model)) return payload;
   const { jti: _jti, ...rest } = payload;
   return rest;
+}
+
+/**
+ * A store outage inside oidc-provider: 503 `temporarily_unavailable`, shown as a page (never a
+ * redirect carrying the error, never a 500).
+ */
+export class TemporarilyUnavailable extends errors.OIDCProviderError {
+  override error_description = 'Gatehouse is temporarily unavailable. Please try again in a moment.';
+  constructor(options?: ErrorOptions) {
+    super(503, 'temporarily_unavailable', options);
+    this.expose = true;
+    this.allow_redirect = false;
+  }
+}
+
+async function available<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof StoreUnavailable) throw new TemporarilyUnavailable({ cause: error });
+    throw error;
+  }
 }
 
 export class GatehouseAdapter {
@@ -177,6 +200,21 @@ export class GatehouseAdapter {
   }
 }
 
+/** The adapter oidc-provider sees: every call with store outages mapped to TemporarilyUnavailable. */
 export function createAdapterFactory(storage: OidcStorage) {
-  return (model: string) => new GatehouseAdapter(model, storage);
+  return (model: string) => {
+    const adapter = new GatehouseAdapter(model, storage);
+    return {
+      upsert: (id: string, payload: AdapterPayload, expiresIn: number) => available(() => adapter.upsert(id, payload, expiresIn)),
+      find: (id: string) => available(() => adapter.find(id)),
+      findByUid: (uid: string) => available(() => adapter.findByUid(uid)),
+      findByUserCode: (code: string) => available(() => adapter.findByUserCode(code)),
+      consume: (id: string) => available(() => adapter.consume(id)),
+      destroy: (id: string) => available(() => adapter.destroy(id)),
+      revokeByGrantId: (grantId: string) => available(() => adapter.revokeByGrantId(grantId)),
+      consumeOnce: (id: string) => available(() => adapter.consumeOnce(id)),
+    };
+  };
 }
+
+export type OidcAdapter = ReturnType<ReturnType<typeof createAdapterFactory>>;

@@ -128,9 +128,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     async renderError(ctx, out) {
       ctx.type = 'html';
       ctx.body = views.render('error', {
-        heading: 'Sign-in could not continue',
+        heading: ctx.status === 503 ? 'Temporarily unavailable' : 'Sign-in could not continue',
         message: out.error_description ?? out.error,
-        requestId: ctx.state.requestId ?? ctx.get('x-request-id'),
+        requestId: ctx.res.getHeader('x-request-id'),
       });
     },
   };
@@ -156,7 +156,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   });
   auditProviderEvents(provider, deps.audit);
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
-    logger.error({ err: error, requestId: ctx.get('x-request-id') || undefined, path: ctx.path }, 'oidc server_error');
+    logger.error({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'oidc server_error');
   });
   return provider;
 }

@@ -24,7 +24,7 @@ import type { Clock } from '../clock.ts';
 import { epochSeconds } from '../clock.ts';
 import type { KeyValueStore } from '../storage/key-value.ts';
 import { decideConsumedRefresh } from '../tokens/index.ts';
-import { type GatehouseAdapter, type OidcStorage, revokeGrantEverywhere, storageKey } from './adapter.ts';
+import { type OidcAdapter, type OidcStorage, revokeGrantEverywhere, storageKey } from './adapter.ts';
 import { boundGrantHelpers, internals } from './internals.ts';
 
 const GTY = 'refresh_token';
@@ -132,7 +132,7 @@ async function refreshTokenHandler(
   i.checkAccountMismatch(refreshToken, grant);
   ctx.oidc.entity('Account', account);
 
-  const adapter = RefreshToken.adapter as GatehouseAdapter;
+  const adapter = RefreshToken.adapter as OidcAdapter;
   const { kv } = deps.storage;
 
   const replayOrReject = async (parent: AnyToken): Promise<AnyToken> => {

@@ -1,4 +1,6 @@
+import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
+import type { Metrics } from './metrics.ts';
 
 export interface Probe {
   name: string;
@@ -22,9 +24,36 @@ async function runProbe(probe: Probe): Promise<{ name: string; ok: boolean }> {
   }
 }
 
-/** `/healthz`: the process answers. `/readyz`: every store answers within its deadline. */
-export function createOpsRouter(deps: { probes: Probe[] }): Router {
+function bearerMatches(header: string, token: string): boolean {
+  const presented = Buffer.from(header.replace(/^Bearer /, ''));
+  const expected = Buffer.from(token);
+  return header.startsWith('Bearer ') && presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+/** Prometheus exposition, behind a bearer token when one is configured. */
+export function metricsRouter(metrics: Metrics, token: string | undefined): Router {
   const router = new Router();
+  router.get('/metrics', async (ctx) => {
+    if (token && !bearerMatches(ctx.get('authorization'), token)) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer');
+      ctx.body = { error: 'invalid_token' };
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = metrics.contentType;
+    ctx.body = await metrics.render();
+  });
+  return router;
+}
+
+/** `/healthz`: the process answers. `/readyz`: every store answers within its deadline. `/metrics` if enabled. */
+export function createOpsRouter(deps: { probes: Probe[]; metrics?: { metrics: Metrics; token: string | undefined } | undefined }): Router {
+  const router = new Router();
+  if (deps.metrics) {
+    const metrics = metricsRouter(deps.metrics.metrics, deps.metrics.token);
+    router.use(metrics.routes());
+  }
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };

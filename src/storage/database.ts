@@ -10,11 +10,22 @@ export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolMax?: number; statementTimeoutMs?: number }
   | { kind: 'pglite'; dataDir: string | undefined };
 
+/** Where knex and the pg pool report problems (instead of the console). */
+export interface DatabaseLog {
+  warn(message: string): void;
+}
+
 /** Arbitrary constant: the advisory lock every instance takes while migrating. */
 const MIGRATION_LOCK_KEY = 724_311_001;
 
 /** Opens Postgres (pooled) or embedded PGlite (one connection, as PGlite is single-user). */
-export function openDatabase(target: DatabaseTarget): Database {
+export function openDatabase(target: DatabaseTarget, log?: DatabaseLog): Database {
+  const knexLog = {
+    warn: (message: unknown) => log?.warn(String(message)),
+    error: (message: unknown) => log?.warn(String(message)),
+    deprecate: () => {},
+    debug: () => {},
+  };
   if (target.kind === 'pglite') {
     let connection: { filename?: string } = {};
     if (target.dataDir !== undefined) {
@@ -22,17 +33,31 @@ export function openDatabase(target: DatabaseTarget): Database {
       mkdirSync(dir, { recursive: true });
       connection = { filename: dir };
     }
-    return knexFactory({ client: ClientPgLite, dialect: 'postgres', connection } as Knex.Config);
+    return knexFactory({ client: ClientPgLite, dialect: 'postgres', connection, log: knexLog } as Knex.Config);
   }
   const statementTimeout = target.statementTimeoutMs ?? 5000;
   return knexFactory({
     client: 'pg',
+    log: knexLog,
     connection: {
       connectionString: target.url,
+      // Every query has a deadline, server-side and client-side (a silent network never hangs us).
       statement_timeout: statementTimeout,
+      query_timeout: statementTimeout + 1000,
       connectionTimeoutMillis: 5000,
+      keepAlive: true,
     },
-    pool: { min: 0, max: target.poolMax ?? 10, acquireTimeoutMillis: 5000 },
+    pool: {
+      min: 0,
+      max: target.poolMax ?? 10,
+      acquireTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      // A connection that died with the server is dropped from the pool, not handed out again.
+      afterCreate: (connection: { on(event: string, fn: (error: Error) => void): void }, done: (error?: Error) => void) => {
+        connection.on('error', (error) => log?.warn(`database connection lost: ${error.message}`));
+        done();
+      },
+    },
     acquireConnectionTimeout: 5000,
   });
 }

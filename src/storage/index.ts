@@ -27,19 +27,26 @@ export interface Storage {
  * Opens both stores for the configured mode: Postgres + Redis, or PGlite + in-process map.
  * `dataDir: undefined` (tests) gives an in-memory PGlite.
  */
-export async function openStorage(
-  config: Pick<Config, 'storage' | 'redisPrefix'>,
-  options: { inMemoryEmbedded?: boolean } = {},
-): Promise<Storage> {
+export interface StorageOptions {
+  inMemoryEmbedded?: boolean;
+  /** Connection problems (both stores reconnect by themselves). */
+  onConnectionProblem?: (store: 'database' | 'redis', message: string) => void;
+}
+
+export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'>, options: StorageOptions = {}): Promise<Storage> {
   const persistentEmbedded = config.storage.kind === 'embedded' && !options.inMemoryEmbedded;
   const unlock = persistentEmbedded && config.storage.kind === 'embedded' ? lockEmbeddedDataDir(config.storage.dataDir) : () => {};
   const db =
     config.storage.kind === 'services'
-      ? openDatabase({ kind: 'postgres', url: config.storage.databaseUrl })
+      ? openDatabase({ kind: 'postgres', url: config.storage.databaseUrl }, { warn: (message) => options.onConnectionProblem?.('database', message) })
       : openDatabase({ kind: 'pglite', dataDir: options.inMemoryEmbedded ? undefined : config.storage.dataDir });
   const redisStore =
     config.storage.kind === 'services'
-      ? await createRedisKeyValueStore({ url: config.storage.redisUrl, prefix: config.redisPrefix })
+      ? await createRedisKeyValueStore({
+          url: config.storage.redisUrl,
+          prefix: config.redisPrefix,
+          onError: (error) => options.onConnectionProblem?.('redis', error.message),
+        })
       : undefined;
   const kv = redisStore ?? createMemoryKeyValueStore();
   return {
@@ -57,10 +64,7 @@ export async function openStorage(
   };
 }
 
-export async function openAndMigrate(
-  config: Pick<Config, 'storage' | 'redisPrefix'>,
-  options: { inMemoryEmbedded?: boolean } = {},
-): Promise<Storage> {
+export async function openAndMigrate(config: Pick<Config, 'storage' | 'redisPrefix'>, options: StorageOptions = {}): Promise<Storage> {
   const storage = await openStorage(config, options);
   await migrateToLatest(storage.db);
   return storage;

@@ -5,6 +5,8 @@ import type { KeyValueStore } from './key-value.ts';
 export interface RedisOptions {
   url: string;
   prefix: string;
+  /** Connection problems are reported here (ioredis reconnects by itself). */
+  onError?: (error: Error) => void;
   /** Deadline of every command; past it the caller gets StoreUnavailable instead of hanging. */
   commandTimeoutMs?: number;
 }
@@ -25,6 +27,14 @@ export function createRedisClient(options: RedisOptions): Redis {
 /** Services mode's ephemeral store. Keys carry the instance's (or test run's) prefix. */
 export async function createRedisKeyValueStore(options: RedisOptions): Promise<KeyValueStore & { redis: Redis }> {
   const redis = createRedisClient(options);
+  let lastReport = 0;
+  redis.on('error', (error: Error) => {
+    // One line per 10 s at most: an outage must not flood the logs.
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      options.onError?.(error);
+    }
+  });
   await redis.connect();
   const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
     try {

@@ -1,0 +1,109 @@
+/**
+ * Prometheus metrics (prom-client), one registry per server instance so several instances can
+ * live in one process (tests). Route labels are normalised to a fixed set: no label explosion
+ * from interaction uids or garbage paths.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+const KNOWN_ROUTES: Array<[RegExp, string]> = [
+  [/^\/token$/, '/token'],
+  [/^\/token\/introspection$/, '/token/introspection'],
+  [/^\/token\/revocation$/, '/token/revocation'],
+  [/^\/auth(\/[^/]+)?$/, '/auth'],
+  [/^\/jwks$/, '/jwks'],
+  [/^\/\.well-known\/openid-configuration$/, '/.well-known/openid-configuration'],
+  [/^\/me$/, '/me'],
+  [/^\/session\/end(\/.*)?$/, '/session/end'],
+  [/^\/interaction\/[^/]+$/, '/interaction/:uid'],
+  [/^\/interaction\/[^/]+\/(login|confirm|abort)$/, '/interaction/:uid/:action'],
+  [/^\/(healthz|readyz|metrics)$/, '/probes'],
+  [/^\/assets\//, '/assets'],
+];
+
+export function routeLabel(path: string): string {
+  return KNOWN_ROUTES.find(([pattern]) => pattern.test(path))?.[1] ?? 'other';
+}
+
+export interface MetricsSources {
+  /** Age in seconds of the key that signs, per algorithm. */
+  signingKeyAges(): Record<string, number>;
+  databasePool(): { used: number; free: number; pending: number } | undefined;
+  redisReady(): boolean | undefined;
+}
+
+export function createMetrics(sources: MetricsSources) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+  const requests = new Counter({
+    name: 'gatehouse_http_requests_total',
+    help: 'HTTP requests by route, method and status.',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method.',
+    labelNames: ['route', 'method'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'gatehouse_tokens_issued_total',
+    help: 'Successful token responses by grant type.',
+    labelNames: ['grant_type'],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'gatehouse_security_events_total',
+    help: 'Audit events by type and outcome (sign-ins, rate-limit rejections, refresh reuse, ...).',
+    labelNames: ['type', 'outcome'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'gatehouse_signing_key_age_seconds',
+    help: 'Age of the signing key in use, per algorithm.',
+    labelNames: ['alg'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [alg, age] of Object.entries(sources.signingKeyAges())) this.set({ alg }, age);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_db_pool_connections',
+    help: 'Database pool connections by state.',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const pool = sources.databasePool();
+      if (!pool) return;
+      this.set({ state: 'used' }, pool.used);
+      this.set({ state: 'free' }, pool.free);
+      this.set({ state: 'pending' }, pool.pending);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_redis_up',
+    help: '1 when the Redis connection is ready (services mode).',
+    registers: [registry],
+    collect() {
+      const ready = sources.redisReady();
+      if (ready !== undefined) this.set(ready ? 1 : 0);
+    },
+  });
+
+  return {
+    registry,
+    observeRequest(path: string, method: string, status: number, seconds: number) {
+      const route = routeLabel(path);
+      requests.inc({ route, method, status: String(status) });
+      duration.observe({ route, method }, seconds);
+    },
+    tokenIssued: (grantType: string) => tokens.inc({ grant_type: grantType || 'unknown' }),
+    securityEvent: (type: string, outcome: string) => events.inc({ type, outcome }),
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
