@@ -68,7 +68,10 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }));
 
-  // Everything else is oidc-provider (itself a Koa app): handed the raw request.
+  // Everything else is oidc-provider (itself a Koa app): handed the raw request, with Host and
+  // protocol pinned to the issuer so no header can change the endpoints it advertises (discovery
+  // built from a forged Host could send clients' credentials elsewhere via a poisoned cache).
+  const issuer = new URL(config.issuer);
   const callbacks = new WeakMap<object, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
   app.use(async (ctx) => {
     const provider = deps.provider.current();
@@ -78,6 +81,9 @@ export function createApp(deps: AppDeps): Koa {
       callbacks.set(provider, callback);
     }
     ctx.respond = false;
+    ctx.req.headers.host = issuer.host;
+    delete ctx.req.headers['x-forwarded-host'];
+    if (config.trustProxy) ctx.req.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
     // Set before oidc-provider renders: its pages (logout, errors, form_post) inherit it.
     ctx.res.setHeader('Content-Security-Policy', PAGE_CSP);
     await callback(ctx.req, ctx.res);

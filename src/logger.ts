@@ -16,7 +16,6 @@ const REDACTED_FIELDS = [
   'refresh_token',
   'id_token',
   'id_token_hint',
-  'code',
   'code_verifier',
   'client_secret',
   'client_assertion',
@@ -25,11 +24,19 @@ const REDACTED_FIELDS = [
   'registration_access_token',
 ];
 
-const redactPaths = REDACTED_FIELDS.flatMap((field) => {
-  const key = /^[a-z_]+$/.test(field) ? field : `["${field}"]`;
-  const dotted = key.startsWith('[') ? key : `.${key}`;
-  return [key, `*${dotted}`, `*.*${dotted}`, `req.headers${dotted}`, `res.headers${dotted}`];
-});
+const redactPaths = [
+  ...REDACTED_FIELDS.flatMap((field) => {
+    const key = /^[a-z_]+$/.test(field) ? field : `["${field}"]`;
+    const dotted = key.startsWith('[') ? key : `.${key}`;
+    return [key, `*${dotted}`, `*.*${dotted}`, `req.headers${dotted}`, `res.headers${dotted}`];
+  }),
+  // `code` is an authorization code only in request data; elsewhere (err.code) it is a diagnosis.
+  'body.code',
+  'query.code',
+  'params.code',
+  '*.body.code',
+  '*.query.code',
+];
 
 export type { Logger };
 

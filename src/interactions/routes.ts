@@ -8,6 +8,7 @@
  */
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { AccountService } from '../accounts/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { csrfProtection } from '../http/csrf.ts';
@@ -32,10 +33,22 @@ export interface InteractionDeps {
   bodyLimitBytes: number;
 }
 
+/** Browsers never compress form posts; refusing other encodings removes a decompression attack surface. */
+const identityEncodingOnly: Middleware = async (ctx, next) => {
+  const encoding = ctx.get('content-encoding').trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    ctx.status = 415;
+    ctx.body = { error: 'invalid_request', error_description: 'compressed request bodies are not accepted' };
+    return;
+  }
+  await next();
+};
+
 export function createInteractionRouter(deps: InteractionDeps): Router {
   const router = new Router({ prefix: INTERACTION_PATH });
   router.use(
     errorMiddleware(deps),
+    identityEncodingOnly,
     bodyParser({ enableTypes: ['form'], formLimit: `${deps.bodyLimitBytes}b`, encoding: 'utf-8' }),
     csrfProtection({ secureCookies: deps.secureCookies }),
   );

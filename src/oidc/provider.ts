@@ -155,10 +155,23 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   });
   auditProviderEvents(provider, deps.audit);
+  provider.use(unauthorizedClientForDisallowedGrants);
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
     logger.error({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'oidc server_error');
   });
   return provider;
+}
+
+/**
+ * Deviation from oidc-provider 9.13.3: it answers a grant type the client is not registered for
+ * with invalid_request; RFC 6749 §5.2 names unauthorized_client for exactly this case.
+ */
+async function unauthorizedClientForDisallowedGrants(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+  await next();
+  const body = ctx.body as { error?: string; error_description?: string } | undefined;
+  if (ctx.oidc?.route === 'token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
+    body.error = 'unauthorized_client';
+  }
 }
 
 function ownToken(_ctx: unknown, client: { clientId: string }, token: { clientId?: string }): boolean {

@@ -33,7 +33,7 @@ export interface MetricsSources {
 
 export function createMetrics(sources: MetricsSources) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
   const requests = new Counter({
     name: 'gatehouse_http_requests_total',
     help: 'HTTP requests by route, method and status.',
