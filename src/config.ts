@@ -81,7 +81,7 @@ export const environmentSchema = z.object({
     .int()
     .refine((bits) => [2048, 3072, 4096].includes(bits), 'must be 2048, 3072 or 4096')
     .default(2048)
-    .describe('Size of generated RSA signing keys.'),
+    .describe('Size of generated RSA signing keys: 2048, 3072 or 4096 bits.'),
   GATEHOUSE_SIGNING_ALGS: z
     .string()
     .default('RS256')

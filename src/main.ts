@@ -62,6 +62,9 @@ async function main(): Promise<void> {
 
   const mode = config.storage.kind === 'embedded' ? `embedded (data in ${config.storage.dataDir})` : 'Postgres + Redis';
   logger.info({ issuer: config.issuer, mode }, 'gatehouse listening');
+  if (config.production && !config.mail.smtpUrl) {
+    logger.warn({ outbox: config.mail.outboxDir }, 'SMTP_URL is not set: mails are written to the outbox folder, not delivered');
+  }
   if (!config.production) {
     process.stdout.write(
       [
