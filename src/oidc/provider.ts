@@ -15,6 +15,7 @@ import { createAdapterFactory, type OidcStorage } from './adapter.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { compareClientSecretsAsDigests } from './internals.ts';
+import { revokeGrantsOnLogout } from './logout-revocation.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
 import { createResourceServerCallbacks } from './resource-servers.ts';
 
@@ -64,8 +65,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     clientBasedCORS: (_ctx, origin, client) => corsOriginAllowed(origin, client.metadata()),
     extraClientMetadata: {
       // `resources`: the APIs this client may get tokens for; `resource_scopes`: its scopes there.
-      properties: ['resources', 'resource_scopes'],
+      // `keep_offline_access_on_logout`: see logout-revocation.ts.
+      properties: ['resources', 'resource_scopes', 'keep_offline_access_on_logout'],
       validator(_ctx, key, value) {
+        if (key === 'keep_offline_access_on_logout') {
+          if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${key} must be a boolean`);
+          return;
+        }
         if (value !== undefined && (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string'))) {
           throw new TypeError(`${key} must be an array of strings`);
         }
@@ -156,6 +162,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   });
   auditProviderEvents(provider, deps.audit);
   provider.use(unauthorizedClientForDisallowedGrants);
+  provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
     logger.error({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'oidc server_error');
   });

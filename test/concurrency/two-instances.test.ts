@@ -28,7 +28,7 @@ after(async () => {
   await admin?.close();
 });
 
-async function signIn() {
+async function signIn(browser = new Browser()) {
   const user = await createUser(admin);
   const client = await createWebClient(admin);
   const verifier = oidc.randomPKCECodeVerifier();
@@ -42,7 +42,7 @@ async function signIn() {
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   }).toString();
-  const { callback } = await signInThroughPages({ url: a.url } as TestServer, url, user, new Browser());
+  const { callback } = await signInThroughPages({ url: a.url } as TestServer, url, user, browser);
   const token = async (instance: ServerProcess, body: Record<string, string>) => {
     const response = await fetch(`${instance.url}/token`, {
       method: 'POST',
@@ -56,7 +56,7 @@ async function signIn() {
   };
   const tokens = await token(b, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: REDIRECT_URI });
   assert.equal(tokens.status, 200, 'a code issued by instance A is redeemed at instance B');
-  return { refreshToken: tokens.body.refresh_token!, token };
+  return { refreshToken: tokens.body.refresh_token!, idToken: tokens.body.id_token!, token, client };
 }
 
 test('20 concurrent refreshes of one token across two processes all get the same single new refresh token', async () => {
@@ -87,4 +87,33 @@ test('reuse detected on one instance revokes the family for the other', async ()
 test('SIGTERM stops an instance gracefully (exit code 0)', async () => {
   const extra = await startServerProcess(clusterSecrets());
   assert.equal(await extra.stop(), 0);
+});
+
+test('sign in through A, refresh through B, log out through A: B sees the logout', async () => {
+  const browser = new Browser();
+  const { refreshToken, idToken, token, client } = await signIn(browser);
+  const refreshed = await token(b, { grant_type: 'refresh_token', refresh_token: refreshToken });
+  assert.equal(refreshed.status, 200);
+
+  const logout = new URL(`${a.url}/session/end`);
+  logout.search = new URLSearchParams({ id_token_hint: refreshed.body.id_token ?? idToken, client_id: client.clientId }).toString();
+  const confirm = await browser.follow(logout, a.url);
+  const html = await confirm.response!.text();
+  const done = await browser.submitForm({ url: a.url, html }, /\/session\/end\/confirm$/, { logout: 'yes' }, a.url);
+  assert.equal(done.response?.status ?? 303, 200, 'signed out at A');
+
+  const afterLogout = await token(b, { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token! });
+  assert.equal(afterLogout.body.error, 'invalid_grant', 'B refuses the refresh token of the ended session');
+  const url = new URL(`${b.url}/auth`);
+  url.search = new URLSearchParams({
+    client_id: client.clientId,
+    response_type: 'code',
+    scope: 'openid',
+    prompt: 'none',
+    redirect_uri: REDIRECT_URI,
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  }).toString();
+  const silent = await browser.follow(url, b.url);
+  assert.equal(silent.leftTo?.searchParams.get('error'), 'login_required', 'B sees no session for this browser');
 });
