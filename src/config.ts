@@ -44,6 +44,14 @@ export const environmentSchema = z.object({
     .optional()
     .describe('Redis URL for ephemeral state (sessions, codes, replay records). Unset: in-process store.'),
   GATEHOUSE_REDIS_PREFIX: z.string().default('gatehouse:').describe('Prefix of every Redis key this instance writes.'),
+  GATEHOUSE_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10).describe('Largest Postgres connection pool per instance.'),
+  GATEHOUSE_DB_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(5000)
+    .describe('Deadline of every SQL statement (server-side; the client gives up 1 s later).'),
   GATEHOUSE_DATA_DIR: z.string().default('./data').describe('Embedded mode: where PGlite keeps its files.'),
   GATEHOUSE_KEYS_DIR: z
     .string()
@@ -157,7 +165,13 @@ export interface Config {
   readonly host: string;
   readonly storage:
     | { readonly kind: 'embedded'; readonly dataDir: string }
-    | { readonly kind: 'services'; readonly databaseUrl: string; readonly redisUrl: string };
+    | {
+        readonly kind: 'services';
+        readonly databaseUrl: string;
+        readonly redisUrl: string;
+        readonly poolMax: number;
+        readonly statementTimeoutMs: number;
+      };
   readonly redisPrefix: string;
   readonly keysDir: string;
   /** Unset outside production means "generate one into keysDir". */
@@ -265,7 +279,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.GATEHOUSE_HOST,
     storage:
       e.DATABASE_URL && e.REDIS_URL
-        ? { kind: 'services', databaseUrl: e.DATABASE_URL, redisUrl: e.REDIS_URL }
+        ? {
+            kind: 'services',
+            databaseUrl: e.DATABASE_URL,
+            redisUrl: e.REDIS_URL,
+            poolMax: e.GATEHOUSE_DB_POOL_MAX,
+            statementTimeoutMs: e.GATEHOUSE_DB_STATEMENT_TIMEOUT_MS,
+          }
         : { kind: 'embedded', dataDir: e.GATEHOUSE_DATA_DIR },
     redisPrefix: e.GATEHOUSE_REDIS_PREFIX,
     keysDir: e.GATEHOUSE_KEYS_DIR,

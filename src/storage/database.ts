@@ -52,10 +52,21 @@ export function openDatabase(target: DatabaseTarget, log?: DatabaseLog): Databas
       max: target.poolMax ?? 10,
       acquireTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
-      // A connection that died with the server is dropped from the pool, not handed out again.
-      afterCreate: (connection: { on(event: string, fn: (error: Error) => void): void }, done: (error?: Error) => void) => {
+      // A connection that died with the server is dropped from the pool, not handed out again; and
+      // after a failover a new connection must reach the writable primary, not a standby.
+      afterCreate: (
+        connection: {
+          on(event: string, fn: (error: Error) => void): void;
+          query(sql: string, fn: (error: Error | null, result?: { rows: Array<{ standby: boolean }> }) => void): void;
+        },
+        done: (error?: Error | null, connection?: unknown) => void,
+      ) => {
         connection.on('error', (error) => log?.warn(`database connection lost: ${error.message}`));
-        done();
+        connection.query('select pg_is_in_recovery() as standby', (error, result) => {
+          if (error) return done(error, connection);
+          if (result?.rows[0]?.standby) return done(new Error('connected to a read-only standby, not the primary'), connection);
+          done(null, connection);
+        });
       },
     },
     acquireConnectionTimeout: 5000,

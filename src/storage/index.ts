@@ -38,7 +38,15 @@ export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'
   const unlock = persistentEmbedded && config.storage.kind === 'embedded' ? lockEmbeddedDataDir(config.storage.dataDir) : () => {};
   const db =
     config.storage.kind === 'services'
-      ? openDatabase({ kind: 'postgres', url: config.storage.databaseUrl }, { warn: (message) => options.onConnectionProblem?.('database', message) })
+      ? openDatabase(
+          {
+            kind: 'postgres',
+            url: config.storage.databaseUrl,
+            poolMax: config.storage.poolMax,
+            statementTimeoutMs: config.storage.statementTimeoutMs,
+          },
+          { warn: (message) => options.onConnectionProblem?.('database', message) },
+        )
       : openDatabase({ kind: 'pglite', dataDir: options.inMemoryEmbedded ? undefined : config.storage.dataDir });
   const redisStore =
     config.storage.kind === 'services'
