@@ -44,20 +44,20 @@ const { values } = parseArgs({
   },
 });
 
-function positiveInt(value: string, flag: string): number {
+function integer(value: string, flag: string, min = 1): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    console.error(`${flag} must be a positive integer (got ${value})`);
+  if (!Number.isInteger(number) || number < min) {
+    console.error(`${flag} must be an integer >= ${min} (got ${value})`);
     process.exit(2);
   }
   return number;
 }
 
 const options = {
-  duration: positiveInt(values.duration, '--duration'),
-  warmup: positiveInt(values.warmup, '--warmup'),
-  reps: positiveInt(values.reps, '--reps'),
-  connections: positiveInt(values.connections, '--connections'),
+  duration: integer(values.duration, '--duration'),
+  warmup: integer(values.warmup, '--warmup', 0),
+  reps: integer(values.reps, '--reps'),
+  connections: integer(values.connections, '--connections'),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -348,6 +348,7 @@ interface Sample {
   p50: number;
   p99: number;
   non2xx: number;
+  /** Socket errors, timeouts included (autocannon counts a timeout as both). */
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
@@ -358,7 +359,7 @@ interface Sample {
 }
 
 async function measure(target: Target, rep: number): Promise<Sample> {
-  await load(target, options.warmup);
+  if (options.warmup > 0) await load(target, options.warmup);
   const problemsBefore = target.server.problems.length;
   const cpuBefore = await cpuSeconds(target.server.child.pid);
   const started = performance.now();
@@ -408,7 +409,7 @@ function report(targets: Target[], samples: Sample[], skipped: string | undefine
   const summary = targets.map((target) => {
     const runs = of(target);
     const failed = runs.reduce((sum, run) => sum + run.non2xx, 0);
-    const errors = runs.reduce((sum, run) => sum + run.errors + run.timeouts, 0);
+    const errors = runs.reduce((sum, run) => sum + run.errors, 0);
     const flag = [failed + errors > 0 ? 'ERRORS' : '', runs.some(contended) ? 'CONTENDED' : ''].filter(Boolean).join(' ');
     rows.push([
       target.name,
@@ -434,7 +435,7 @@ function report(targets: Target[], samples: Sample[], skipped: string | undefine
   });
   if (skipped) console.log(`Gatehouse (services) ÷ peer: SKIPPED — ${skipped}`);
   if (samples.some(contended)) {
-    console.log('CONTENDED: some runs got < 0.90 of the server core; other load on this machine skews them. Rerun when idle.');
+    console.log('CONTENDED: a server used < 0.90 of its core in some run: other load on CPU 0 (rerun when idle), or it waited on I/O.');
   }
 
   for (const target of targets) {
@@ -486,7 +487,7 @@ async function main(): Promise<void> {
     for (const target of order) {
       const sample = await measure(target, rep);
       samples.push(sample);
-      const bad = sample.non2xx + sample.errors + sample.timeouts;
+      const bad = sample.non2xx + sample.errors;
       console.log(
         `  rep ${rep} ${target.name.padEnd(22)} ${sample.reqPerSec.toFixed(0).padStart(6)} req/s  ` +
           `p50 ${sample.p50} ms  p99 ${sample.p99} ms  cpu ${sample.serverCpu.toFixed(2)}` +

@@ -70,6 +70,11 @@ export const environmentSchema = z.object({
   GATEHOUSE_AUTHORIZATION_CODE_TTL: seconds(60, 'Authorization code lifetime in seconds.'),
   GATEHOUSE_ID_TOKEN_TTL: seconds(3600, 'ID token lifetime in seconds.'),
   GATEHOUSE_SESSION_TTL: seconds(43_200, 'Absolute browser-session lifetime in seconds (12 h).'),
+  GATEHOUSE_SESSION_IDLE_TIMEOUT: seconds(1800, 'A browser session unused at the server this long (seconds) must sign in again (30 min).'),
+  GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: flag(
+    false,
+    'Allow outbound calls (back-channel logout, client jwks_uri) to loopback and private addresses. Needed when internal tools listen on them.',
+  ),
   GATEHOUSE_INTERACTION_TTL: seconds(1800, 'How long a sign-in page stays valid, in seconds.'),
   GATEHOUSE_REFRESH_GRACE_SECONDS: z.coerce
     .number()
@@ -183,8 +188,10 @@ export interface Config {
     readonly authorizationCode: number;
     readonly idToken: number;
     readonly session: number;
+    readonly sessionIdle: number;
     readonly interaction: number;
   };
+  readonly outboundAllowPrivate: boolean;
   readonly refreshGraceSeconds: number;
   readonly pkceRequired: 'all' | 'public';
   readonly rsaModulusLength: number;
@@ -299,8 +306,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       authorizationCode: e.GATEHOUSE_AUTHORIZATION_CODE_TTL,
       idToken: e.GATEHOUSE_ID_TOKEN_TTL,
       session: e.GATEHOUSE_SESSION_TTL,
+      sessionIdle: e.GATEHOUSE_SESSION_IDLE_TIMEOUT,
       interaction: e.GATEHOUSE_INTERACTION_TTL,
     },
+    outboundAllowPrivate: e.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE,
     refreshGraceSeconds: e.GATEHOUSE_REFRESH_GRACE_SECONDS,
     pkceRequired: e.GATEHOUSE_PKCE_REQUIRED,
     rsaModulusLength: e.GATEHOUSE_RSA_MODULUS_LENGTH,

@@ -12,7 +12,8 @@ import { createKeyService } from './keys/index.ts';
 import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
-import { revokeGrantEverywhere } from './storage/grant-revocation.ts';
+import { createSessionService } from './sessions/index.ts';
+import { endSessionsOfAccount, revokeGrantEverywhere } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
 import { createLimiterFactory } from './storage/rate-limiter-store.ts';
 
@@ -63,10 +64,19 @@ export function buildServices(deps: {
       for (const grantId of grantIds) {
         await revokeGrantEverywhere({ payloads: queries.oidcPayloads, kv: storage.kv }, grantId, { includeGrant: true });
       }
+      // (sessions of those grants' users keep their cookies, but every token they could mint is gone)
       return grantIds.length;
     },
   });
-  return { accounts, apis, audit, clients, keys, mailer, security };
+  const grantStores = { payloads: queries.oidcPayloads, kv: storage.kv };
+  const sessions = createSessionService({
+    grantIdsForAccount: (accountId) => queries.oidcPayloads.grantIdsForAccount(accountId),
+    revokeGrant: (grantId) => revokeGrantEverywhere(grantStores, grantId, { includeGrant: true }),
+    endSessionsOf: (accountId) => endSessionsOfAccount(storage.kv, accountId),
+    onLogoutEverywhere: ({ accountId, ...details }) =>
+      audit.record({ type: 'user.logout_everywhere', outcome: 'success', subject: accountId, details }),
+  });
+  return { accounts, apis, audit, clients, keys, mailer, security, sessions };
 }
 
 export type Services = ReturnType<typeof buildServices>;

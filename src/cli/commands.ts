@@ -20,10 +20,11 @@ export const USAGE = `Usage: gatehouse <command> [options]
   migrate                                   apply database migrations
   users create --email E --password-stdin [--verified] [--role R]... [--name N]
   users list [--json]
+  users logout EMAIL                        end every session and revoke every grant of a user
   clients create --name N --type public|confidential --grant-types a,b [--redirect-uris u,v]
                  [--post-logout-redirect-uris u] [--scopes s,t] [--resources r]
                  [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
-                 [--jwks-uri U] [--json]
+                 [--jwks-uri U] [--backchannel-logout-uri U] [--keep-offline-access-on-logout] [--json]
   clients list [--json]
   clients delete CLIENT_ID
   apis create --identifier URL --name N [--scopes a,b] [--access-token-ttl SECONDS] [--json]

@@ -54,6 +54,8 @@ const newClientSchema = z
     resources: z.array(z.url()).default([]),
     tokenEndpointAuthMethod: z.enum(AUTH_METHODS).optional(),
     jwksUri: z.url().optional(),
+    backchannelLogoutUri: uri.optional(),
+    keepOfflineAccessOnLogout: z.boolean().default(false),
   })
   .superRefine((client, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
@@ -137,6 +139,8 @@ export function createClientService(deps: {
         resource_scopes: [...new Set(c.scopes.filter((scope) => !OIDC_SCOPES.has(scope)))],
         ...(clientSecret ? { client_secret: hashClientSecret(clientSecret) } : {}),
         ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
+        ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+        ...(c.keepOfflineAccessOnLogout ? { keep_offline_access_on_logout: true } : {}),
         ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
       };
       if (metadata.scope === undefined) delete metadata.scope;

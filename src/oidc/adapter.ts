@@ -13,6 +13,7 @@ import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import { StoreUnavailable } from '../errors.ts';
 import {
+  kvAccountSessionsKey,
   kvConsumedKey,
   kvGrantKey,
   kvPayloadKey,
@@ -124,6 +125,10 @@ export class GatehouseAdapter {
     await Promise.all([
       payload.grantId ? kv.addToSet(kvGrantKey(payload.grantId), `${this.model}|${key}`, ttl) : undefined,
       payload.uid ? kv.set(kvUidKey(this.model, payload.uid), id, ttl) : undefined,
+      // Everywhere-logout needs every session of an account, on any instance.
+      this.model === 'Session' && typeof payload.accountId === 'string'
+        ? kv.addToSet(kvAccountSessionsKey(payload.accountId), key, ttl)
+        : undefined,
     ]);
   }
 

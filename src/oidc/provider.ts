@@ -14,8 +14,10 @@ import { type Logger, securityEvent } from '../logger.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
+import { createInteractionPolicy } from './interaction-policy.ts';
 import { compareClientSecretsAsDigests } from './internals.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
+import { createOutboundFetch } from './outbound-fetch.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
 import { createResourceServerCallbacks } from './resource-servers.ts';
 
@@ -95,6 +97,8 @@ export function createProvider(deps: ProviderDeps): Provider {
           ctx.body = views.render('logged-out', {});
         },
       },
+      // OIDC Back-Channel Logout 1.0: signed logout tokens to every client of an ended session.
+      backchannelLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: resourceServers.defaultResource as never,
@@ -122,7 +126,14 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+      policy: createInteractionPolicy({
+        kv: deps.storage.kv,
+        clock: deps.clock,
+        idleTimeoutSeconds: ttl.sessionIdle,
+        sessionTtlSeconds: ttl.session,
+      }),
     },
+    fetch: createOutboundFetch({ allowPrivateNetworks: config.outboundAllowPrivate, attempts: 3, deadlineMs: 5000 }) as never,
     // No `none`, no HS*: only the algorithms Gatehouse keeps rotating keys for.
     enabledJWA: {
       idTokenSigningAlgValues: [...config.keys.algorithms],

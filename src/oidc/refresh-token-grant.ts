@@ -150,6 +150,11 @@ async function refreshTokenHandler(
     });
     if (decision.kind === 'reuse') {
       await revokeGrantEverywhere(deps.storage, parent.grantId, { includeGrant: true });
+      // The stolen family's browser session ends too: the thief may hold its cookie as well.
+      if (parent.sessionUid) {
+        const session = await provider.Session.findByUid(parent.sessionUid);
+        await session?.destroy();
+      }
       ctx.oidc.provider.emit('grant.revoked', ctx, parent.grantId);
       deps.onReuse(ctx, { clientId: client.clientId, grantId: parent.grantId, reason: decision.reason });
       throw new errors.InvalidGrant('refresh token already used');

@@ -9,6 +9,16 @@ export const kvPayloadKey = (model: string, key: string) => `oidc:${model}:${key
 export const kvConsumedKey = (model: string, key: string) => `oidc:${model}:${key}:consumed`;
 export const kvGrantKey = (grantId: string) => `oidc:grant:${grantId}`;
 export const kvUidKey = (model: string, uid: string) => `oidc:${model}:uid:${uid}`;
+export const kvAccountSessionsKey = (accountId: string) => `oidc:account-sessions:${accountId}`;
+
+/** Ends every browser session of an account (they live only in the ephemeral store). */
+export async function endSessionsOfAccount(kv: KeyValueStore, accountId: string): Promise<number> {
+  const keys = (await kv.takeSet(kvAccountSessionsKey(accountId))).map((id) => kvPayloadKey('Session', id));
+  // Session ids rotate at sign-in, so the index also holds ids that no longer exist.
+  const live = (await kv.getMany(keys)).filter((value) => value !== undefined).length;
+  await kv.delete(keys);
+  return live;
+}
 
 export interface GrantStores {
   payloads: OidcPayloadQueries;

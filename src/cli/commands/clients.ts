@@ -14,6 +14,8 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       resources: { type: 'string' },
       'auth-method': { type: 'string' },
       'jwks-uri': { type: 'string' },
+      'backchannel-logout-uri': { type: 'string' },
+      'keep-offline-access-on-logout': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     const { client, clientSecret } = await clients.create({
@@ -26,6 +28,8 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       resources: list(values.resources),
       tokenEndpointAuthMethod: values['auth-method'] as 'none' | undefined,
       jwksUri: values['jwks-uri'],
+      backchannelLogoutUri: values['backchannel-logout-uri'],
+      keepOfflineAccessOnLogout: values['keep-offline-access-on-logout'] ?? false,
     });
     if (values.json) {
       ctx.out(JSON.stringify({ ...client, clientSecret }));

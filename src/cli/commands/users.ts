@@ -1,3 +1,4 @@
+import { normalizeEmail } from '../../accounts/index.ts';
 import { type CommandContext, parse, required, table, UsageError } from '../context.ts';
 
 export async function usersCommand(ctx: CommandContext, args: string[]): Promise<void> {
@@ -33,5 +34,14 @@ export async function usersCommand(ctx: CommandContext, args: string[]): Promise
     );
     return;
   }
-  throw new UsageError('users create|list');
+  if (sub === 'logout') {
+    const { positionals } = parse(rest, {});
+    const email = required(positionals[0], 'EMAIL');
+    const account = (await accounts.list()).find((a) => a.email === normalizeEmail(email));
+    if (!account) throw new UsageError(`no user ${email}`);
+    const { sessionsEnded, grantsRevoked } = await ctx.services.sessions.logoutEverywhere(account.id);
+    ctx.out(`${account.email}: ended ${sessionsEnded} sessions and revoked ${grantsRevoked} grants (with every refresh token) on every instance`);
+    return;
+  }
+  throw new UsageError('users create|list|logout EMAIL');
 }

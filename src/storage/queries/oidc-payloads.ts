@@ -79,6 +79,14 @@ export function createOidcPayloadQueries(db: Knex) {
       return rows.map((row: { grant_id: string }) => row.grant_id);
     },
 
+    /** Every grant an account holds (for everywhere-logout and account pages). */
+    grantIdsForAccount: async (accountId: string): Promise<string[]> => {
+      const rows = await translated(
+        db('oidc_payloads').select('id').where({ model: 'Grant' }).whereRaw("payload->>'accountId' = ?", [accountId]),
+      );
+      return rows.map((row: { id: string }) => row.id);
+    },
+
     /** Removes rows that expired more than `graceSeconds` ago. */
     deleteExpired: (before: Date) =>
       translated(db('oidc_payloads').where('expires_at', '<', before).delete()),
