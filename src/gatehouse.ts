@@ -75,7 +75,7 @@ export async function createGatehouse(
         config,
         cookieKeys: secrets.cookieKeys,
         privateJwks: keys.providerJwks,
-        storage: { payloads: storage.queries.oidcPayloads, clients: storage.queries.clients, kv: storage.kv, clock },
+        storage: { payloads: storage.queries.oidcPayloads, clients: { find: services.clients.findMetadata }, kv: storage.kv, clock },
         accounts: services.accounts,
         apis: services.apis,
         audit: services.audit,

@@ -38,14 +38,20 @@ export function buildServices(deps: {
   const mailer = deps.mailer ?? createMailer({ ...config.mail, logger });
   const security = createSecurityService({
     createLimiter: createLimiterFactory(storage.redis),
+    createLocalLimiter: createLimiterFactory(undefined),
     signIn: defaultSignInPolicy(config.backoffCeilingSeconds),
   });
   const accounts = createAccountService({ users: queries.users, hasher: createPasswordHasher(config.passwordHashing) });
-  const apis = createApiService({ apis: queries.apis });
+  // Rarely changing records read on every token request: cached, stale for at most one poll
+  // interval on other instances.
+  const cacheTtlMs = config.keys.pollInterval * 1000;
+  const apis = createApiService({ apis: queries.apis, clock, cacheTtlMs });
   const clients = createClientService({
     clients: queries.clients,
     apiExists: async (identifier) => (await apis.find(identifier)) !== undefined,
     onChange: (change) => audit.record({ type: `client.${change.kind}`, outcome: 'success', subject: change.clientId, details: change.details }),
+    clock,
+    cacheTtlMs,
   });
   const keys = createKeyService({
     signingKeys: queries.signingKeys,

@@ -3,9 +3,11 @@
  * RFC 9068 JWT access tokens issued for it.
  */
 import { z } from 'zod';
+import type { Clock } from '../clock.ts';
 import { MAX_API_ACCESS_TOKEN_TTL } from '../config.ts';
 import { Conflict, ValidationFailed } from '../errors.ts';
 import type { ApiQueries, ApiRow } from '../storage/queries/apis.ts';
+import { createTtlCache } from '../ttl-cache.ts';
 
 export interface Api {
   identifier: string;
@@ -30,13 +32,15 @@ const toApi = (row: ApiRow): Api => ({
   accessTokenTtl: row.access_token_ttl,
 });
 
-export function createApiService(deps: { apis: ApiQueries }) {
+export function createApiService(deps: { apis: ApiQueries; clock: Clock; cacheTtlMs: number }) {
+  const cache = createTtlCache<Api | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
   return {
     async create(input: z.input<typeof newApiSchema>): Promise<Api> {
       const parsed = newApiSchema.safeParse(input);
       if (!parsed.success) throw new ValidationFailed(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
       const api = parsed.data;
       try {
+        cache.delete(api.identifier);
         await deps.apis.insert({
           identifier: api.identifier,
           name: api.name,
@@ -49,10 +53,12 @@ export function createApiService(deps: { apis: ApiQueries }) {
       }
       return api;
     },
-    find: async (identifier: string) => {
-      const row = await deps.apis.find(identifier);
-      return row ? toApi(row) : undefined;
-    },
+    /** Cached: every JWT access token looks its API up. */
+    find: (identifier: string) =>
+      cache.getOrLoad(identifier, async () => {
+        const row = await deps.apis.find(identifier);
+        return row ? toApi(row) : undefined;
+      }),
     list: async () => (await deps.apis.list()).map(toApi),
   };
 }

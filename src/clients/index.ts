@@ -8,8 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { Clock } from '../clock.ts';
 import { ValidationFailed } from '../errors.ts';
 import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.ts';
+import { createTtlCache } from '../ttl-cache.ts';
 import { generateClientSecret, hashClientSecret } from './client-secret.ts';
 
 export { clientSecretMatches } from './client-secret.ts';
@@ -112,8 +114,14 @@ export function createClientService(deps: {
   /** oidc-provider's own metadata validation, run before anything is stored. */
   validateMetadata?: (metadata: ClientMetadata) => Promise<void>;
   onChange?: (change: { kind: 'created' | 'deleted'; clientId: string; details: Record<string, unknown> }) => void;
+  clock: Clock;
+  /** How long another instance's change may go unseen (local changes are seen at once). */
+  cacheTtlMs: number;
 }) {
+  const cache = createTtlCache<ClientMetadata | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
   return {
+    /** Client metadata for oidc-provider, cached (the token endpoint's hot path). */
+    findMetadata: (clientId: string) => cache.getOrLoad(clientId, () => deps.clients.find(clientId)),
     async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
       const parsed = newClientSchema.safeParse(input);
       if (!parsed.success) {
@@ -146,6 +154,7 @@ export function createClientService(deps: {
       if (metadata.scope === undefined) delete metadata.scope;
       await deps.validateMetadata?.(metadata);
       await deps.clients.insert(metadata);
+      cache.delete(metadata.client_id);
       const client = summarize(metadata);
       deps.onChange?.({ kind: 'created', clientId: client.clientId, details: { name: client.name, grantTypes: client.grantTypes, type: client.type } });
       return { client, clientSecret };
@@ -153,6 +162,7 @@ export function createClientService(deps: {
     list: async () => (await deps.clients.list()).map(summarize),
     async delete(clientId: string): Promise<boolean> {
       const deleted = await deps.clients.delete(clientId);
+      cache.delete(clientId);
       if (deleted) deps.onChange?.({ kind: 'deleted', clientId, details: {} });
       return deleted;
     },

@@ -50,6 +50,8 @@ export function tokenEndpointLimits(deps: { security: SecurityService; audit: Au
       tooMany(ctx, error);
       return;
     }
+    // The client may have hung up while we waited on Redis: nothing left to answer.
+    if (ctx.req.destroyed) return;
     await next();
     if (ctx.res.statusCode === 401) {
       await deps.security.penalize('clientAuthFailuresPerIp', ctx.ip);

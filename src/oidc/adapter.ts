@@ -58,7 +58,7 @@ export type AdapterPayload = Record<string, unknown> & {
 
 export interface OidcStorage {
   payloads: OidcPayloadQueries;
-  clients: ClientQueries;
+  clients: Pick<ClientQueries, 'find'>;
   kv: KeyValueStore;
   clock: Clock;
 }

@@ -64,13 +64,24 @@ const DAY = 86_400;
 const blockedFor = (res: RateLimiterRes | null, points: number) =>
   res && res.consumedPoints > points ? Math.ceil(res.msBeforeNext / 1000) : 0;
 
-export function createSecurityService(deps: { createLimiter: LimiterFactory; limits?: Partial<Record<LimitName, WindowLimit>>; signIn: SignInPolicy }) {
+/**
+ * Budgets that only stop runaway clients are counted per instance (no Redis round trip on the
+ * token endpoint's hot path); every limit that defends against an attacker is shared.
+ */
+const PER_INSTANCE: ReadonlySet<LimitName> = new Set(['tokenPerClient', 'tokenPerIp', 'introspectionPerClient']);
+
+export function createSecurityService(deps: {
+  createLimiter: LimiterFactory;
+  createLocalLimiter: LimiterFactory;
+  limits?: Partial<Record<LimitName, WindowLimit>>;
+  signIn: SignInPolicy;
+}) {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const windows = new Map<LimitName, RateLimiterAbstract>();
   const windowLimiter = (name: LimitName) => {
     let limiter = windows.get(name);
     if (!limiter) {
-      limiter = deps.createLimiter({ name, ...limits[name] });
+      limiter = (PER_INSTANCE.has(name) ? deps.createLocalLimiter : deps.createLimiter)({ name, ...limits[name] });
       windows.set(name, limiter);
     }
     return limiter;
