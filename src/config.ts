@@ -42,7 +42,7 @@ export const environmentSchema = z.object({
   REDIS_URL: z
     .string()
     .optional()
-    .describe('Redis URL for ephemeral state (sessions, codes, replay records). Unset: in-process store.'),
+    .describe('Redis URL for ephemeral state (sessions, codes, replay records): redis[s]://… or redis+sentinel://[:pw@]host:port,host:port/master. Unset: in-process store.'),
   GATEHOUSE_REDIS_PREFIX: z.string().default('gatehouse:').describe('Prefix of every Redis key this instance writes.'),
   GATEHOUSE_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10).describe('Largest Postgres connection pool per instance.'),
   GATEHOUSE_DB_STATEMENT_TIMEOUT_MS: z.coerce

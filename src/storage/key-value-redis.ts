@@ -11,8 +11,30 @@ export interface RedisOptions {
   commandTimeoutMs?: number;
 }
 
+/**
+ * `redis[s]://…` for one server, or `redis+sentinel://[:password@]host:26379,host:26379/master-name`
+ * for Sentinel (ioredis follows fail-overs). Cluster is refused: Gatehouse reads a token and its
+ * "consumed" marker in one MGET, which Cluster only allows within a slot.
+ */
+export function parseRedisUrl(url: string): { url: string } | { sentinels: Array<{ host: string; port: number }>; name: string; password?: string } {
+  if (/^redis\+cluster:/i.test(url)) throw new Error('Redis Cluster is not supported (use a single primary or Sentinel)');
+  const sentinel = /^redis\+sentinel:\/\/(?:([^@]*)@)?([^/]+)\/([^/?#]+)/i.exec(url);
+  if (!sentinel) return { url };
+  const [, auth, hosts, name] = sentinel;
+  const password = auth ? decodeURIComponent(auth.replace(/^[^:]*:/, '')) : undefined;
+  return {
+    name: decodeURIComponent(name!),
+    sentinels: hosts!.split(',').map((hostPort) => {
+      const [host, port] = hostPort.split(':');
+      return { host: host!, port: Number(port ?? 26379) };
+    }),
+    ...(password ? { password } : {}),
+  };
+}
+
 export function createRedisClient(options: RedisOptions): Redis {
-  return new Redis(options.url, {
+  const target = parseRedisUrl(options.url);
+  const common = {
     keyPrefix: options.prefix,
     // Fail fast instead of queueing forever while Redis is down.
     enableOfflineQueue: false,
@@ -20,8 +42,9 @@ export function createRedisClient(options: RedisOptions): Redis {
     commandTimeout: options.commandTimeoutMs ?? 2000,
     connectTimeout: 2000,
     lazyConnect: true,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+  };
+  return 'url' in target ? new Redis(target.url, common) : new Redis({ ...common, ...target });
 }
 
 /** Services mode's ephemeral store. Keys carry the instance's (or test run's) prefix. */
