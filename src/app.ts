@@ -11,6 +11,7 @@ import type { Logger } from './logger.ts';
 import type { LiveProvider } from './oidc/live-provider.ts';
 import type { Metrics } from './ops/metrics.ts';
 import { createOpsRouter, type Probe } from './ops/routes.ts';
+import { createSelfServiceRouter } from './self-service/routes.ts';
 import type { Services } from './services.ts';
 
 export interface AppDeps {
@@ -23,6 +24,7 @@ export interface AppDeps {
   /** Precomputed /jwks (ETag, Cache-Control), served ahead of oidc-provider. */
   jwks: Middleware;
   metrics: Metrics;
+  accountClientId: string;
   probes: Probe[];
 }
 
@@ -65,6 +67,22 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+
+  const selfService = createSelfServiceRouter({
+    provider: deps.provider,
+    accounts: deps.services.accounts,
+    sessions: deps.services.sessions,
+    audit: deps.services.audit,
+    mailer: deps.services.mailer,
+    views,
+    logger,
+    issuer: config.issuer,
+    accountClientId: deps.accountClientId,
+    secureCookies: config.production,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  app.use(selfService.routes());
+  app.use(selfService.allowedMethods());
 
   app.use(tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }));
 

@@ -66,6 +66,7 @@ export async function createGatehouse(
     });
     const services = buildServices({ config, storage, clock, logger, secrets, observeAudit: (event) => metrics.securityEvent(event.type, event.outcome) });
     await services.keys.ensureSigningKeys({ wait: true });
+    const accountClientId = await services.clients.ensureAccountClient(config.issuer);
     const initialKeys = await services.keys.currentView();
     keyView = initialKeys;
     const views = createViews({ productName: 'Gatehouse', cache: config.production });
@@ -110,6 +111,7 @@ export async function createGatehouse(
       cookieKeys: secrets.cookieKeys,
       jwks: jwks.middleware(),
       metrics,
+      accountClientId,
       probes: [
         { name: 'database', check: storage.pingDatabase },
         { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },

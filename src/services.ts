@@ -13,7 +13,12 @@ import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
 import { createSessionService } from './sessions/index.ts';
-import { endSessionsOfAccount, revokeGrantEverywhere } from './storage/grant-revocation.ts';
+import {
+  endSessionOfAccount,
+  endSessionsOfAccount,
+  revokeGrantEverywhere,
+  sessionsOfAccount,
+} from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
 import { createLimiterFactory } from './storage/rate-limiter-store.ts';
 
@@ -76,11 +81,13 @@ export function buildServices(deps: {
   });
   const grantStores = { payloads: queries.oidcPayloads, kv: storage.kv };
   const sessions = createSessionService({
-    grantIdsForAccount: (accountId) => queries.oidcPayloads.grantIdsForAccount(accountId),
+    grantsForAccount: (accountId) => queries.oidcPayloads.grantsForAccount(accountId),
+    clientName: async (clientId) => (await clients.findMetadata(clientId))?.client_name as string | undefined,
     revokeGrant: (grantId) => revokeGrantEverywhere(grantStores, grantId, { includeGrant: true }),
-    endSessionsOf: (accountId) => endSessionsOfAccount(storage.kv, accountId),
-    onLogoutEverywhere: ({ accountId, ...details }) =>
-      audit.record({ type: 'user.logout_everywhere', outcome: 'success', subject: accountId, details }),
+    listSessions: (accountId) => sessionsOfAccount(storage.kv, accountId),
+    endSession: (accountId, uid) => endSessionOfAccount(storage.kv, accountId, uid),
+    endSessionsOf: (accountId, keep) => endSessionsOfAccount(storage.kv, accountId, keep),
+    onEvent: ({ type, accountId, details }) => audit.record({ type, outcome: 'success', subject: accountId, details }),
   });
   return { accounts, apis, audit, clients, keys, mailer, security, sessions };
 }

@@ -79,6 +79,15 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
       return toAccount(row);
     },
 
+    /** Needs the current password: a fresh proof of identity for a sensitive change. */
+    async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
+      const row = await users.findById(id);
+      if (!row || !(await hasher.verify(row.password_hash, currentPassword))) throw new InvalidCredentials('bad_password');
+      const problems = passwordProblems(newPassword);
+      if (problems.length > 0) throw new ValidationFailed(problems);
+      await users.updatePasswordHash(id, await hasher.hash(newPassword));
+    },
+
     async findById(id: string): Promise<Account | undefined> {
       const row = await users.findById(id);
       return row ? toAccount(row) : undefined;

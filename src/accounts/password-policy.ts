@@ -274,6 +274,11 @@ function loadCommonPasswords(): Promise<ReadonlySet<string>> {
   return commonPasswords;
 }
 
+/** How many distinct (lowercased) passwords the shipped list holds — for startup logs and tests. */
+export async function commonPasswordCount(): Promise<number> {
+  return (await loadCommonPasswords()).size;
+}
+
 // ---- strength estimate ---------------------------------------------------------------------
 
 let estimator: Promise<ZxcvbnFactory> | undefined;

@@ -58,6 +58,8 @@ const newClientSchema = z
     jwksUri: z.url().optional(),
     backchannelLogoutUri: uri.optional(),
     keepOfflineAccessOnLogout: z.boolean().default(false),
+    /** First-party clients skip the consent screen; third-party clients never do. */
+    firstParty: z.boolean().default(false),
   })
   .superRefine((client, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
@@ -122,6 +124,35 @@ export function createClientService(deps: {
   return {
     /** Client metadata for oidc-provider, cached (the token endpoint's hot path). */
     findMetadata: (clientId: string) => cache.getOrLoad(clientId, () => deps.clients.find(clientId)),
+    /**
+     * The client behind Gatehouse's own account pages: public, first-party, created once.
+     * A fixed id, so every instance finds the same record.
+     */
+    async ensureAccountClient(issuer: string): Promise<string> {
+      const clientId = 'gatehouse-account';
+      const existing = await deps.clients.find(clientId);
+      const metadata: ClientMetadata = {
+        client_id: clientId,
+        client_name: 'Your account',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [`${issuer}/account/callback`],
+        token_endpoint_auth_method: 'none',
+        scope: 'openid',
+        first_party: true,
+      };
+      if (existing) {
+        // The issuer may have changed (another port, a new domain): keep the callback in step.
+        if (JSON.stringify(existing.redirect_uris) !== JSON.stringify(metadata.redirect_uris)) await deps.clients.update(metadata);
+        cache.delete(clientId);
+        return clientId;
+      }
+      await deps.clients.insert(metadata).catch(async (error: unknown) => {
+        if (!(await deps.clients.find(clientId))) throw error; // another instance won the race
+      });
+      return clientId;
+    },
+
     async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
       const parsed = newClientSchema.safeParse(input);
       if (!parsed.success) {
@@ -149,6 +180,7 @@ export function createClientService(deps: {
         ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
         ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
         ...(c.keepOfflineAccessOnLogout ? { keep_offline_access_on_logout: true } : {}),
+        ...(c.firstParty ? { first_party: true } : {}),
         ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
       };
       if (metadata.scope === undefined) delete metadata.scope;

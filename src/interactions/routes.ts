@@ -6,13 +6,10 @@
  *   POST /interaction/:uid/confirm  record consent in a Grant, finish the consent prompt
  *   POST /interaction/:uid/abort    the user said no: access_denied back to the client
  */
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
 import type { AccountService } from '../accounts/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
-import { csrfProtection } from '../http/csrf.ts';
-import { errorMiddleware } from '../http/error-middleware.ts';
+import { formRouteStack } from '../http/form-routes.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
 import type { Mailer } from '../mail/index.ts';
@@ -33,25 +30,9 @@ export interface InteractionDeps {
   bodyLimitBytes: number;
 }
 
-/** Browsers never compress form posts; refusing other encodings removes a decompression attack surface. */
-const identityEncodingOnly: Middleware = async (ctx, next) => {
-  const encoding = ctx.get('content-encoding').trim().toLowerCase();
-  if (encoding && encoding !== 'identity') {
-    ctx.status = 415;
-    ctx.body = { error: 'invalid_request', error_description: 'compressed request bodies are not accepted' };
-    return;
-  }
-  await next();
-};
-
 export function createInteractionRouter(deps: InteractionDeps): Router {
   const router = new Router({ prefix: INTERACTION_PATH });
-  router.use(
-    errorMiddleware(deps),
-    identityEncodingOnly,
-    bodyParser({ enableTypes: ['form'], formLimit: `${deps.bodyLimitBytes}b`, encoding: 'utf-8' }),
-    csrfProtection({ secureCookies: deps.secureCookies }),
-  );
+  router.use(...formRouteStack(deps));
   router.get('/:uid', showInteraction(deps));
   router.post('/:uid/login', submitLogin(deps));
   router.post('/:uid/confirm', confirmConsent(deps));

@@ -9,7 +9,19 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import type { KeyValueStore } from '../storage/key-value.ts';
 
-const activityKey = (sessionUid: string) => `session-activity:${sessionUid}`;
+export const activityKey = (sessionUid: string) => `session-activity:${sessionUid}`;
+
+/** What the account page shows about a session: where it was last used, and when. */
+export interface SessionActivity {
+  at: number;
+  ip: string;
+  userAgent: string;
+}
+
+async function recordActivity(deps: { kv: KeyValueStore; sessionTtlSeconds: number }, ctx: KoaContextWithOIDC, uid: string, at: number) {
+  const activity: SessionActivity = { at, ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 256) };
+  await deps.kv.set(activityKey(uid), JSON.stringify(activity), deps.sessionTtlSeconds);
+}
 
 export function createInteractionPolicy(deps: { kv: KeyValueStore; clock: Clock; idleTimeoutSeconds: number; sessionTtlSeconds: number }) {
   const { Check, base } = interactionPolicy;
@@ -22,13 +34,14 @@ export function createInteractionPolicy(deps: { kv: KeyValueStore; clock: Clock;
       const now = deps.clock.now().getTime();
       if (ctx.oidc.result?.login) {
         // The user has just signed in: that is activity (and must never send them back to login).
-        await deps.kv.set(activityKey(session.uid), String(now), deps.sessionTtlSeconds);
+        await recordActivity(deps, ctx, session.uid, now);
         return Check.NO_NEED_TO_PROMPT;
       }
-      const stored = Number((await deps.kv.get(activityKey(session.uid))) ?? 0);
+      const raw = await deps.kv.get(activityKey(session.uid));
+      const stored = raw ? (JSON.parse(raw) as SessionActivity).at : 0;
       const lastActivity = Math.max(stored, (session.loginTs ?? 0) * 1000);
       if (now - lastActivity > deps.idleTimeoutSeconds * 1000) return Check.REQUEST_PROMPT;
-      await deps.kv.set(activityKey(session.uid), String(now), deps.sessionTtlSeconds);
+      await recordActivity(deps, ctx, session.uid, now);
       return Check.NO_NEED_TO_PROMPT;
     }),
   );

@@ -14,6 +14,7 @@ import { type Logger, securityEvent } from '../logger.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
+import { loadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
 import { compareClientSecretsAsDigests } from './internals.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
@@ -68,9 +69,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     extraClientMetadata: {
       // `resources`: the APIs this client may get tokens for; `resource_scopes`: its scopes there.
       // `keep_offline_access_on_logout`: see logout-revocation.ts.
-      properties: ['resources', 'resource_scopes', 'keep_offline_access_on_logout'],
+      properties: ['resources', 'resource_scopes', 'keep_offline_access_on_logout', 'first_party'],
       validator(_ctx, key, value) {
-        if (key === 'keep_offline_access_on_logout') {
+        if (key === 'keep_offline_access_on_logout' || key === 'first_party') {
           if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${key} must be a boolean`);
           return;
         }
@@ -106,6 +107,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         useGrantedResource: async () => false,
       },
     },
+    loadExistingGrant: loadExistingGrant as never,
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {

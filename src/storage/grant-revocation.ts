@@ -11,9 +11,11 @@ export const kvGrantKey = (grantId: string) => `oidc:grant:${grantId}`;
 export const kvUidKey = (model: string, uid: string) => `oidc:${model}:uid:${uid}`;
 export const kvAccountSessionsKey = (accountId: string) => `oidc:account-sessions:${accountId}`;
 
-/** Ends every browser session of an account (they live only in the ephemeral store). */
-export async function endSessionsOfAccount(kv: KeyValueStore, accountId: string): Promise<number> {
-  const keys = (await kv.takeSet(kvAccountSessionsKey(accountId))).map((id) => kvPayloadKey('Session', id));
+/** Ends every browser session of an account (they live only in the ephemeral store), but `keepId`. */
+export async function endSessionsOfAccount(kv: KeyValueStore, accountId: string, keepId?: string): Promise<number> {
+  const ids = (await kv.takeSet(kvAccountSessionsKey(accountId))).filter((id) => id !== keepId);
+  if (keepId) await kv.addToSet(kvAccountSessionsKey(accountId), keepId, 86_400);
+  const keys = ids.map((id) => kvPayloadKey('Session', id));
   // Session ids rotate at sign-in, so the index also holds ids that no longer exist.
   const live = (await kv.getMany(keys)).filter((value) => value !== undefined).length;
   await kv.delete(keys);
@@ -40,4 +42,39 @@ export async function revokeGrantEverywhere(stores: GrantStores, grantId: string
     stores.payloads.destroyByGrantId(grantId),
     options.includeGrant ? stores.payloads.destroy('Grant', grantId) : undefined,
   ]);
+}
+
+export interface StoredSession {
+  id: string;
+  uid: string;
+  loginTs: number | undefined;
+  activity: { at: number; ip: string; userAgent: string } | undefined;
+}
+
+/** The live browser sessions of an account (stale index entries are dropped on the way). */
+export async function sessionsOfAccount(kv: KeyValueStore, accountId: string): Promise<StoredSession[]> {
+  const ids = await kv.members(kvAccountSessionsKey(accountId));
+  const payloads = await kv.getMany(ids.map((id) => kvPayloadKey('Session', id)));
+  const sessions: StoredSession[] = [];
+  for (const [index, raw] of payloads.entries()) {
+    const id = ids[index]!;
+    if (!raw) {
+      await kv.removeFromSet(kvAccountSessionsKey(accountId), id);
+      continue;
+    }
+    const payload = JSON.parse(raw) as { uid: string; loginTs?: number; accountId?: string };
+    if (payload.accountId !== accountId) continue;
+    const activity = await kv.get(`session-activity:${payload.uid}`);
+    sessions.push({ id, uid: payload.uid, loginTs: payload.loginTs, activity: activity ? JSON.parse(activity) : undefined });
+  }
+  return sessions;
+}
+
+/** Ends one session of an account, identified by its public uid (never its secret id). */
+export async function endSessionOfAccount(kv: KeyValueStore, accountId: string, uid: string): Promise<boolean> {
+  const session = (await sessionsOfAccount(kv, accountId)).find((s) => s.uid === uid);
+  if (!session) return false;
+  await kv.delete([kvPayloadKey('Session', session.id), kvUidKey('Session', uid), `session-activity:${uid}`]);
+  await kv.removeFromSet(kvAccountSessionsKey(accountId), session.id);
+  return true;
 }

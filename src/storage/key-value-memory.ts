@@ -55,6 +55,14 @@ export function createMemoryKeyValueStore(clock: Clock = systemClock): KeyValueS
         entries.set(key, { value: new Set([member]), expiresAt });
       }
     },
+    async members(key) {
+      const entry = live(key);
+      return entry && entry.value instanceof Set ? [...entry.value] : [];
+    },
+    async removeFromSet(key, member) {
+      const entry = live(key);
+      if (entry && entry.value instanceof Set) entry.value.delete(member);
+    },
     async takeSet(key) {
       const entry = live(key);
       entries.delete(key);

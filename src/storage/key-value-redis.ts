@@ -87,6 +87,11 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
         const ttl = Math.max(1, Math.ceil(ttlSeconds));
         await redis.multi().sadd(key, member).expire(key, ttl, 'NX').expire(key, ttl, 'GT').exec();
       }),
+    members: (key) => guard(() => redis.smembers(key)),
+    removeFromSet: (key, member) =>
+      guard(async () => {
+        await redis.srem(key, member);
+      }),
     takeSet: (key) =>
       guard(async () => {
         const result = await redis.multi().smembers(key).del(key).exec();

@@ -12,6 +12,10 @@ export interface KeyValueStore {
   delete(keys: readonly string[]): Promise<void>;
   /** Adds a member to a set; the set lives at least `ttlSeconds` from now. */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  /** The members of a set, without changing it. */
+  members(key: string): Promise<string[]>;
+  /** Removes one member from a set. */
+  removeFromSet(key: string, member: string): Promise<void>;
   /** Returns the members of a set and deletes it, atomically. */
   takeSet(key: string): Promise<string[]>;
   ping(): Promise<void>;

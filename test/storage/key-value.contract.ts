@@ -48,6 +48,9 @@ export function keyValueContract(name: string, open: () => Promise<KeyValueStore
       await kv.addToSet('s', 'x', 60);
       await kv.addToSet('s', 'y', 60);
       await kv.addToSet('s', 'x', 60);
+      await kv.addToSet('s', 'z', 60);
+      await kv.removeFromSet('s', 'z');
+      assert.deepEqual((await kv.members('s')).sort(), ['x', 'y'], 'members reads without consuming');
       assert.deepEqual((await kv.takeSet('s')).sort(), ['x', 'y']);
       assert.deepEqual(await kv.takeSet('s'), []);
     } finally {

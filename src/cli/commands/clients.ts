@@ -16,6 +16,7 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       'jwks-uri': { type: 'string' },
       'backchannel-logout-uri': { type: 'string' },
       'keep-offline-access-on-logout': { type: 'boolean' },
+      'first-party': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     const { client, clientSecret } = await clients.create({
@@ -30,6 +31,7 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       jwksUri: values['jwks-uri'],
       backchannelLogoutUri: values['backchannel-logout-uri'],
       keepOfflineAccessOnLogout: values['keep-offline-access-on-logout'] ?? false,
+      firstParty: values['first-party'] ?? false,
     });
     if (values.json) {
       ctx.out(JSON.stringify({ ...client, clientSecret }));

@@ -9,6 +9,10 @@ export function createClientQueries(db: Knex) {
       translated(db('clients').insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })).then(
         () => undefined,
       ),
+    update: (metadata: ClientMetadata) =>
+      translated(
+        db('clients').where({ client_id: metadata.client_id }).update({ metadata: JSON.stringify(metadata), updated_at: db.fn.now() }),
+      ).then(() => undefined),
     find: async (clientId: string): Promise<ClientMetadata | undefined> => {
       const row = await translated(db('clients').select('metadata').where({ client_id: clientId }).first());
       return row?.metadata as ClientMetadata | undefined;

@@ -79,12 +79,16 @@ export function createOidcPayloadQueries(db: Knex) {
       return rows.map((row: { grant_id: string }) => row.grant_id);
     },
 
-    /** Every grant an account holds (for everywhere-logout and account pages). */
-    grantIdsForAccount: async (accountId: string): Promise<string[]> => {
+    /** Grants of an account with the client each was given to and when (account pages). */
+    grantsForAccount: async (accountId: string): Promise<Array<{ grantId: string; clientId: string; createdAt: Date }>> => {
       const rows = await translated(
-        db('oidc_payloads').select('id').where({ model: 'Grant' }).whereRaw("payload->>'accountId' = ?", [accountId]),
+        db('oidc_payloads').select('id', 'payload', 'created_at').where({ model: 'Grant' }).whereRaw("payload->>'accountId' = ?", [accountId]).orderBy('created_at'),
       );
-      return rows.map((row: { id: string }) => row.id);
+      return rows.map((row: { id: string; payload: { clientId: string }; created_at: Date }) => ({
+        grantId: row.id,
+        clientId: row.payload.clientId,
+        createdAt: new Date(row.created_at),
+      }));
     },
 
     /** Removes rows that expired more than `graceSeconds` ago. */
