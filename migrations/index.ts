@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
 import * as core from './001_core.ts';
 import * as audit from './002_audit.ts';
+import * as mfa from './003_mfa.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
   { name: '001_core', module: core },
   { name: '002_audit', module: audit },
+  { name: '003_mfa', module: mfa },
 ];

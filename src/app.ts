@@ -13,6 +13,7 @@ import type { Metrics } from './ops/metrics.ts';
 import { createOpsRouter, type Probe } from './ops/routes.ts';
 import { createSelfServiceRouter } from './self-service/routes.ts';
 import type { Services } from './services.ts';
+import type { KeyValueStore } from './storage/key-value.ts';
 
 export interface AppDeps {
   config: Config;
@@ -25,6 +26,7 @@ export interface AppDeps {
   jwks: Middleware;
   metrics: Metrics;
   accountClientId: string;
+  kv: KeyValueStore;
   probes: Probe[];
 }
 
@@ -60,6 +62,9 @@ export function createApp(deps: AppDeps): Koa {
     audit: deps.services.audit,
     security: deps.services.security,
     mailer: deps.services.mailer,
+    mfa: deps.services.mfa,
+    kv: deps.kv,
+    mfaRequiredRoles: config.mfaRequiredRoles,
     views,
     logger,
     secureCookies: config.production,
@@ -72,6 +77,7 @@ export function createApp(deps: AppDeps): Koa {
     provider: deps.provider,
     accounts: deps.services.accounts,
     sessions: deps.services.sessions,
+    mfa: deps.services.mfa,
     audit: deps.services.audit,
     mailer: deps.services.mailer,
     views,

@@ -71,6 +71,11 @@ export const environmentSchema = z.object({
   GATEHOUSE_ID_TOKEN_TTL: seconds(3600, 'ID token lifetime in seconds.'),
   GATEHOUSE_SESSION_TTL: seconds(43_200, 'Absolute browser-session lifetime in seconds (12 h).'),
   GATEHOUSE_SESSION_IDLE_TIMEOUT: seconds(1800, 'A browser session unused at the server this long (seconds) must sign in again (30 min).'),
+  GATEHOUSE_MFA_REQUIRED_ROLES: z
+    .string()
+    .default('admin')
+    .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
+    .describe('Users holding any of these roles (comma-separated) must use a second factor; enrolment is forced at sign-in.'),
   GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: flag(
     false,
     'Allow outbound calls (back-channel logout, client jwks_uri) to loopback and private addresses. Needed when internal tools listen on them.',
@@ -192,6 +197,7 @@ export interface Config {
     readonly interaction: number;
   };
   readonly outboundAllowPrivate: boolean;
+  readonly mfaRequiredRoles: readonly string[];
   readonly refreshGraceSeconds: number;
   readonly pkceRequired: 'all' | 'public';
   readonly rsaModulusLength: number;
@@ -310,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       interaction: e.GATEHOUSE_INTERACTION_TTL,
     },
     outboundAllowPrivate: e.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE,
+    mfaRequiredRoles: e.GATEHOUSE_MFA_REQUIRED_ROLES,
     refreshGraceSeconds: e.GATEHOUSE_REFRESH_GRACE_SECONDS,
     pkceRequired: e.GATEHOUSE_PKCE_REQUIRED,
     rsaModulusLength: e.GATEHOUSE_RSA_MODULUS_LENGTH,

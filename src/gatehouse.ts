@@ -112,6 +112,7 @@ export async function createGatehouse(
       jwks: jwks.middleware(),
       metrics,
       accountClientId,
+      kv: storage.kv,
       probes: [
         { name: 'database', check: storage.pingDatabase },
         { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },

@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { createKeyService } from './keys/index.ts';
 import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/index.ts';
+import { createMfaService } from './mfa/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
 import { createSessionService } from './sessions/index.ts';
 import {
@@ -89,7 +90,8 @@ export function buildServices(deps: {
     endSessionsOf: (accountId, keep) => endSessionsOfAccount(storage.kv, accountId, keep),
     onEvent: ({ type, accountId, details }) => audit.record({ type, outcome: 'success', subject: accountId, details }),
   });
-  return { accounts, apis, audit, clients, keys, mailer, security, sessions };
+  const mfa = createMfaService({ mfa: queries.mfa, keyEncryptionSecret: secrets.keyEncryptionSecret, clock, issuerName: new URL(config.issuer).host });
+  return { accounts, apis, audit, clients, keys, mailer, mfa, security, sessions };
 }
 
 export type Services = ReturnType<typeof buildServices>;

@@ -21,6 +21,7 @@ export const USAGE = `Usage: gatehouse <command> [options]
   users create --email E --password-stdin [--verified] [--role R]... [--name N]
   users list [--json]
   users logout EMAIL                        end every session and revoke every grant of a user
+  users mfa reset EMAIL                     remove a user's second factor (audited)
   clients create --name N --type public|confidential --grant-types a,b [--redirect-uris u,v]
                  [--post-logout-redirect-uris u] [--scopes s,t] [--resources r]
                  [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]

@@ -3,13 +3,15 @@ import { errors } from 'oidc-provider';
 import { z } from 'zod';
 import { normalizeEmail } from '../accounts/index.ts';
 import { InvalidCredentials, ValidationFailed } from '../errors.ts';
+import { decideMfa, PASSWORD_ACR } from '../mfa/index.ts';
+import { savePendingMfa } from './mfa.ts';
 import type { InteractionDeps } from './routes.ts';
 
 const loginForm = z.object({ email: z.string().max(320), password: z.string().max(4096) });
 
 type Ctx = Parameters<Middleware>[0];
 
-async function details(deps: InteractionDeps, ctx: Ctx) {
+export async function details(deps: InteractionDeps, ctx: Ctx) {
   const provider = deps.provider.current();
   const interaction = await provider.interactionDetails(ctx.req, ctx.res);
   if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction session not found');
@@ -17,7 +19,7 @@ async function details(deps: InteractionDeps, ctx: Ctx) {
   return { provider, interaction, client };
 }
 
-async function finish(deps: InteractionDeps, ctx: Ctx, result: Record<string, unknown>, merge: boolean) {
+export async function finish(deps: InteractionDeps, ctx: Ctx, result: Record<string, unknown>, merge: boolean) {
   const redirectTo = await deps.provider
     .current()
     .interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
@@ -64,7 +66,7 @@ export function showInteraction(deps: InteractionDeps): Middleware {
 }
 
 /** Who did it, from where: the fields every audit event of a browser request carries. */
-function origin(ctx: Ctx) {
+export function origin(ctx: Ctx) {
   return { ip: ctx.ip, userAgent: ctx.get('user-agent'), requestId: String(ctx.state.requestId ?? '') };
 }
 
@@ -97,9 +99,23 @@ export function submitLogin(deps: InteractionDeps): Middleware {
     }
     try {
       const account = await deps.accounts.authenticate(form.email, form.password);
+      const mfa = decideMfa({
+        enrolled: await deps.mfa.enrolled(account.id),
+        roles: account.roles,
+        requiredRoles: deps.mfaRequiredRoles,
+        clientRequiresMfa: client?.metadata().require_mfa === true,
+        acrValues: typeof interaction.params.acr_values === 'string' ? interaction.params.acr_values : undefined,
+      });
+      if (mfa.kind !== 'none') {
+        // The password was right; the sign-in completes only after the second factor.
+        await savePendingMfa(deps, interaction.uid, { accountId: account.id, email: account.email, enrol: mfa.kind === 'enrol', reason: mfa.kind === 'enrol' ? mfa.reason : undefined });
+        ctx.status = 303;
+        ctx.redirect(`/interaction/${interaction.uid}/mfa`);
+        return;
+      }
       await deps.security.recordSignInSuccess(email, ctx.ip);
       deps.audit.record({ type: 'signin.success', outcome: 'success', subject: account.id, actor: clientId, ...origin(ctx), details: { method: 'pwd' } });
-      await finish(deps, ctx, { login: { accountId: account.id, amr: ['pwd'], acr: 'urn:gatehouse:loa:1' } }, false);
+      await finish(deps, ctx, { login: { accountId: account.id, amr: ['pwd'], acr: PASSWORD_ACR } }, false);
     } catch (error) {
       if (!(error instanceof InvalidCredentials)) throw error;
       const backoff = await deps.security.recordSignInFailure(email, ctx.ip);

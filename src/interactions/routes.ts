@@ -3,6 +3,10 @@
  *
  *   GET  /interaction/:uid          show the page the current prompt needs (login or consent)
  *   POST /interaction/:uid/login    check email + password, finish the login prompt
+ *   GET  /interaction/:uid/mfa      second factor: enter a code, or set one up when policy requires it
+ *   POST /interaction/:uid/mfa      verify a TOTP or recovery code, finish the login prompt
+ *   POST /interaction/:uid/mfa/enrol   confirm a new authenticator, show recovery codes once
+ *   POST /interaction/:uid/mfa/done    after the recovery codes: finish the login prompt
  *   POST /interaction/:uid/confirm  record consent in a Grant, finish the consent prompt
  *   POST /interaction/:uid/abort    the user said no: access_denied back to the client
  */
@@ -13,10 +17,13 @@ import { formRouteStack } from '../http/form-routes.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
 import type { Mailer } from '../mail/index.ts';
+import type { MfaService } from '../mfa/index.ts';
 import type { LiveProvider } from '../oidc/live-provider.ts';
 import { INTERACTION_PATH } from '../oidc/provider.ts';
 import type { SecurityService } from '../security/index.ts';
+import type { KeyValueStore } from '../storage/key-value.ts';
 import { abortInteraction, confirmConsent, showInteraction, submitLogin } from './handlers.ts';
+import { finishAfterRecoveryCodes, showMfa, submitMfa, submitMfaEnrolment } from './mfa.ts';
 
 export interface InteractionDeps {
   provider: LiveProvider;
@@ -24,6 +31,10 @@ export interface InteractionDeps {
   audit: AuditTrail;
   security: SecurityService;
   mailer: Mailer;
+  mfa: MfaService;
+  /** Pending second factors, keyed by interaction (the interaction cookie proves the browser). */
+  kv: KeyValueStore;
+  mfaRequiredRoles: readonly string[];
   views: Views;
   logger: Logger;
   secureCookies: boolean;
@@ -35,6 +46,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   router.use(...formRouteStack(deps));
   router.get('/:uid', showInteraction(deps));
   router.post('/:uid/login', submitLogin(deps));
+  router.get('/:uid/mfa', showMfa(deps));
+  router.post('/:uid/mfa', submitMfa(deps));
+  router.post('/:uid/mfa/enrol', submitMfaEnrolment(deps));
+  router.post('/:uid/mfa/done', finishAfterRecoveryCodes(deps));
   router.post('/:uid/confirm', confirmConsent(deps));
   router.post('/:uid/abort', abortInteraction(deps));
   return router;

@@ -1,16 +1,11 @@
-import { CompactEncrypt, compactDecrypt, type JWK } from 'jose';
+import type { JWK } from 'jose';
+import { seal, unseal } from '../sealing.ts';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Private JWKs are sealed as compact JWE (`dir` + A256GCM) under the key-encryption secret. */
+/** Private JWKs are sealed under the key-encryption secret (see sealing.ts). */
 export async function sealPrivateJwk(jwk: JWK, secret: Uint8Array): Promise<string> {
-  return new CompactEncrypt(encoder.encode(JSON.stringify(jwk)))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: 'jwk+json' })
-    .encrypt(secret);
+  return seal(JSON.stringify(jwk), secret, 'jwk+json');
 }
 
 export async function openPrivateJwk(jwe: string, secret: Uint8Array): Promise<JWK> {
-  const { plaintext } = await compactDecrypt(jwe, secret);
-  return JSON.parse(decoder.decode(plaintext)) as JWK;
+  return JSON.parse(await unseal(jwe, secret)) as JWK;
 }

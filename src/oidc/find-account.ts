@@ -3,7 +3,8 @@ import type { AccountService } from '../accounts/index.ts';
 
 /** Scope → claims released in ID tokens and userinfo (OIDC Core §5.4). */
 export const CLAIMS_BY_SCOPE = {
-  openid: ['sub'],
+  // How and when the user signed in (RFC 8176 amr, acr) and the session id for logout: no PII.
+  openid: ['sub', 'acr', 'amr', 'auth_time', 'sid'],
   email: ['email', 'email_verified'],
   profile: ['name'],
 } as const;

@@ -7,6 +7,7 @@
  */
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
+import { MFA_ACR } from '../mfa/policy.ts';
 import type { KeyValueStore } from '../storage/key-value.ts';
 
 export const activityKey = (sessionUid: string) => `session-activity:${sessionUid}`;
@@ -43,6 +44,14 @@ export function createInteractionPolicy(deps: { kv: KeyValueStore; clock: Clock;
       if (now - lastActivity > deps.idleTimeoutSeconds * 1000) return Check.REQUEST_PROMPT;
       await recordActivity(deps, ctx, session.uid, now);
       return Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  // Step-up: a client asking for MFA gets a second factor even within an existing password-only session.
+  login?.checks.add(
+    new Check('acr_step_up', 'the client requires a second factor', 'login_required', async (ctx: KoaContextWithOIDC) => {
+      const requested = typeof ctx.oidc.params?.acr_values === 'string' ? ctx.oidc.params.acr_values.split(' ') : [];
+      if (!requested.includes(MFA_ACR) || !ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
+      return ctx.oidc.session.acr === MFA_ACR ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   return policy;

@@ -11,6 +11,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
+import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
@@ -54,8 +55,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       // `__Host-` binds the session cookie to this exact origin (no Domain, path /, Secure).
       names: config.production ? { session: '__Host-gatehouse.session' } : { session: 'gatehouse.session' },
     },
-    claims: { ...CLAIMS_BY_SCOPE, offline_access: [] } as never,
+    // acr and amr are standalone claims (null): the ID token carries how the user signed in (RFC 8176).
+    claims: { ...CLAIMS_BY_SCOPE, offline_access: [], acr: null, amr: null } as never,
     scopes: ['openid', 'offline_access', 'email', 'profile'],
+    acrValues: [PASSWORD_ACR, MFA_ACR],
     responseTypes: ['code'],
     // RFC 9700 §2.1.1: PKCE for every client by default; `public` relaxes it for confidential ones.
     pkce: {
@@ -69,9 +72,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     extraClientMetadata: {
       // `resources`: the APIs this client may get tokens for; `resource_scopes`: its scopes there.
       // `keep_offline_access_on_logout`: see logout-revocation.ts.
-      properties: ['resources', 'resource_scopes', 'keep_offline_access_on_logout', 'first_party'],
+      properties: ['resources', 'resource_scopes', 'keep_offline_access_on_logout', 'first_party', 'require_mfa'],
       validator(_ctx, key, value) {
-        if (key === 'keep_offline_access_on_logout' || key === 'first_party') {
+        if (key === 'keep_offline_access_on_logout' || key === 'first_party' || key === 'require_mfa') {
           if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${key} must be a boolean`);
           return;
         }

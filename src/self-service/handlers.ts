@@ -7,7 +7,7 @@ import type { SelfServiceDeps } from './routes.ts';
 type Ctx = Parameters<Middleware>[0];
 
 /** The signed-in account behind this browser, or a redirect to sign in. */
-async function currentSession(deps: SelfServiceDeps, ctx: Ctx) {
+export async function currentSession(deps: SelfServiceDeps, ctx: Ctx) {
   const session = await deps.provider.current().Session.get(ctx as never);
   if (session.accountId) {
     const account = await deps.accounts.findById(session.accountId);
@@ -34,20 +34,26 @@ async function currentSession(deps: SelfServiceDeps, ctx: Ctx) {
   return undefined;
 }
 
-function origin(ctx: Ctx) {
+export function origin(ctx: Ctx) {
   return { ip: ctx.ip, userAgent: ctx.get('user-agent'), requestId: String(ctx.state.requestId ?? '') };
 }
 
-async function render(deps: SelfServiceDeps, ctx: Ctx, notice?: { kind: 'ok' | 'error'; text: string }) {
+export async function render(deps: SelfServiceDeps, ctx: Ctx, notice?: { kind: 'ok' | 'error'; text: string }) {
   const current = await currentSession(deps, ctx);
   if (!current) return;
   const { session, account } = current;
-  const [sessions, apps] = await Promise.all([deps.sessions.listSessions(account.id), deps.sessions.listApps(account.id)]);
+  const [sessions, apps, mfaOn, recoveryLeft] = await Promise.all([
+    deps.sessions.listSessions(account.id),
+    deps.sessions.listApps(account.id),
+    deps.mfa.enrolled(account.id),
+    deps.mfa.unusedRecoveryCodes(account.id),
+  ]);
   ctx.set('Cache-Control', 'no-store');
   ctx.body = deps.views.render('account', {
     csrf: ctx.state.csrf,
     email: account.email,
     notice,
+    mfa: { on: mfaOn, recoveryLeft },
     sessions: sessions.map((s) => ({
       uid: s.uid,
       current: s.uid === session.uid,

@@ -43,5 +43,17 @@ export async function usersCommand(ctx: CommandContext, args: string[]): Promise
     ctx.out(`${account.email}: ended ${sessionsEnded} sessions and revoked ${grantsRevoked} grants (with every refresh token) on every instance`);
     return;
   }
-  throw new UsageError('users create|list|logout EMAIL');
+  if (sub === 'mfa') {
+    const [action, ...more] = rest;
+    const { positionals } = parse(more, {});
+    const email = required(positionals[0], 'EMAIL');
+    if (action !== 'reset') throw new UsageError('users mfa reset EMAIL');
+    const account = (await accounts.list()).find((a) => a.email === normalizeEmail(email));
+    if (!account) throw new UsageError(`no user ${email}`);
+    const removed = await ctx.services.mfa.remove(account.id);
+    ctx.services.audit.record({ type: 'mfa.reset_by_admin', outcome: 'success', subject: account.id, actor: 'cli' });
+    ctx.out(removed ? `${account.email}: MFA reset; they will set it up again at their next sign-in if policy requires it` : `${account.email} had no MFA`);
+    return;
+  }
+  throw new UsageError('users create|list|logout EMAIL|mfa reset EMAIL');
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { createApiQueries } from './apis.ts';
 import { createAuditQueries } from './audit-events.ts';
 import { createClientQueries } from './clients.ts';
+import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
 import { createSigningKeyQueries } from './signing-keys.ts';
 import { createUserQueries } from './users.ts';
@@ -15,6 +16,7 @@ export function createQueries(db: Knex) {
     clients: createClientQueries(db),
     oidcPayloads: createOidcPayloadQueries(db),
     signingKeys: createSigningKeyQueries(db),
+    mfa: createMfaQueries(db),
   };
 }
 
