@@ -126,6 +126,19 @@ export const environmentSchema = z.object({
     .min(1)
     .default(2)
     .describe('argon2id iterations (OWASP: 2). Production refuses less.'),
+  GATEHOUSE_PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(12).describe('Minimum password length in characters (Unicode code points, NFC). The maximum is 1024.'),
+  GATEHOUSE_PASSWORD_MIN_SCORE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(4)
+    .default(3)
+    .describe('Minimum zxcvbn strength score (0-4) for new passwords; 0 turns the estimate off.'),
+  GATEHOUSE_PASSWORD_BREACH_API_URL: z
+    .url()
+    .optional()
+    .describe('Pwned-Passwords-compatible range API (k-anonymity: 5 hex digits of the SHA-1 are sent), e.g. https://api.pwnedpasswords.com/range. Unset: off.'),
+  GATEHOUSE_PASSWORD_BREACH_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(2000).describe('Deadline of the breach-check call; if it passes, the password is not rejected for it.'),
   GATEHOUSE_TRUST_PROXY: flag(false, 'Trust X-Forwarded-* headers (set when behind a reverse proxy).'),
   GATEHOUSE_BODY_LIMIT_KB: z.coerce
     .number()
@@ -211,6 +224,11 @@ export interface Config {
     readonly retireAfter: number;
   };
   readonly passwordHashing: { readonly memoryKib: number; readonly timeCost: number };
+  readonly passwordPolicy: {
+    readonly minLength: number;
+    readonly minScore: number;
+    readonly breachCheck: { readonly rangeApiUrl: string; readonly timeoutMs: number } | undefined;
+  };
   readonly trustProxy: boolean;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
@@ -330,6 +348,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         Math.max(e.GATEHOUSE_ACCESS_TOKEN_TTL, e.GATEHOUSE_ID_TOKEN_TTL, MAX_API_ACCESS_TOKEN_TTL) + e.GATEHOUSE_CLOCK_SKEW,
     },
     passwordHashing: { memoryKib: e.GATEHOUSE_PASSWORD_MEMORY_KIB, timeCost: e.GATEHOUSE_PASSWORD_TIME_COST },
+    passwordPolicy: {
+      minLength: e.GATEHOUSE_PASSWORD_MIN_LENGTH,
+      minScore: e.GATEHOUSE_PASSWORD_MIN_SCORE,
+      breachCheck: e.GATEHOUSE_PASSWORD_BREACH_API_URL
+        ? { rangeApiUrl: e.GATEHOUSE_PASSWORD_BREACH_API_URL, timeoutMs: e.GATEHOUSE_PASSWORD_BREACH_TIMEOUT_MS }
+        : undefined,
+    },
     trustProxy: e.GATEHOUSE_TRUST_PROXY,
     bodyLimitBytes: e.GATEHOUSE_BODY_LIMIT_KB * 1024,
     logLevel: e.LOG_LEVEL,

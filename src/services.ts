@@ -2,7 +2,7 @@
  * The one object graph: every domain service built from config, storage, clock and logger.
  * Used alike by the server (gatehouse.ts), the CLI and the tests.
  */
-import { createAccountService, createPasswordHasher } from './accounts/index.ts';
+import { createAccountService, createPasswordHasher, createPasswordPolicy } from './accounts/index.ts';
 import { createApiService } from './apis/index.ts';
 import { type AuditEvent, createAuditTrail } from './audit/index.ts';
 import { createClientService } from './clients/index.ts';
@@ -47,7 +47,16 @@ export function buildServices(deps: {
     createLocalLimiter: createLimiterFactory(undefined),
     signIn: defaultSignInPolicy(config.backoffCeilingSeconds),
   });
-  const accounts = createAccountService({ users: queries.users, hasher: createPasswordHasher(config.passwordHashing) });
+  // The policy loads its dictionary and estimator on first use (about 85 MB), not at start.
+  const accounts = createAccountService({
+    users: queries.users,
+    hasher: createPasswordHasher(config.passwordHashing),
+    policy: createPasswordPolicy({
+      minLength: config.passwordPolicy.minLength,
+      minScore: config.passwordPolicy.minScore,
+      breachCheck: config.passwordPolicy.breachCheck,
+    }),
+  });
   // Rarely changing records read on every token request: cached, stale for at most one poll
   // interval on other instances.
   const cacheTtlMs = config.keys.pollInterval * 1000;

@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { Conflict, InvalidCredentials, ValidationFailed } from '../errors.ts';
 import type { UserQueries, UserRow } from '../storage/queries/users.ts';
 import type { PasswordHasher } from './password-hasher.ts';
-import { passwordProblems } from './password-policy.ts';
+import type { PasswordPolicy } from './password-policy.ts';
 
 export { createPasswordHasher, type PasswordHasher } from './password-hasher.ts';
+export { createPasswordPolicy, type PasswordPolicy } from './password-policy.ts';
 
 export interface Account {
   id: string;
@@ -31,8 +32,10 @@ function toAccount(row: UserRow): Account {
   return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name, roles: row.roles ?? [] };
 }
 
-export function createAccountService(deps: { users: UserQueries; hasher: PasswordHasher }) {
-  const { users, hasher } = deps;
+export function createAccountService(deps: { users: UserQueries; hasher: PasswordHasher; policy: PasswordPolicy }) {
+  const { users, hasher, policy } = deps;
+  const policyProblems = async (password: string, context: { email?: string; name?: string | null }) =>
+    (await policy.check(password, { email: context.email, name: context.name ?? undefined })).problems.map((problem) => problem.message);
   return {
     async create(input: {
       email: string;
@@ -43,7 +46,7 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
     }): Promise<Account> {
       const email = normalizeEmail(input.email);
       const problems = [...(EMAIL.test(email) && email.length <= 254 ? [] : ['Enter a valid email address.'])];
-      problems.push(...passwordProblems(input.password));
+      problems.push(...(await policyProblems(input.password, { email, name: input.name })));
       if (problems.length > 0) throw new ValidationFailed(problems);
       const id = randomUUID();
       try {
@@ -83,7 +86,7 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
     async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
       const row = await users.findById(id);
       if (!row || !(await hasher.verify(row.password_hash, currentPassword))) throw new InvalidCredentials('bad_password');
-      const problems = passwordProblems(newPassword);
+      const problems = await policyProblems(newPassword, { email: row.email, name: row.name });
       if (problems.length > 0) throw new ValidationFailed(problems);
       await users.updatePasswordHash(id, await hasher.hash(newPassword));
     },

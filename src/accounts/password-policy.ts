@@ -192,17 +192,6 @@ export function createPasswordPolicy(options: PasswordPolicyOptions): PasswordPo
   };
 }
 
-/**
- * The pre-existing length-only check, kept for callers not yet moved to `createPasswordPolicy`.
- * @deprecated use `createPasswordPolicy(...).check`, which also applies the blocklist.
- */
-export function passwordProblems(password: string): string[] {
-  const length = codePointLength(password.normalize('NFC'));
-  if (length < PASSWORD_MIN_LENGTH) return [`Use at least ${PASSWORD_MIN_LENGTH} characters.`];
-  if (length > PASSWORD_MAX_LENGTH) return [`Use at most ${PASSWORD_MAX_LENGTH} characters.`];
-  return [];
-}
-
 function tooLong(): PasswordProblem {
   return { code: 'too_long', message: `Use at most ${PASSWORD_MAX_LENGTH} characters.` };
 }
