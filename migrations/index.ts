@@ -2,10 +2,12 @@ import type { Knex } from 'knex';
 import * as core from './001_core.ts';
 import * as audit from './002_audit.ts';
 import * as mfa from './003_mfa.ts';
+import * as emailTokens from './004_email_tokens.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
   { name: '001_core', module: core },
   { name: '002_audit', module: audit },
   { name: '003_mfa', module: mfa },
+  { name: '004_email_tokens', module: emailTokens },
 ];

@@ -11,6 +11,7 @@ import type { Logger } from './logger.ts';
 import type { LiveProvider } from './oidc/live-provider.ts';
 import type { Metrics } from './ops/metrics.ts';
 import { createOpsRouter, type Probe } from './ops/routes.ts';
+import { createEmailLinkRouter } from './self-service/email-links.ts';
 import { createSelfServiceRouter } from './self-service/routes.ts';
 import type { Services } from './services.ts';
 import type { KeyValueStore } from './storage/key-value.ts';
@@ -59,6 +60,9 @@ export function createApp(deps: AppDeps): Koa {
   const interactions = createInteractionRouter({
     provider: deps.provider,
     accounts: deps.services.accounts,
+    flows: deps.services.flows,
+    registrationEnabled: config.registration.enabled,
+    requireVerifiedEmail: config.registration.requireVerifiedEmail,
     audit: deps.services.audit,
     security: deps.services.security,
     mailer: deps.services.mailer,
@@ -89,6 +93,16 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(selfService.routes());
   app.use(selfService.allowedMethods());
+
+  const emailLinks = createEmailLinkRouter({
+    flows: deps.services.flows,
+    security: deps.services.security,
+    views,
+    logger,
+    secureCookies: config.production,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  app.use(emailLinks.routes());
 
   app.use(tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }));
 

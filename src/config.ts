@@ -71,6 +71,13 @@ export const environmentSchema = z.object({
   GATEHOUSE_ID_TOKEN_TTL: seconds(3600, 'ID token lifetime in seconds.'),
   GATEHOUSE_SESSION_TTL: seconds(43_200, 'Absolute browser-session lifetime in seconds (12 h).'),
   GATEHOUSE_SESSION_IDLE_TIMEOUT: seconds(1800, 'A browser session unused at the server this long (seconds) must sign in again (30 min).'),
+  GATEHOUSE_REGISTRATION_ENABLED: flag(true, 'Offer self-registration on the sign-in page.'),
+  GATEHOUSE_REQUIRE_VERIFIED_EMAIL: flag(
+    true,
+    'Unverified accounts cannot complete an authorization (a client registered with allow_unverified_email is exempt).',
+  ),
+  GATEHOUSE_EMAIL_VERIFICATION_TTL: seconds(86_400, 'Lifetime of an email-verification link, in seconds (24 h).'),
+  GATEHOUSE_PASSWORD_RESET_TTL: seconds(3600, 'Lifetime of a password-reset link, in seconds (1 h).'),
   GATEHOUSE_MFA_REQUIRED_ROLES: z
     .string()
     .default('admin')
@@ -211,6 +218,7 @@ export interface Config {
   };
   readonly outboundAllowPrivate: boolean;
   readonly mfaRequiredRoles: readonly string[];
+  readonly registration: { readonly enabled: boolean; readonly requireVerifiedEmail: boolean; readonly verifyTtl: number; readonly resetTtl: number };
   readonly refreshGraceSeconds: number;
   readonly pkceRequired: 'all' | 'public';
   readonly rsaModulusLength: number;
@@ -335,6 +343,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     outboundAllowPrivate: e.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE,
     mfaRequiredRoles: e.GATEHOUSE_MFA_REQUIRED_ROLES,
+    registration: {
+      enabled: e.GATEHOUSE_REGISTRATION_ENABLED,
+      requireVerifiedEmail: e.GATEHOUSE_REQUIRE_VERIFIED_EMAIL,
+      verifyTtl: e.GATEHOUSE_EMAIL_VERIFICATION_TTL,
+      resetTtl: e.GATEHOUSE_PASSWORD_RESET_TTL,
+    },
     refreshGraceSeconds: e.GATEHOUSE_REFRESH_GRACE_SECONDS,
     pkceRequired: e.GATEHOUSE_PKCE_REQUIRED,
     rsaModulusLength: e.GATEHOUSE_RSA_MODULUS_LENGTH,

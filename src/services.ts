@@ -2,15 +2,19 @@
  * The one object graph: every domain service built from config, storage, clock and logger.
  * Used alike by the server (gatehouse.ts), the CLI and the tests.
  */
+import { createEmailTokens } from './accounts/email-tokens.ts';
+import { createAccountFlows } from './accounts/flows.ts';
 import { createAccountService, createPasswordHasher, createPasswordPolicy } from './accounts/index.ts';
 import { createApiService } from './apis/index.ts';
 import { type AuditEvent, createAuditTrail } from './audit/index.ts';
 import { createClientService } from './clients/index.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { VIEWS_DIR } from './http/views.ts';
 import { createKeyService } from './keys/index.ts';
 import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/index.ts';
+import { createMailTemplates } from './mail/templates.ts';
 import { createMfaService } from './mfa/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
 import { createSessionService } from './sessions/index.ts';
@@ -100,7 +104,18 @@ export function buildServices(deps: {
     onEvent: ({ type, accountId, details }) => audit.record({ type, outcome: 'success', subject: accountId, details }),
   });
   const mfa = createMfaService({ mfa: queries.mfa, keyEncryptionSecret: secrets.keyEncryptionSecret, clock, issuerName: new URL(config.issuer).host });
-  return { accounts, apis, audit, clients, keys, mailer, mfa, security, sessions };
+  const flows = createAccountFlows({
+    accounts,
+    tokens: createEmailTokens({ tokens: queries.emailTokens, clock }),
+    mailer,
+    mailText: createMailTemplates({ productName: 'Gatehouse', viewsDir: VIEWS_DIR }),
+    issuer: config.issuer,
+    verifyTtlSeconds: config.registration.verifyTtl,
+    resetTtlSeconds: config.registration.resetTtl,
+    signOutEverywhere: (accountId) => sessions.logoutEverywhere(accountId),
+    audit: (type, subject, details) => audit.record({ type, outcome: 'success', subject, ...(details ? { details } : {}) }),
+  });
+  return { accounts, apis, audit, clients, flows, keys, mailer, mfa, security, sessions };
 }
 
 export type Services = ReturnType<typeof buildServices>;

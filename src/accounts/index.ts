@@ -82,6 +82,44 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
       return toAccount(row);
     },
 
+    /**
+     * Registration: a new unverified account, or the existing one (the caller mails its owner).
+     * Both paths validate the password and hash it, so neither answer nor timing tells them apart.
+     */
+    async register(input: { email: string; password: string; name?: string | undefined }): Promise<{ kind: 'created' | 'existing'; account: Account }> {
+      const email = normalizeEmail(input.email);
+      const existing = await users.findByEmail(email);
+      if (!existing) return { kind: 'created', account: await this.create({ ...input, emailVerified: false }) };
+      const problems = [...(EMAIL.test(email) ? [] : ['Enter a valid email address.']), ...(await policyProblems(input.password, { email, name: input.name }))];
+      if (problems.length > 0) throw new ValidationFailed(problems);
+      await hasher.hash(input.password);
+      return { kind: 'existing', account: toAccount(existing) };
+    },
+
+    async findByEmail(email: string): Promise<Account | undefined> {
+      const row = await users.findByEmail(normalizeEmail(email));
+      return row ? toAccount(row) : undefined;
+    },
+
+    markEmailVerified: (id: string) => users.markEmailVerified(id),
+
+    /** Throws ValidationFailed with the policy's messages when `newPassword` is not acceptable. */
+    async validateNewPassword(id: string, newPassword: string): Promise<void> {
+      const row = await users.findById(id);
+      const problems = await policyProblems(newPassword, { email: row?.email, name: row?.name ?? null });
+      if (problems.length > 0) throw new ValidationFailed(problems);
+    },
+
+    /** Sets a new password after the policy check (a reset link is the proof of identity). */
+    async setPassword(id: string, newPassword: string): Promise<Account> {
+      const row = await users.findById(id);
+      if (!row) throw new InvalidCredentials('unknown_account');
+      const problems = await policyProblems(newPassword, { email: row.email, name: row.name });
+      if (problems.length > 0) throw new ValidationFailed(problems);
+      await users.updatePasswordHash(id, await hasher.hash(newPassword));
+      return toAccount(row);
+    },
+
     /** Needs the current password: a fresh proof of identity for a sensitive change. */
     async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
       const row = await users.findById(id);

@@ -2,9 +2,11 @@ import type { Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { z } from 'zod';
 import { normalizeEmail } from '../accounts/index.ts';
-import { InvalidCredentials, ValidationFailed } from '../errors.ts';
+import { InvalidCredentials } from '../errors.ts';
+import { parseInput } from '../http/validate.ts';
 import { decideMfa, PASSWORD_ACR } from '../mfa/index.ts';
 import { savePendingMfa } from './mfa.ts';
+import { unverifiedPage } from './register.ts';
 import type { InteractionDeps } from './routes.ts';
 
 const loginForm = z.object({ email: z.string().max(320), password: z.string().max(4096) });
@@ -41,11 +43,6 @@ function describeScopes(details: Record<string, unknown>): string[] {
   return [...oidc.map((scope) => words[scope] ?? scope), ...resourceScopes];
 }
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new ValidationFailed(parsed.error.issues.map((issue) => issue.message));
-  return parsed.data;
-}
 
 export function showInteraction(deps: InteractionDeps): Middleware {
   return async (ctx) => {
@@ -53,7 +50,7 @@ export function showInteraction(deps: InteractionDeps): Middleware {
     const common = { uid: interaction.uid, csrf: ctx.state.csrf, clientName: client?.clientName ?? 'the application' };
     ctx.set('Cache-Control', 'no-store');
     if (interaction.prompt.name === 'login') {
-      ctx.body = deps.views.render('login', { ...common, email: interaction.params.login_hint ?? '' });
+      ctx.body = deps.views.render('login', { ...common, email: interaction.params.login_hint ?? '', registration: deps.registrationEnabled });
       return;
     }
     const account = await deps.accounts.findById(String(interaction.session?.accountId));
@@ -74,13 +71,14 @@ export function submitLogin(deps: InteractionDeps): Middleware {
   return async (ctx) => {
     const { interaction, client } = await details(deps, ctx);
     if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('no sign-in is pending');
-    const form = parse(loginForm, ctx.request.body);
+    const form = parseInput(loginForm, ctx.request.body);
     const email = normalizeEmail(form.email);
     const clientId = String(interaction.params.client_id);
     const page = (status: number, error: string) => {
       ctx.status = status;
       ctx.set('Cache-Control', 'no-store');
       ctx.body = deps.views.render('login', {
+        registration: deps.registrationEnabled,
         uid: interaction.uid,
         csrf: ctx.state.csrf,
         clientName: client?.clientName ?? 'the application',
@@ -99,6 +97,13 @@ export function submitLogin(deps: InteractionDeps): Middleware {
     }
     try {
       const account = await deps.accounts.authenticate(form.email, form.password);
+      if (!account.emailVerified && deps.requireVerifiedEmail && client?.metadata().allow_unverified_email !== true) {
+        await deps.kv.set(`unverified:${interaction.uid}`, JSON.stringify({ accountId: account.id, email: account.email }), 600);
+        deps.audit.record({ type: 'signin.unverified_email', outcome: 'failure', subject: account.id, actor: clientId, ...origin(ctx) });
+        ctx.status = 403;
+        ctx.body = unverifiedPage(deps, interaction.uid, String(ctx.state.csrf));
+        return;
+      }
       const mfa = decideMfa({
         enrolled: await deps.mfa.enrolled(account.id),
         roles: account.roles,

@@ -5,6 +5,7 @@
 import type { Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { z } from 'zod';
+import { parseInput } from '../http/validate.ts';
 import { MFA_ACR } from '../mfa/index.ts';
 import { details, finish, origin } from './handlers.ts';
 import type { InteractionDeps } from './routes.ts';
@@ -65,7 +66,7 @@ export function showMfa(deps: InteractionDeps): Middleware {
 export function submitMfa(deps: InteractionDeps): Middleware {
   return async (ctx) => {
     const { interaction, pending } = await pendingFor(deps, ctx);
-    const { code } = codeForm.parse(ctx.request.body);
+    const { code } = parseInput(codeForm, ctx.request.body);
     const verdict = await deps.security.checkSignIn(pending.email, ctx.ip);
     if (!verdict.allowed) {
       ctx.status = 429;
@@ -98,7 +99,7 @@ export function submitMfaEnrolment(deps: InteractionDeps): Middleware {
   return async (ctx) => {
     const { interaction, pending } = await pendingFor(deps, ctx);
     if (!pending.enrol) throw new errors.InvalidRequest('no enrolment is pending');
-    const { code } = codeForm.parse(ctx.request.body);
+    const { code } = parseInput(codeForm, ctx.request.body);
     const codes = await deps.mfa.confirmEnrolment(pending.accountId, code);
     if (!codes) {
       await deps.security.recordSignInFailure(pending.email, ctx.ip);

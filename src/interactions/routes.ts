@@ -3,6 +3,8 @@
  *
  *   GET  /interaction/:uid          show the page the current prompt needs (login or consent)
  *   POST /interaction/:uid/login    check email + password, finish the login prompt
+ *   GET  /interaction/:uid/register   create an account (when registration is on), verified by mail
+ *   POST /interaction/:uid/resend-verification   a new verification link (rate-limited per account)
  *   GET  /interaction/:uid/mfa      second factor: enter a code, or set one up when policy requires it
  *   POST /interaction/:uid/mfa      verify a TOTP or recovery code, finish the login prompt
  *   POST /interaction/:uid/mfa/enrol   confirm a new authenticator, show recovery codes once
@@ -11,6 +13,7 @@
  *   POST /interaction/:uid/abort    the user said no: access_denied back to the client
  */
 import Router from '@koa/router';
+import type { AccountFlows } from '../accounts/flows.ts';
 import type { AccountService } from '../accounts/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { formRouteStack } from '../http/form-routes.ts';
@@ -24,10 +27,14 @@ import type { SecurityService } from '../security/index.ts';
 import type { KeyValueStore } from '../storage/key-value.ts';
 import { abortInteraction, confirmConsent, showInteraction, submitLogin } from './handlers.ts';
 import { finishAfterRecoveryCodes, showMfa, submitMfa, submitMfaEnrolment } from './mfa.ts';
+import { resendVerification, showRegistration, submitRegistration } from './register.ts';
 
 export interface InteractionDeps {
   provider: LiveProvider;
   accounts: AccountService;
+  flows: AccountFlows;
+  registrationEnabled: boolean;
+  requireVerifiedEmail: boolean;
   audit: AuditTrail;
   security: SecurityService;
   mailer: Mailer;
@@ -46,6 +53,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   router.use(...formRouteStack(deps));
   router.get('/:uid', showInteraction(deps));
   router.post('/:uid/login', submitLogin(deps));
+  router.get('/:uid/register', showRegistration(deps));
+  router.post('/:uid/register', submitRegistration(deps));
+  router.post('/:uid/resend-verification', resendVerification(deps));
   router.get('/:uid/mfa', showMfa(deps));
   router.post('/:uid/mfa', submitMfa(deps));
   router.post('/:uid/mfa/enrol', submitMfaEnrolment(deps));

@@ -72,9 +72,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     extraClientMetadata: {
       // `resources`: the APIs this client may get tokens for; `resource_scopes`: its scopes there.
       // `keep_offline_access_on_logout`: see logout-revocation.ts.
-      properties: ['resources', 'resource_scopes', 'keep_offline_access_on_logout', 'first_party', 'require_mfa'],
+      properties: ['resources', 'resource_scopes', 'keep_offline_access_on_logout', 'first_party', 'require_mfa', 'allow_unverified_email'],
       validator(_ctx, key, value) {
-        if (key === 'keep_offline_access_on_logout' || key === 'first_party' || key === 'require_mfa') {
+        if (['keep_offline_access_on_logout', 'first_party', 'require_mfa', 'allow_unverified_email'].includes(key)) {
           if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${key} must be a boolean`);
           return;
         }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { createApiQueries } from './apis.ts';
 import { createAuditQueries } from './audit-events.ts';
 import { createClientQueries } from './clients.ts';
+import { createEmailTokenQueries } from './email-tokens.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
 import { createSigningKeyQueries } from './signing-keys.ts';
@@ -17,6 +18,7 @@ export function createQueries(db: Knex) {
     oidcPayloads: createOidcPayloadQueries(db),
     signingKeys: createSigningKeyQueries(db),
     mfa: createMfaQueries(db),
+    emailTokens: createEmailTokenQueries(db),
   };
 }
 

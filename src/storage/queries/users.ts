@@ -38,6 +38,8 @@ export function createUserQueries(db: Knex) {
     findById: (id: string) => translated(db<UserRow>('users').where({ id }).first()) as Promise<UserRow | undefined>,
     updatePasswordHash: (id: string, passwordHash: string) =>
       translated(db('users').where({ id }).update({ password_hash: passwordHash, updated_at: db.fn.now() })),
+    markEmailVerified: (id: string) =>
+      translated(db('users').where({ id }).update({ email_verified: true, updated_at: db.fn.now() })).then(() => undefined),
     list: () =>
       translated(
         db<UserRow>('users').select('id', 'email', 'email_verified', 'name', 'roles', 'created_at').orderBy('created_at'),

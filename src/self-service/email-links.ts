@@ -1,0 +1,94 @@
+/**
+ * Pages reached from mailed links and the forgotten-password form — a sitemap:
+ *
+ *   GET  /verify-email?token=…   confirm page (a GET never uses the link: mail scanners prefetch)
+ *   POST /verify-email           use the link: the email is verified
+ *   GET  /password/forgot        ask for a reset link
+ *   POST /password/forgot        always the same answer, whether or not the account exists
+ *   GET  /password/reset?token=… choose a new password
+ *   POST /password/reset         set it; every session and app is signed out; the owner is mailed
+ */
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { AccountFlows } from '../accounts/flows.ts';
+import { ValidationFailed } from '../errors.ts';
+import { formRouteStack } from '../http/form-routes.ts';
+import { parseInput } from '../http/validate.ts';
+import type { Views } from '../http/views.ts';
+import type { Logger } from '../logger.ts';
+import type { SecurityService } from '../security/index.ts';
+
+export interface EmailLinkDeps {
+  flows: AccountFlows;
+  security: SecurityService;
+  views: Views;
+  logger: Logger;
+  secureCookies: boolean;
+  bodyLimitBytes: number;
+}
+
+const tokenForm = z.object({ token: z.string().max(256) });
+const forgotForm = z.object({ email: z.string().max(320) });
+const resetForm = z.object({ token: z.string().max(256), password: z.string().max(4096) });
+
+export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
+  const router = new Router();
+  const stack = formRouteStack(deps);
+  const page = (heading: string, paragraphs: string[], extra: Record<string, unknown> = {}) => deps.views.render('message', { heading, paragraphs, ...extra });
+
+  router.get('/verify-email', ...stack, (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = page('Confirm your email address', ['One click and your account is ready.'], {
+      csrf: ctx.state.csrf,
+      form: { action: '/verify-email', fields: { token: String(ctx.query.token ?? '') }, label: 'Confirm my email address' },
+    });
+  });
+  router.post('/verify-email', ...stack, async (ctx) => {
+    const { token } = parseInput(tokenForm, ctx.request.body);
+    if (!(await deps.flows.verifyEmail(token))) {
+      ctx.status = 400;
+      ctx.body = page('This link does not work', ['It was already used or has expired. Sign in to ask for a new one.']);
+      return;
+    }
+    ctx.body = page('Your email address is confirmed', ['You can now go back to the application and sign in.']);
+  });
+
+  router.get('/password/forgot', ...stack, (ctx) => {
+    ctx.body = deps.views.render('forgot', { csrf: ctx.state.csrf });
+  });
+  router.post('/password/forgot', ...stack, async (ctx) => {
+    await deps.security.consume('passwordResetPerIp', ctx.ip);
+    const { email } = parseInput(forgotForm, ctx.request.body);
+    await deps.flows.requestPasswordReset(email);
+    ctx.body = page('Check your email', ['If this address belongs to an account, a link to choose a new password is on its way. It works once, for one hour.']);
+  });
+
+  router.get('/password/reset', ...stack, async (ctx) => {
+    const token = String(ctx.query.token ?? '');
+    ctx.set('Cache-Control', 'no-store');
+    if (!(await deps.flows.resetTokenIsValid(token))) {
+      ctx.status = 400;
+      ctx.body = page('This link does not work', ['It was already used or has expired.'], { link: { href: '/password/forgot', label: 'Ask for a new link' } });
+      return;
+    }
+    ctx.body = deps.views.render('reset', { csrf: ctx.state.csrf, token });
+  });
+  router.post('/password/reset', ...stack, async (ctx) => {
+    await deps.security.consume('passwordResetPerIp', ctx.ip);
+    const { token, password } = parseInput(resetForm, ctx.request.body);
+    try {
+      if ((await deps.flows.resetPassword(token, password)) === 'invalid_link') {
+        ctx.status = 400;
+        ctx.body = page('This link does not work', ['It was already used or has expired.'], { link: { href: '/password/forgot', label: 'Ask for a new link' } });
+        return;
+      }
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      ctx.status = 400;
+      ctx.body = deps.views.render('reset', { csrf: ctx.state.csrf, token, errors: error.issues });
+      return;
+    }
+    ctx.body = page('Your password was changed', ['Every device and app was signed out. Sign in again with your new password.']);
+  });
+  return router;
+}
