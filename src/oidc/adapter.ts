@@ -190,7 +190,8 @@ export class GatehouseAdapter {
       await this.#storage.payloads.destroy(this.model, key);
       return;
     }
-    await this.#storage.kv.delete([kvPayloadKey(this.model, key), kvConsumedKey(this.model, key)]);
+    // The consumed marker stays until it expires (see revokeGrantEverywhere).
+    await this.#storage.kv.delete([kvPayloadKey(this.model, key)]);
   }
 
   /** Tokens of the grant, in both stores; the Grant itself follows oidc-provider's revokeGrantPolicy. */

@@ -33,9 +33,11 @@ export interface GrantStores {
  */
 export async function revokeGrantEverywhere(stores: GrantStores, grantId: string, options: { includeGrant: boolean }): Promise<void> {
   const members = await stores.kv.takeSet(kvGrantKey(grantId));
+  // Payloads only: "consumed" markers must outlive the revocation (they expire by themselves),
+  // or a request still in flight with the code could consume it a second time.
   const keys = members.flatMap((member) => {
     const [model, key] = member.split('|');
-    return model && key ? [kvPayloadKey(model, key), kvConsumedKey(model, key)] : [];
+    return model && key ? [kvPayloadKey(model, key)] : [];
   });
   await Promise.all([
     stores.kv.delete(keys),
