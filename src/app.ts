@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa, { type Middleware } from 'koa';
 import type { Config } from './config.ts';
+import { negotiateLocale } from './http/i18n.ts';
 import { requestLogging } from './http/request-logging.ts';
 import { httpsOnly, PAGE_CSP, securityHeaders } from './http/security-headers.ts';
 import { tokenEndpointLimits } from './http/token-endpoint-limits.ts';
@@ -38,6 +39,11 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
 
   app.use(requestLogging(logger, deps.metrics));
+  app.use(async (ctx, next) => {
+    const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
+    ctx.state.locale = negotiateLocale(uiLocales, ctx.get('accept-language'));
+    await next();
+  });
   app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
   app.use(httpsOnly({ enabled: config.production }));
 

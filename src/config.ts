@@ -71,6 +71,13 @@ export const environmentSchema = z.object({
   GATEHOUSE_ID_TOKEN_TTL: seconds(3600, 'ID token lifetime in seconds.'),
   GATEHOUSE_SESSION_TTL: seconds(43_200, 'Absolute browser-session lifetime in seconds (12 h).'),
   GATEHOUSE_SESSION_IDLE_TIMEOUT: seconds(1800, 'A browser session unused at the server this long (seconds) must sign in again (30 min).'),
+  GATEHOUSE_PRODUCT_NAME: z.string().min(1).max(60).default('Gatehouse').describe('Product name shown on every page and in mails.'),
+  GATEHOUSE_LOGO_URL: z.url().optional().describe('Logo shown on every page instead of the product name (https or a path on this server).'),
+  GATEHOUSE_PRIMARY_COLOR: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'must be a #RRGGBB colour')
+    .default('#1f5fbf')
+    .describe('Primary colour of the pages (#RRGGBB). Keep 4.5:1 contrast with white text.'),
   GATEHOUSE_REGISTRATION_ENABLED: flag(true, 'Offer self-registration on the sign-in page.'),
   GATEHOUSE_REQUIRE_VERIFIED_EMAIL: flag(
     true,
@@ -218,6 +225,7 @@ export interface Config {
   };
   readonly outboundAllowPrivate: boolean;
   readonly mfaRequiredRoles: readonly string[];
+  readonly theme: { readonly productName: string; readonly logoUrl: string | undefined; readonly primaryColor: string };
   readonly registration: { readonly enabled: boolean; readonly requireVerifiedEmail: boolean; readonly verifyTtl: number; readonly resetTtl: number };
   readonly refreshGraceSeconds: number;
   readonly pkceRequired: 'all' | 'public';
@@ -343,6 +351,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     outboundAllowPrivate: e.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE,
     mfaRequiredRoles: e.GATEHOUSE_MFA_REQUIRED_ROLES,
+    theme: { productName: e.GATEHOUSE_PRODUCT_NAME, logoUrl: e.GATEHOUSE_LOGO_URL, primaryColor: e.GATEHOUSE_PRIMARY_COLOR },
     registration: {
       enabled: e.GATEHOUSE_REGISTRATION_ENABLED,
       requireVerifiedEmail: e.GATEHOUSE_REQUIRE_VERIFIED_EMAIL,

@@ -69,7 +69,7 @@ export async function createGatehouse(
     const accountClientId = await services.clients.ensureAccountClient(config.issuer);
     const initialKeys = await services.keys.currentView();
     keyView = initialKeys;
-    const views = createViews({ productName: 'Gatehouse', cache: config.production });
+    const views = createViews({ theme: config.theme, cache: config.production });
     // oidc-provider takes its keys at construction: a new key set means a new provider.
     const buildProvider = (keys: KeyView) => {
       const provider = createProvider({

@@ -108,7 +108,7 @@ export function buildServices(deps: {
     accounts,
     tokens: createEmailTokens({ tokens: queries.emailTokens, clock }),
     mailer,
-    mailText: createMailTemplates({ productName: 'Gatehouse', viewsDir: VIEWS_DIR }),
+    mailText: createMailTemplates({ productName: config.theme.productName, viewsDir: VIEWS_DIR }),
     issuer: config.issuer,
     verifyTtlSeconds: config.registration.verifyTtl,
     resetTtlSeconds: config.registration.resetTtl,

@@ -14,14 +14,7 @@ const STATUS: Record<GatehouseErrorCode, number> = {
   unavailable: 503,
 };
 
-const HEADINGS: Partial<Record<number, string>> = {
-  400: 'That request could not be understood',
-  403: 'Please try again',
-  404: 'Page not found',
-  413: 'That request was too large',
-  429: 'Too many attempts',
-  503: 'Temporarily unavailable',
-};
+const HEADINGS = new Set([400, 403, 404, 413, 429, 503]);
 
 interface HttpishError {
   status?: number;
@@ -43,11 +36,11 @@ export function errorMiddleware(deps: { logger: Logger; views: Views }): Middlew
     } catch (caught) {
       const error = caught as HttpishError;
       let status = 500;
-      let message = 'An unexpected error occurred. Please try again later.';
+      let message = 'error.server';
       let code = 'server_error';
       if (caught instanceof GatehouseError) {
         status = STATUS[caught.code];
-        message = caught.message;
+        message = caught.code === 'csrf_failed' ? 'error.csrf_failed' : caught.message;
         code = caught.code;
       } else if (typeof (error.status ?? error.statusCode) === 'number' && (error.status ?? error.statusCode)! < 500) {
         status = (error.status ?? error.statusCode)!;
@@ -64,7 +57,7 @@ export function errorMiddleware(deps: { logger: Logger; views: Views }): Middlew
         ctx.body = { error: code, error_description: message };
       } else {
         ctx.type = 'html';
-        ctx.body = deps.views.render('error', { heading: HEADINGS[status], message, requestId });
+        ctx.body = deps.views.render('error', { locale: ctx.state.locale,  heading: HEADINGS.has(status) ? `error.heading.${status}` : undefined, message, requestId });
       }
     }
   };

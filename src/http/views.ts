@@ -1,24 +1,47 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
+import { type Locale, loadDictionaries, translator } from './i18n.ts';
+
+export interface Theme {
+  productName: string;
+  logoUrl: string | undefined;
+  primaryColor: string;
+}
 
 export interface Views {
-  render(template: string, data: Record<string, unknown>): string;
-  /** Static assets (CSS), read once at start. */
+  /** Renders a page; `data.locale` picks the language (default English). */
+  render(template: string, data: Record<string, unknown> & { locale?: Locale }): string;
+  /** Static assets (CSS), prepared once at start. */
   asset(name: string): { body: Buffer; type: string } | undefined;
 }
 
 export const VIEWS_DIR = join(import.meta.dirname, '..', '..', 'views');
 
-/** Server-rendered pages; every interpolation is HTML-escaped unless it uses the raw tag. */
-export function createViews(options: { productName: string; cache: boolean; viewsDir?: string }): Views {
+/**
+ * Server-rendered pages; every interpolation is HTML-escaped unless it uses the raw tag. The theme
+ * colour is served as /assets/theme.css so no page needs an inline style (strict CSP).
+ */
+export function createViews(options: { theme: Theme; cache: boolean; viewsDir?: string }): Views {
   const dir = options.viewsDir ?? VIEWS_DIR;
   const eta = new Eta({ views: dir, autoEscape: true, cache: options.cache, autoTrim: false });
+  const dictionaries = loadDictionaries(dir);
+  const css = 'text/css; charset=utf-8';
   const assets = new Map<string, { body: Buffer; type: string }>([
-    ['gatehouse.css', { body: readFileSync(join(dir, 'static', 'gatehouse.css')), type: 'text/css; charset=utf-8' }],
+    ['gatehouse.css', { body: readFileSync(join(dir, 'static', 'gatehouse.css')), type: css }],
+    ['theme.css', { body: Buffer.from(`:root { --primary: ${options.theme.primaryColor}; }\n`), type: css }],
   ]);
   return {
-    render: (template, data) => eta.render(template, { productName: options.productName, ...data }),
+    render: (template, data) => {
+      const locale = data.locale ?? 'en';
+      return eta.render(template, {
+        productName: options.theme.productName,
+        logoUrl: options.theme.logoUrl,
+        lang: locale === 'zh' ? 'zh-Hans' : locale,
+        t: translator(dictionaries, locale),
+        ...data,
+      });
+    },
     asset: (name) => assets.get(name),
   };
 }

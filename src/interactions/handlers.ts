@@ -3,6 +3,7 @@ import { errors } from 'oidc-provider';
 import { z } from 'zod';
 import { normalizeEmail } from '../accounts/index.ts';
 import { InvalidCredentials } from '../errors.ts';
+import { negotiateLocale } from '../http/i18n.ts';
 import { parseInput } from '../http/validate.ts';
 import { decideMfa, PASSWORD_ACR } from '../mfa/index.ts';
 import { savePendingMfa } from './mfa.ts';
@@ -17,6 +18,10 @@ export async function details(deps: InteractionDeps, ctx: Ctx) {
   const provider = deps.provider.current();
   const interaction = await provider.interactionDetails(ctx.req, ctx.res);
   if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction session not found');
+  // The client's ui_locales come before the browser's Accept-Language (OIDC Core §3.1.2.1).
+  if (typeof interaction.params.ui_locales === 'string') {
+    ctx.state.locale = negotiateLocale(interaction.params.ui_locales, ctx.get('accept-language'));
+  }
   const client = await provider.Client.find(String(interaction.params.client_id));
   return { provider, interaction, client };
 }
@@ -29,18 +34,26 @@ export async function finish(deps: InteractionDeps, ctx: Ctx, result: Record<str
   ctx.redirect(redirectTo);
 }
 
-function describeScopes(details: Record<string, unknown>): string[] {
-  const oidc = (details.missingOIDCScope as string[] | undefined) ?? [];
-  const words: Record<string, string> = {
-    openid: 'Know who you are',
-    email: 'See your email address',
-    profile: 'See your name',
-    offline_access: 'Stay connected when you are not using it',
-  };
-  const resourceScopes = Object.entries((details.missingResourceScopes as Record<string, string[]>) ?? {}).flatMap(
-    ([resource, scopes]) => scopes.map((scope) => `${scope} on ${resource}`),
+/** Each requested scope in plain words (translated in the template). */
+function describeScopes(details: Record<string, unknown>): Array<{ key: string; vars?: Record<string, string> }> {
+  const known = new Set(['openid', 'email', 'profile', 'offline_access']);
+  const oidc = ((details.missingOIDCScope as string[] | undefined) ?? []).map((scope) =>
+    known.has(scope) ? { key: `scope.${scope}` } : { key: scope },
   );
-  return [...oidc.map((scope) => words[scope] ?? scope), ...resourceScopes];
+  const resourceScopes = Object.entries((details.missingResourceScopes as Record<string, string[]>) ?? {}).flatMap(([resource, scopes]) =>
+    scopes.map((scope) => ({ key: 'scope.api', vars: { scope, api: resource } })),
+  );
+  return [...oidc, ...resourceScopes];
+}
+
+/** Links the client registered for users to read: homepage, policy, terms. */
+function clientLinks(metadata: Record<string, unknown> | undefined): Array<{ href: string; label: string }> {
+  const links: Array<{ href: string; label: string }> = [];
+  for (const [field, label] of [['client_uri', 'Website'], ['policy_uri', 'Privacy policy'], ['tos_uri', 'Terms']] as const) {
+    const href = metadata?.[field];
+    if (typeof href === 'string' && href.startsWith('https://')) links.push({ href, label });
+  }
+  return links;
 }
 
 
@@ -50,14 +63,16 @@ export function showInteraction(deps: InteractionDeps): Middleware {
     const common = { uid: interaction.uid, csrf: ctx.state.csrf, clientName: client?.clientName ?? 'the application' };
     ctx.set('Cache-Control', 'no-store');
     if (interaction.prompt.name === 'login') {
-      ctx.body = deps.views.render('login', { ...common, email: interaction.params.login_hint ?? '', registration: deps.registrationEnabled });
+      ctx.body = deps.views.render('login', { locale: ctx.state.locale,  ...common, email: interaction.params.login_hint ?? '', registration: deps.registrationEnabled });
       return;
     }
     const account = await deps.accounts.findById(String(interaction.session?.accountId));
-    ctx.body = deps.views.render('consent', {
+    ctx.body = deps.views.render('consent', { locale: ctx.state.locale, 
       ...common,
       email: account?.email ?? '',
       scopes: describeScopes(interaction.prompt.details),
+      links: clientLinks(client?.metadata()),
+      logoUri: typeof client?.metadata().logo_uri === 'string' && String(client?.metadata().logo_uri).startsWith('https://') ? client?.metadata().logo_uri : undefined,
     });
   };
 }
@@ -74,16 +89,17 @@ export function submitLogin(deps: InteractionDeps): Middleware {
     const form = parseInput(loginForm, ctx.request.body);
     const email = normalizeEmail(form.email);
     const clientId = String(interaction.params.client_id);
-    const page = (status: number, error: string) => {
+    const page = (status: number, error: string, errorVars?: Record<string, number>) => {
       ctx.status = status;
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = deps.views.render('login', {
+      ctx.body = deps.views.render('login', { locale: ctx.state.locale, 
         registration: deps.registrationEnabled,
         uid: interaction.uid,
         csrf: ctx.state.csrf,
         clientName: client?.clientName ?? 'the application',
         email: form.email,
         error,
+        errorVars,
       });
     };
 
@@ -92,7 +108,7 @@ export function submitLogin(deps: InteractionDeps): Middleware {
     if (!verdict.allowed) {
       deps.audit.record({ type: 'signin.blocked', outcome: 'failure', subject: email, actor: clientId, ...origin(ctx), details: { dimension: verdict.dimension, retryAfter: verdict.retryAfter } });
       ctx.set('Retry-After', String(verdict.retryAfter));
-      page(429, `Too many attempts. Please wait ${verdict.retryAfter} seconds and try again.`);
+      page(429, 'login.too_many', { seconds: verdict.retryAfter });
       return;
     }
     try {
@@ -101,7 +117,7 @@ export function submitLogin(deps: InteractionDeps): Middleware {
         await deps.kv.set(`unverified:${interaction.uid}`, JSON.stringify({ accountId: account.id, email: account.email }), 600);
         deps.audit.record({ type: 'signin.unverified_email', outcome: 'failure', subject: account.id, actor: clientId, ...origin(ctx) });
         ctx.status = 403;
-        ctx.body = unverifiedPage(deps, interaction.uid, String(ctx.state.csrf));
+        ctx.body = unverifiedPage(deps, ctx, interaction.uid);
         return;
       }
       const mfa = decideMfa({
@@ -129,7 +145,7 @@ export function submitLogin(deps: InteractionDeps): Middleware {
         deps.audit.record({ type: 'signin.backoff', outcome: 'info', subject: email, ...origin(ctx), details: { seconds: backoff.accountBackoff, failures: backoff.accountFailures } });
         if (error.reason === 'bad_password' && backoff.accountBackoff === 1) await notifyOwner(deps, email);
       }
-      page(401, error.message);
+      page(401, 'login.invalid');
     }
   };
 }

@@ -36,11 +36,7 @@ async function pendingFor(deps: InteractionDeps, ctx: Ctx) {
   return { interaction, pending: JSON.parse(raw) as PendingMfa };
 }
 
-const REASONS: Record<string, string> = {
-  role: 'Your role requires two-factor authentication.',
-  client: 'This application requires two-factor authentication.',
-  acr: 'This application asked for a stronger sign-in.',
-};
+const REASONS: Record<string, string> = { role: 'mfa.reason.role', client: 'mfa.reason.client', acr: 'mfa.reason.acr' };
 
 async function complete(deps: InteractionDeps, ctx: Ctx, uid: string, pending: PendingMfa, method: string) {
   await deps.kv.delete([key(uid)]);
@@ -55,11 +51,11 @@ export function showMfa(deps: InteractionDeps): Middleware {
     ctx.set('Cache-Control', 'no-store');
     const action = `/interaction/${interaction.uid}/mfa`;
     if (!pending.enrol) {
-      ctx.body = deps.views.render('mfa', { csrf: ctx.state.csrf, email: pending.email, action });
+      ctx.body = deps.views.render('mfa', { locale: ctx.state.locale,  csrf: ctx.state.csrf, email: pending.email, action });
       return;
     }
     const enrolment = await deps.mfa.beginEnrolment(pending.accountId, pending.email);
-    ctx.body = deps.views.render('mfa-enrol', { csrf: ctx.state.csrf, ...enrolment, action: `${action}/enrol`, reason: REASONS[pending.reason ?? ''] });
+    ctx.body = deps.views.render('mfa-enrol', { locale: ctx.state.locale,  csrf: ctx.state.csrf, ...enrolment, action: `${action}/enrol`, reason: REASONS[pending.reason ?? ''] });
   };
 }
 
@@ -71,7 +67,7 @@ export function submitMfa(deps: InteractionDeps): Middleware {
     if (!verdict.allowed) {
       ctx.status = 429;
       ctx.set('Retry-After', String(verdict.retryAfter));
-      ctx.body = deps.views.render('mfa', { csrf: ctx.state.csrf, email: pending.email, action: ctx.path, error: `Too many attempts. Please wait ${verdict.retryAfter} seconds.` });
+      ctx.body = deps.views.render('mfa', { locale: ctx.state.locale,  csrf: ctx.state.csrf, email: pending.email, action: ctx.path, error: 'login.too_many', errorVars: { seconds: verdict.retryAfter } });
       return;
     }
     const result = await deps.mfa.verify(pending.accountId, code);
@@ -80,7 +76,7 @@ export function submitMfa(deps: InteractionDeps): Middleware {
       await deps.security.recordSignInFailure(pending.email, ctx.ip);
       deps.audit.record({ type: 'mfa.failed', outcome: 'failure', subject: pending.accountId, ...origin(ctx) });
       ctx.status = 401;
-      ctx.body = deps.views.render('mfa', { csrf: ctx.state.csrf, email: pending.email, action: ctx.path, error: 'That code is not valid (or was already used). Try the next one.' });
+      ctx.body = deps.views.render('mfa', { locale: ctx.state.locale,  csrf: ctx.state.csrf, email: pending.email, action: ctx.path, error: 'mfa.invalid' });
       return;
     }
     if (result.method === 'recovery') {
@@ -105,13 +101,13 @@ export function submitMfaEnrolment(deps: InteractionDeps): Middleware {
       await deps.security.recordSignInFailure(pending.email, ctx.ip);
       const enrolment = await deps.mfa.beginEnrolment(pending.accountId, pending.email);
       ctx.status = 401;
-      ctx.body = deps.views.render('mfa-enrol', { csrf: ctx.state.csrf, ...enrolment, action: ctx.path, error: 'That code did not match. Scan the new code and try again.' });
+      ctx.body = deps.views.render('mfa-enrol', { locale: ctx.state.locale,  csrf: ctx.state.csrf, ...enrolment, action: ctx.path, error: 'mfa.setup.mismatch' });
       return;
     }
     deps.audit.record({ type: 'mfa.enrolled', outcome: 'success', subject: pending.accountId, ...origin(ctx) });
     await savePendingMfa(deps, interaction.uid, { ...pending, enrolled: true });
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.views.render('mfa-codes', { csrf: ctx.state.csrf, codes, continueAction: `/interaction/${interaction.uid}/mfa/done` });
+    ctx.body = deps.views.render('mfa-codes', { locale: ctx.state.locale,  csrf: ctx.state.csrf, codes, continueAction: `/interaction/${interaction.uid}/mfa/done` });
   };
 }
 

@@ -10,19 +10,18 @@ import { parseInput } from '../http/validate.ts';
 import { details, origin } from './handlers.ts';
 import type { InteractionDeps } from './routes.ts';
 
+type Ctx = Parameters<Middleware>[0];
+
 const registerForm = z.object({ email: z.string().max(320), password: z.string().max(4096), name: z.string().max(200).optional() });
 
-const checkYourEmail = (deps: InteractionDeps, email: string) =>
-  deps.views.render('message', {
-    heading: 'Check your email',
-    paragraphs: [`We sent a link to ${email}. Open it to confirm your address, then come back and sign in.`],
-  });
+const checkYourEmail = (deps: InteractionDeps, ctx: Ctx, email: string) =>
+  deps.views.render('message', { locale: ctx.state.locale, heading: 'msg.check_email.heading', paragraphs: ['msg.check_email.sent'], vars: { email } });
 
 export function showRegistration(deps: InteractionDeps): Middleware {
   return async (ctx) => {
     if (!deps.registrationEnabled) throw new errors.InvalidRequest('registration is turned off');
     const { interaction, client } = await details(deps, ctx);
-    ctx.body = deps.views.render('register', { uid: interaction.uid, csrf: ctx.state.csrf, clientName: client?.clientName });
+    ctx.body = deps.views.render('register', { locale: ctx.state.locale,  uid: interaction.uid, csrf: ctx.state.csrf, clientName: client?.clientName });
   };
 }
 
@@ -37,7 +36,7 @@ export function submitRegistration(deps: InteractionDeps): Middleware {
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
       ctx.status = 400;
-      ctx.body = deps.views.render('register', {
+      ctx.body = deps.views.render('register', { locale: ctx.state.locale, 
         uid: interaction.uid,
         csrf: ctx.state.csrf,
         clientName: client?.clientName,
@@ -48,17 +47,18 @@ export function submitRegistration(deps: InteractionDeps): Middleware {
       return;
     }
     // The same page whether the address was free or already taken (the owner got a mail instead).
-    ctx.body = checkYourEmail(deps, form.email);
+    ctx.body = checkYourEmail(deps, ctx, form.email);
   };
 }
 
 /** Shown instead of completing the sign-in while the email is unverified. */
-export function unverifiedPage(deps: InteractionDeps, uid: string, csrf: string) {
+export function unverifiedPage(deps: InteractionDeps, ctx: Ctx, uid: string) {
   return deps.views.render('message', {
-    heading: 'Confirm your email address first',
-    paragraphs: ['Open the link we sent you when you created your account. It may be in your spam folder.'],
-    csrf,
-    form: { action: `/interaction/${uid}/resend-verification`, label: 'Send the link again', secondary: true },
+    locale: ctx.state.locale,
+    heading: 'msg.unverified.heading',
+    paragraphs: ['msg.unverified.body'],
+    csrf: ctx.state.csrf,
+    form: { action: `/interaction/${uid}/resend-verification`, label: 'msg.unverified.resend', secondary: true },
   });
 }
 
@@ -71,6 +71,6 @@ export function resendVerification(deps: InteractionDeps): Middleware {
     await deps.security.consume('verificationMailPerAccount', accountId);
     await deps.flows.resendVerification({ id: accountId, email });
     deps.audit.record({ type: 'email.verification_resent', outcome: 'success', subject: accountId, ...origin(ctx) });
-    ctx.body = checkYourEmail(deps, email);
+    ctx.body = checkYourEmail(deps, ctx, email);
   };
 }

@@ -9,6 +9,7 @@ import type { ApiService } from '../apis/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { negotiateLocale } from '../http/i18n.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
 import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
@@ -94,11 +95,11 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         async logoutSource(ctx, form) {
           ctx.type = 'html';
-          ctx.body = views.render('logout', { form, clientName: ctx.oidc.client?.clientName });
+          ctx.body = views.render('logout', { locale: localeOf(ctx), form, clientName: ctx.oidc.client?.clientName });
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body = views.render('logged-out', {});
+          ctx.body = views.render('logged-out', { locale: localeOf(ctx) });
         },
       },
       // OIDC Back-Channel Logout 1.0: signed logout tokens to every client of an ended session.
@@ -150,8 +151,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     async renderError(ctx, out) {
       ctx.type = 'html';
       ctx.body = views.render('error', {
-        heading: ctx.status === 503 ? 'Temporarily unavailable' : 'Sign-in could not continue',
-        message: out.error_description ?? out.error,
+        locale: localeOf(ctx),
+        heading: ctx.status === 503 ? 'error.heading.503' : 'error.heading.signin',
+        message: ctx.status === 503 ? 'error.temporarily_unavailable' : (out.error_description ?? out.error),
         requestId: ctx.res.getHeader('x-request-id'),
       });
     },
@@ -195,6 +197,11 @@ async function unauthorizedClientForDisallowedGrants(ctx: KoaContextWithOIDC, ne
   if (ctx.oidc?.route === 'token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
     body.error = 'unauthorized_client';
   }
+}
+
+function localeOf(ctx: KoaContextWithOIDC) {
+  const uiLocales = ctx.oidc?.params?.ui_locales;
+  return negotiateLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'));
 }
 
 function ownToken(_ctx: unknown, client: { clientId: string }, token: { clientId?: string }): boolean {

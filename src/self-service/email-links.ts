@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { AccountFlows } from '../accounts/flows.ts';
 import { ValidationFailed } from '../errors.ts';
 import { formRouteStack } from '../http/form-routes.ts';
+import type { Locale } from '../http/i18n.ts';
 import { parseInput } from '../http/validate.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
@@ -34,33 +35,34 @@ const resetForm = z.object({ token: z.string().max(256), password: z.string().ma
 export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
   const router = new Router();
   const stack = formRouteStack(deps);
-  const page = (heading: string, paragraphs: string[], extra: Record<string, unknown> = {}) => deps.views.render('message', { heading, paragraphs, ...extra });
+  const page = (ctx: { state: Record<string, unknown> }, heading: string, paragraphs: string[], extra: Record<string, unknown> = {}) =>
+    deps.views.render('message', { locale: ctx.state.locale as Locale, heading, paragraphs, ...extra });
 
   router.get('/verify-email', ...stack, (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = page('Confirm your email address', ['One click and your account is ready.'], {
+    ctx.body = page(ctx, 'msg.verify.heading', ['msg.verify.body'], {
       csrf: ctx.state.csrf,
-      form: { action: '/verify-email', fields: { token: String(ctx.query.token ?? '') }, label: 'Confirm my email address' },
+      form: { action: '/verify-email', fields: { token: String(ctx.query.token ?? '') }, label: 'msg.verify.submit' },
     });
   });
   router.post('/verify-email', ...stack, async (ctx) => {
     const { token } = parseInput(tokenForm, ctx.request.body);
     if (!(await deps.flows.verifyEmail(token))) {
       ctx.status = 400;
-      ctx.body = page('This link does not work', ['It was already used or has expired. Sign in to ask for a new one.']);
+      ctx.body = page(ctx, 'msg.bad_link.heading', ['msg.bad_link.body']);
       return;
     }
-    ctx.body = page('Your email address is confirmed', ['You can now go back to the application and sign in.']);
+    ctx.body = page(ctx, 'msg.verified.heading', ['msg.verified.body']);
   });
 
   router.get('/password/forgot', ...stack, (ctx) => {
-    ctx.body = deps.views.render('forgot', { csrf: ctx.state.csrf });
+    ctx.body = deps.views.render('forgot', { locale: ctx.state.locale,  csrf: ctx.state.csrf });
   });
   router.post('/password/forgot', ...stack, async (ctx) => {
     await deps.security.consume('passwordResetPerIp', ctx.ip);
     const { email } = parseInput(forgotForm, ctx.request.body);
     await deps.flows.requestPasswordReset(email);
-    ctx.body = page('Check your email', ['If this address belongs to an account, a link to choose a new password is on its way. It works once, for one hour.']);
+    ctx.body = page(ctx, 'msg.check_email.heading', ['msg.check_email.reset']);
   });
 
   router.get('/password/reset', ...stack, async (ctx) => {
@@ -68,10 +70,10 @@ export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
     ctx.set('Cache-Control', 'no-store');
     if (!(await deps.flows.resetTokenIsValid(token))) {
       ctx.status = 400;
-      ctx.body = page('This link does not work', ['It was already used or has expired.'], { link: { href: '/password/forgot', label: 'Ask for a new link' } });
+      ctx.body = page(ctx, 'msg.bad_link.heading', ['msg.bad_link.body'], { link: { href: '/password/forgot', label: 'msg.bad_link.new' } });
       return;
     }
-    ctx.body = deps.views.render('reset', { csrf: ctx.state.csrf, token });
+    ctx.body = deps.views.render('reset', { locale: ctx.state.locale,  csrf: ctx.state.csrf, token });
   });
   router.post('/password/reset', ...stack, async (ctx) => {
     await deps.security.consume('passwordResetPerIp', ctx.ip);
@@ -79,16 +81,16 @@ export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
     try {
       if ((await deps.flows.resetPassword(token, password)) === 'invalid_link') {
         ctx.status = 400;
-        ctx.body = page('This link does not work', ['It was already used or has expired.'], { link: { href: '/password/forgot', label: 'Ask for a new link' } });
+        ctx.body = page(ctx, 'msg.bad_link.heading', ['msg.bad_link.body'], { link: { href: '/password/forgot', label: 'msg.bad_link.new' } });
         return;
       }
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
       ctx.status = 400;
-      ctx.body = deps.views.render('reset', { csrf: ctx.state.csrf, token, errors: error.issues });
+      ctx.body = deps.views.render('reset', { locale: ctx.state.locale,  csrf: ctx.state.csrf, token, errors: error.issues });
       return;
     }
-    ctx.body = page('Your password was changed', ['Every device and app was signed out. Sign in again with your new password.']);
+    ctx.body = page(ctx, 'msg.reset_done.heading', ['msg.reset_done.body']);
   });
   return router;
 }

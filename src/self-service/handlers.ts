@@ -15,7 +15,7 @@ export async function currentSession(deps: SelfServiceDeps, ctx: Ctx) {
   }
   if (ctx.method !== 'GET') {
     ctx.status = 401;
-    ctx.body = deps.views.render('error', { heading: 'Please sign in again', message: 'Your session has ended.' });
+    ctx.body = deps.views.render('error', { locale: ctx.state.locale,  heading: 'Please sign in again', message: 'Your session has ended.' });
     return undefined;
   }
   // PKCE is mandatory for every client; this flow never redeems its code (the session is the point).
@@ -49,7 +49,7 @@ export async function render(deps: SelfServiceDeps, ctx: Ctx, notice?: { kind: '
     deps.mfa.unusedRecoveryCodes(account.id),
   ]);
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = deps.views.render('account', {
+  ctx.body = deps.views.render('account', { locale: ctx.state.locale, 
     csrf: ctx.state.csrf,
     email: account.email,
     notice,

@@ -17,7 +17,7 @@ export function startMfa(deps: SelfServiceDeps): Middleware {
     }
     const enrolment = await deps.mfa.beginEnrolment(current.account.id, current.account.email);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.views.render('mfa-enrol', { csrf: ctx.state.csrf, ...enrolment, action: '/account/mfa' });
+    ctx.body = deps.views.render('mfa-enrol', { locale: ctx.state.locale,  csrf: ctx.state.csrf, ...enrolment, action: '/account/mfa' });
   };
 }
 
@@ -31,12 +31,12 @@ export function confirmMfa(deps: SelfServiceDeps): Middleware {
     if (!codes) {
       const enrolment = await deps.mfa.beginEnrolment(current.account.id, current.account.email);
       ctx.status = 401;
-      ctx.body = deps.views.render('mfa-enrol', { csrf: ctx.state.csrf, ...enrolment, action: '/account/mfa', error: 'That code did not match. Scan the new code and try again.' });
+      ctx.body = deps.views.render('mfa-enrol', { locale: ctx.state.locale,  csrf: ctx.state.csrf, ...enrolment, action: '/account/mfa', error: 'mfa.setup.mismatch' });
       return;
     }
     deps.audit.record({ type: 'mfa.enrolled', outcome: 'success', subject: current.account.id, ...origin(ctx) });
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.views.render('mfa-codes', { codes, continueAction: '/account', continueMethod: 'get' });
+    ctx.body = deps.views.render('mfa-codes', { locale: ctx.state.locale,  codes, continueAction: '/account', continueMethod: 'get' });
   };
 }
 
