@@ -1,0 +1,218 @@
+/**
+ * Real browser (Playwright driving Debian's Chromium, headless): the account journeys a person
+ * takes, screenshots of every page into test-artifacts/, and an axe-core accessibility check of
+ * every page in English, Spanish and Simplified Chinese. Without Chromium the file skips, loudly.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import axe from 'axe-core';
+import * as oidc from 'openid-client';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
+import { storageMode } from '../harness/mode.ts';
+import { startServer, type TestServer } from '../harness/server.ts';
+
+const CHROMIUM = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const skip = !existsSync(CHROMIUM) && `Chromium not found at ${CHROMIUM}: browser tests skipped (apt-get install chromium)`;
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', storageMode());
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'));
+
+let server: TestServer;
+let browser: Browser;
+let app: Server;
+let appUrl: string;
+let client: { clientId: string; clientSecret: string };
+const received: URL[] = [];
+
+before(async () => {
+  if (skip) {
+    process.stdout.write(`\n!! SKIPPED: ${skip}\n`);
+    return;
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startServer({ env: { GATEHOUSE_DATA_DIR: dataDir } });
+  // The "app": a redirect_uri that records what it receives.
+  app = createServer((req, res) => {
+    received.push(new URL(req.url ?? '/', appUrl));
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>App</title><h1>Signed in</h1>');
+  });
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  client = await createWebClient(server, { name: 'Notes App', redirectUris: [`${appUrl}/callback`] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  app?.close();
+  await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function lastMailTo(email: string): { subject: string; text: string } {
+  const dir = join(dataDir, 'outbox');
+  const mails = readdirSync(dir).sort().map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  return mails.filter((mail) => mail.to === email).at(-1)!;
+}
+const linkIn = (text: string) => /(http\S+\?token=\S+)/.exec(text)![1]!;
+
+async function authorizationUrl(verifier: string, extra: Record<string, string> = {}) {
+  const url = new URL(`${server.url}/auth`);
+  url.search = new URLSearchParams({
+    client_id: client.clientId,
+    response_type: 'code',
+    scope: 'openid email offline_access',
+    prompt: 'consent',
+    redirect_uri: `${appUrl}/callback`,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  }).toString();
+  return url.href;
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** axe-core in the page (evaluated over CDP, so the strict CSP stays on); fails on serious/critical. */
+async function assertAccessible(page: Page, label: string) {
+  await page.evaluate(axe.source);
+  const results = (await page.evaluate(() => (globalThis as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }))) as axe.AxeResults;
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `${label}: serious or critical accessibility violations`,
+  );
+}
+
+test('registration → mailed link → verified → authorization with consent → the app receives a code', { skip }, async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const email = uniqueEmail('browser');
+  const password = 'violet harbour lantern 42';
+  await page.goto(await authorizationUrl(oidc.randomPKCECodeVerifier()));
+  await shot(page, '01-login');
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await shot(page, '02-register');
+  await page.getByLabel('Name').fill('Browser Person');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+  await shot(page, '03-check-email');
+
+  const link = linkIn(lastMailTo(email).text);
+  const mailPage = await context.newPage();
+  await mailPage.goto(link);
+  await shot(mailPage, '04-verify');
+  await mailPage.getByRole('button', { name: 'Confirm my email address' }).click();
+  await mailPage.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
+  await shot(mailPage, '05-verified');
+
+  const verifier = oidc.randomPKCECodeVerifier();
+  await page.goto(await authorizationUrl(verifier));
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: /Allow Notes App/ }).waitFor();
+  await shot(page, '06-consent');
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL(`${appUrl}/callback**`);
+  const callback = received.at(-1)!;
+  assert.ok(callback.searchParams.get('code'), 'the app received a code');
+  assert.equal(callback.searchParams.get('iss'), server.url);
+  const tokens = await tokenRequest(server, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: `${appUrl}/callback` }, { id: client.clientId, secret: client.clientSecret });
+  assert.equal(tokens.status, 200);
+  await context.close();
+});
+
+test('forgot password → reset → the refresh tokens issued before are dead', { skip }, async () => {
+  const email = uniqueEmail('reset');
+  const oldPassword = 'copper meadow signal 77';
+  await server.gatehouse.services.accounts.create({ email, password: oldPassword, emailVerified: true });
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const verifier = oidc.randomPKCECodeVerifier();
+  await page.goto(await authorizationUrl(verifier));
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(oldPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL(`${appUrl}/callback**`);
+  const code = received.at(-1)!.searchParams.get('code')!;
+  const before = await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: `${appUrl}/callback` }, { id: client.clientId, secret: client.clientSecret });
+  assert.ok(before.body.refresh_token);
+
+  const fresh = await browser.newContext({ locale: 'en-US' });
+  const resetPage = await fresh.newPage();
+  await resetPage.goto(await authorizationUrl(oidc.randomPKCECodeVerifier()));
+  await resetPage.getByRole('link', { name: 'Forgot your password?' }).click();
+  await shot(resetPage, '07-forgot');
+  await resetPage.getByLabel('Email').fill(email);
+  await resetPage.getByRole('button', { name: 'Send the link' }).click();
+  await resetPage.getByRole('heading', { name: 'Check your email' }).waitFor();
+  await resetPage.goto(linkIn(lastMailTo(email).text));
+  await shot(resetPage, '08-reset');
+  await resetPage.getByLabel(/New password/).fill('amber glacier compass 19');
+  await resetPage.getByRole('button', { name: 'Set the new password' }).click();
+  await resetPage.getByRole('heading', { name: 'Your password was changed' }).waitFor();
+  await shot(resetPage, '09-reset-done');
+
+  const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: String(before.body.refresh_token) }, { id: client.clientId, secret: client.clientSecret });
+  assert.equal(refresh.body.error, 'invalid_grant');
+  await context.close();
+  await fresh.close();
+});
+
+for (const [locale, language, expect] of [
+  ['en-US', 'en', { signIn: 'Sign in', account: 'Create an account' }],
+  ['es-ES', 'es', { signIn: 'Iniciar sesión', account: 'Crear una cuenta' }],
+  ['zh-CN', 'zh-Hans', { signIn: '登录', account: '创建账户' }],
+] as const) {
+  test(`every page passes axe with no serious or critical violations, in ${locale}`, { skip }, async () => {
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    const email = uniqueEmail(`a11y-${language}`);
+    const password = 'saffron beacon willow 63';
+    await server.gatehouse.services.accounts.create({ email, password, emailVerified: true });
+
+    await page.goto(await authorizationUrl(oidc.randomPKCECodeVerifier()));
+    assert.equal(await page.getAttribute('html', 'lang'), language);
+    await page.getByRole('heading', { name: expect.signIn }).waitFor();
+    await assertAccessible(page, `${locale} login`);
+    await page.getByRole('button', { name: expect.signIn }).click(); // empty form: the error state
+    await assertAccessible(page, `${locale} login with an error`);
+    await page.getByRole('link', { name: expect.account }).click();
+    await assertAccessible(page, `${locale} register`);
+    await page.goto(`${server.url}/password/forgot`);
+    await assertAccessible(page, `${locale} forgot password`);
+    await page.goto(`${server.url}/password/reset?token=nope`);
+    await assertAccessible(page, `${locale} expired link`);
+    await page.goto(`${server.url}/interaction/unknown`);
+    await assertAccessible(page, `${locale} error`);
+
+    await page.goto(await authorizationUrl(oidc.randomPKCECodeVerifier()));
+    await page.locator('#email').fill(email);
+    await page.locator('#password').fill(password);
+    await page.locator('form[action$="/login"] button[type=submit]').click();
+    await page.locator('form[action$="/confirm"]').waitFor();
+    await assertAccessible(page, `${locale} consent`);
+    await shot(page, `consent-${language}`);
+    await page.goto(`${server.url}/account`);
+    await page.locator('#sessions').waitFor();
+    await assertAccessible(page, `${locale} account`);
+    await shot(page, `account-${language}`);
+    await page.goto(`${server.url}/account/mfa`);
+    await assertAccessible(page, `${locale} MFA set-up`);
+    await context.close();
+  });
+}
