@@ -1,16 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { NewAuditRow } from '../storage/queries/audit-events.ts';
 
-export interface ChainedFields {
-  occurred_at: Date;
-  type: string;
-  outcome: string;
-  actor: string | null;
-  subject: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-}
+/** The fields of an audit row that its hash covers (everything but id and the links). */
+export type ChainedFields = NewAuditRow;
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
