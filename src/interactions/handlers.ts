@@ -182,6 +182,14 @@ export function confirmConsent(deps: InteractionDeps): Middleware {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
+    deps.audit.record({
+      type: 'consent.granted',
+      outcome: 'success',
+      subject: accountId,
+      actor: String(params.client_id),
+      ...origin(ctx),
+      details: { scopes: missing.missingOIDCScope ?? [], resources: Object.keys(missing.missingResourceScopes ?? {}) },
+    });
     await finish(deps, ctx, { consent: interaction.grantId ? {} : { grantId } }, true);
   };
 }

@@ -5,9 +5,12 @@
 export class Browser {
   readonly #cookies = new Map<string, { value: string; path: string }>();
   readonly #userAgent: string;
+  readonly #headers: Record<string, string>;
 
-  constructor(userAgent = 'gatehouse-test-browser') {
+  /** `headers` go with every request (e.g. X-Forwarded-For to appear from another client IP). */
+  constructor(userAgent = 'gatehouse-test-browser', headers: Record<string, string> = {}) {
     this.#userAgent = userAgent;
+    this.#headers = headers;
   }
 
   cookieHeader(url: URL): string {
@@ -34,6 +37,7 @@ export class Browser {
   async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url);
     const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(this.#headers)) headers.set(name, value);
     const cookie = this.cookieHeader(target);
     if (cookie) headers.set('cookie', cookie);
     headers.set('user-agent', this.#userAgent);
