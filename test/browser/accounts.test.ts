@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import axe from 'axe-core';
+import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
+import { generate } from 'otplib/functional';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
@@ -38,7 +40,8 @@ before(async () => {
   server = await startServer({ env: { GATEHOUSE_DATA_DIR: dataDir } });
   // The "app": a redirect_uri that records what it receives.
   app = createServer((req, res) => {
-    received.push(new URL(req.url ?? '/', appUrl));
+    const url = new URL(req.url ?? '/', appUrl);
+    if (url.pathname === '/callback') received.push(url); // not the browser's /favicon.ico
     res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>App</title><h1>Signed in</h1>');
   });
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
@@ -59,7 +62,7 @@ after(async () => {
 function lastMailTo(email: string): { subject: string; text: string } {
   const dir = join(dataDir, 'outbox');
   const mails = readdirSync(dir).sort().map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')));
-  return mails.filter((mail) => mail.to === email).at(-1)!;
+  return mails.filter((mail) => mail.to === email.toLowerCase()).at(-1)!;
 }
 const linkIn = (text: string) => /(http\S+\?token=\S+)/.exec(text)![1]!;
 
@@ -173,6 +176,56 @@ test('forgot password → reset → the refresh tokens issued before are dead', 
   await fresh.close();
 });
 
+/** A TOTP code `steps` time steps ahead (each step is accepted once). */
+const totp = (secret: string, steps = 0) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 * steps });
+
+/** Signs in through the pages (and consent) in `page`; returns the code the app received. */
+async function signIn(page: Page, email: string, password: string, verifier: string, secondFactor?: () => Promise<string>) {
+  await page.goto(await authorizationUrl(verifier));
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(password);
+  await page.locator('form[action$="/login"] button[type=submit]').click();
+  if (secondFactor) {
+    await page.locator('form[action$="/mfa"]').waitFor();
+    await assertAccessible(page, 'MFA code page');
+    await page.locator('#code').fill(await secondFactor());
+    await page.locator('form[action$="/mfa"] button[type=submit]').click();
+  }
+  await page.locator('form[action$="/confirm"] button[type=submit]').click();
+  await page.waitForURL(`${appUrl}/callback**`);
+  return received.at(-1)!.searchParams.get('code')!;
+}
+
+test('enrol TOTP in the browser, sign out, sign in → second-factor prompt → the authorization completes with amr otp', { skip }, async () => {
+  const email = uniqueEmail('totp');
+  const password = 'indigo falcon harbour 31';
+  await server.gatehouse.services.accounts.create({ email, password, emailVerified: true });
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await signIn(page, email, password, oidc.randomPKCECodeVerifier());
+
+  await page.goto(`${server.url}/account`);
+  await page.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
+  await shot(page, '10-mfa-setup');
+  const secret = (await page.locator('#totp-secret').textContent())!.trim();
+  await page.getByLabel('Code from the app').fill(await totp(secret));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.locator('#recovery-codes').waitFor();
+  await shot(page, '11-recovery-codes');
+  assert.equal(await page.locator('#recovery-codes li').count(), 10);
+  await page.getByRole('button', { name: /continue/ }).click();
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+
+  const verifier = oidc.randomPKCECodeVerifier();
+  const code = await signIn(page, email, password, verifier, () => totp(secret, 1));
+  await shot(page, '12-after-mfa');
+  const tokens = await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: `${appUrl}/callback` }, { id: client.clientId, secret: client.clientSecret });
+  const idToken = decodeJwt(String(tokens.body.id_token));
+  assert.ok((idToken.amr as string[]).includes('otp'), 'amr contains otp');
+  assert.equal(idToken.acr, 'urn:gatehouse:loa:2');
+  await context.close();
+});
+
 for (const [locale, language, expect] of [
   ['en-US', 'en', { signIn: 'Sign in', account: 'Create an account' }],
   ['es-ES', 'es', { signIn: 'Iniciar sesión', account: 'Crear una cuenta' }],
@@ -213,6 +266,31 @@ for (const [locale, language, expect] of [
     await shot(page, `account-${language}`);
     await page.goto(`${server.url}/account/mfa`);
     await assertAccessible(page, `${locale} MFA set-up`);
+    const secret = (await page.locator('#totp-secret').textContent())!.trim();
+    await page.locator('#code').fill(await totp(secret));
+    await page.locator('form[action="/account/mfa"] button[type=submit]').click();
+    await page.locator('#recovery-codes').waitFor();
+    await assertAccessible(page, `${locale} recovery codes`);
+
+    await page.goto(`${server.url}/verify-email?token=example`);
+    await assertAccessible(page, `${locale} confirm email`);
+    await page.goto(`${server.url}/password/forgot`);
+    await page.locator('#email').fill(email);
+    await page.locator('form[action="/password/forgot"] button[type=submit]').click();
+    await page.locator('form[action="/password/forgot"]').waitFor({ state: 'detached' });
+    await assertAccessible(page, `${locale} check your email`);
+    await page.goto(linkIn(lastMailTo(email).text));
+    await assertAccessible(page, `${locale} reset form`);
+
+    await page.goto(`${server.url}/session/end?client_id=${client.clientId}`);
+    await page.locator('#op\\.logoutForm').waitFor({ state: 'attached' });
+    await assertAccessible(page, `${locale} sign-out confirmation`);
+    await page.locator('button[name=logout]').click();
+    await page.waitForURL('**/session/end/success**');
+    await assertAccessible(page, `${locale} signed out`);
+
+    // With the second factor on, the next sign-in shows the code page (checked inside signIn).
+    await signIn(page, email, password, oidc.randomPKCECodeVerifier(), () => totp(secret, 1));
     await context.close();
   });
 }
