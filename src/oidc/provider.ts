@@ -2,7 +2,7 @@
  * The single `new Provider(...)`: every oidc-provider option Gatehouse sets, each with why.
  * Reference: panva/node-oidc-provider docs/README.md (v9).
  */
-import type { JWK } from 'jose';
+import { decodeJwt, type JWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountService } from '../accounts/index.ts';
 import type { ApiService } from '../apis/index.ts';
@@ -95,7 +95,12 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         async logoutSource(ctx, form) {
           ctx.type = 'html';
-          ctx.body = views.render('logout', { locale: localeOf(ctx), form, clientName: ctx.oidc.client?.clientName });
+          ctx.body = views.render('logout', {
+            locale: localeOf(ctx),
+            form,
+            clientName: ctx.oidc.client?.clientName,
+            autoSubmit: hintFromThisSession(ctx),
+          });
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
@@ -196,6 +201,27 @@ async function unauthorizedClientForDisallowedGrants(ctx: KoaContextWithOIDC, ne
   const body = ctx.body as { error?: string; error_description?: string } | undefined;
   if (ctx.oidc?.route === 'token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
     body.error = 'unauthorized_client';
+  }
+}
+
+/**
+ * The confirmation may be skipped when the app sent an id_token_hint (oidc-provider has verified
+ * its signature and audience) that belongs to this browser session: its `sid` is the session's
+ * sid for that app, or — for apps whose ID tokens carry no sid — its subject is the signed-in user
+ * and the app is one this session signed in to.
+ */
+function hintFromThisSession(ctx: KoaContextWithOIDC): boolean {
+  const hint = ctx.oidc.params?.id_token_hint;
+  const clientId = ctx.oidc.client?.clientId;
+  const session = ctx.oidc.session;
+  if (typeof hint !== 'string' || !clientId || !session?.accountId) return false;
+  try {
+    const { sid, sub } = decodeJwt(hint);
+    const sessionSid = session.sidFor(clientId);
+    if (typeof sid === 'string') return sid === sessionSid;
+    return sub === session.accountId && sessionSid !== undefined;
+  } catch {
+    return false;
   }
 }
 

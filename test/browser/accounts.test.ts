@@ -41,12 +41,12 @@ before(async () => {
   // The "app": a redirect_uri that records what it receives.
   app = createServer((req, res) => {
     const url = new URL(req.url ?? '/', appUrl);
-    if (url.pathname === '/callback') received.push(url); // not the browser's /favicon.ico
+    if (url.pathname === '/callback' || url.pathname === '/signed-out') received.push(url); // not /favicon.ico
     res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>App</title><h1>Signed in</h1>');
   });
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-  client = await createWebClient(server, { name: 'Notes App', redirectUris: [`${appUrl}/callback`] });
+  client = await createWebClient(server, { name: 'Notes App', redirectUris: [`${appUrl}/callback`], postLogoutRedirectUris: [`${appUrl}/signed-out`] });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -223,6 +223,30 @@ test('enrol TOTP in the browser, sign out, sign in → second-factor prompt → 
   const idToken = decodeJwt(String(tokens.body.id_token));
   assert.ok((idToken.amr as string[]).includes('otp'), 'amr contains otp');
   assert.equal(idToken.acr, 'urn:gatehouse:loa:2');
+  await context.close();
+});
+
+test('RP-initiated logout: with an id_token_hint of this session the confirmation is skipped; without one it asks', { skip }, async () => {
+  const email = uniqueEmail('logout');
+  const password = 'pewter orchard lantern 55';
+  await server.gatehouse.services.accounts.create({ email, password, emailVerified: true });
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const verifier = oidc.randomPKCECodeVerifier();
+  const code = await signIn(page, email, password, verifier);
+  const tokens = await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: `${appUrl}/callback` }, { id: client.clientId, secret: client.clientSecret });
+
+  await page.goto(`${server.url}/session/end?client_id=${client.clientId}`);
+  await page.getByRole('heading', { name: /Sign out/ }).waitFor();
+  assert.equal(await page.locator('[data-auto-logout]').count(), 0, 'no proof of the session: the user is asked');
+
+  const hinted = new URL(`${server.url}/session/end`);
+  hinted.search = new URLSearchParams({ id_token_hint: String(tokens.body.id_token), post_logout_redirect_uri: `${appUrl}/signed-out`, state: 'bye' }).toString();
+  await page.goto(hinted.href);
+  await page.waitForURL(`${appUrl}/signed-out**`);
+  assert.equal(received.at(-1)!.searchParams.get('state'), 'bye', 'signed out without a click, back at the app');
+  const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) }, { id: client.clientId, secret: client.clientSecret });
+  assert.equal(refresh.body.error, 'invalid_grant', 'the session’s refresh token died with it');
   await context.close();
 });
 
