@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import axe from 'axe-core';
-import { decodeJwt } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib/functional';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -30,6 +30,7 @@ let app: Server;
 let appUrl: string;
 let client: { clientId: string; clientSecret: string };
 const received: URL[] = [];
+const logoutTokens: Array<{ path: string; token: string }> = [];
 
 before(async () => {
   if (skip) {
@@ -37,10 +38,19 @@ before(async () => {
     return;
   }
   mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer({ env: { GATEHOUSE_DATA_DIR: dataDir } });
+  server = await startServer({ env: { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' } });
   // The "app": a redirect_uri that records what it receives.
   app = createServer((req, res) => {
     const url = new URL(req.url ?? '/', appUrl);
+    if (url.pathname.startsWith('/backchannel/')) {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        logoutTokens.push({ path: url.pathname, token: new URLSearchParams(body).get('logout_token') ?? '' });
+        res.writeHead(200).end();
+      });
+      return;
+    }
     if (url.pathname === '/callback' || url.pathname === '/signed-out') received.push(url); // not /favicon.ico
     res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>App</title><h1>Signed in</h1>');
   });
@@ -247,6 +257,57 @@ test('RP-initiated logout: with an id_token_hint of this session the confirmatio
   assert.equal(received.at(-1)!.searchParams.get('state'), 'bye', 'signed out without a click, back at the app');
   const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) }, { id: client.clientId, secret: client.clientSecret });
   assert.equal(refresh.body.error, 'invalid_grant', 'the session’s refresh token died with it');
+  await context.close();
+});
+
+test('SSO: app B needs no password after app A; signing out from B sends verified back-channel logout tokens to A and B and kills A’s refresh token', { skip }, async () => {
+  const email = uniqueEmail('sso');
+  const password = 'cobalt prairie ember 24';
+  await server.gatehouse.services.accounts.create({ email, password, emailVerified: true });
+  const apps = await Promise.all(
+    ['A', 'B'].map((name) =>
+      createWebClient(server, { name: `Tool ${name}`, redirectUris: [`${appUrl}/callback`], postLogoutRedirectUris: [`${appUrl}/signed-out`], backchannelLogoutUri: `${appUrl}/backchannel/${name}` }),
+    ),
+  );
+  const [a, b] = apps as [typeof client, typeof client];
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const tokensFor = async (app: typeof client, passwordExpected: boolean) => {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = new URL(await authorizationUrl(verifier));
+    url.searchParams.set('client_id', app.clientId);
+    await page.goto(url.href);
+    await page.locator('form[action$="/login"], form[action$="/confirm"]').first().waitFor();
+    assert.equal(await page.locator('form[action$="/login"]').count() > 0, passwordExpected, passwordExpected ? 'first app: password' : 'second app: no password (SSO)');
+    if (passwordExpected) {
+      await page.locator('#email').fill(email);
+      await page.locator('#password').fill(password);
+      await page.locator('form[action$="/login"] button[type=submit]').click();
+    }
+    await page.locator('form[action$="/confirm"] button[type=submit]').click();
+    await page.waitForURL(`${appUrl}/callback**`);
+    const code = received.at(-1)!.searchParams.get('code')!;
+    return (await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: `${appUrl}/callback` }, { id: app.clientId, secret: app.clientSecret })).body;
+  };
+  const atA = await tokensFor(a, true);
+  const atB = await tokensFor(b, false);
+
+  const logout = new URL(`${server.url}/session/end`);
+  logout.search = new URLSearchParams({ id_token_hint: String(atB.id_token), post_logout_redirect_uri: `${appUrl}/signed-out` }).toString();
+  await page.goto(logout.href);
+  await page.waitForURL(`${appUrl}/signed-out**`);
+
+  const jwks = createRemoteJWKSet(new URL(`${server.url}/jwks`));
+  for (const [name, app, tokens] of [['A', a, atA], ['B', b, atB]] as const) {
+    const received = logoutTokens.filter((entry) => entry.path === `/backchannel/${name}`);
+    assert.equal(received.length, 1, `app ${name} got one logout token`);
+    const { payload, protectedHeader } = await jwtVerify(received[0]!.token, jwks, { issuer: server.url, audience: app.clientId });
+    assert.equal(protectedHeader.typ, 'logout+jwt');
+    assert.ok('http://schemas.openid.net/event/backchannel-logout' in (payload.events as object));
+    assert.equal(payload.sid, decodeJwt(String(tokens.id_token)).sid);
+  }
+  const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: String(atA.refresh_token) }, { id: a.clientId, secret: a.clientSecret });
+  assert.equal(refresh.body.error, 'invalid_grant', 'A’s refresh token is dead');
   await context.close();
 });
 

@@ -45,6 +45,15 @@ test('users create reads the password from stdin, never argv, and the user can t
   assert.deepEqual({ roles: user?.roles, verified: user?.emailVerified }, { roles: ['admin'], verified: true });
 });
 
+test('users logout EMAIL ends the user’s sessions and grants and reports what it did; an unknown user is a usage error', async () => {
+  const email = `logout-${Date.now()}@example.test`;
+  assert.equal((await cli(['users', 'create', '--email', email, '--password-stdin', '--verified'], 'a long enough passphrase')).code, 0);
+  const result = await cli(['users', 'logout', email]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /ended 0 sessions and revoked 0 grants/);
+  assert.equal((await cli(['users', 'logout', 'nobody@example.test'])).code, 2);
+});
+
 test('clients create prints the secret once; the stored client has only its digest and works at the token endpoint', async () => {
   const identifier = `https://cli-${Date.now()}.example.test`;
   assert.equal((await cli(['apis', 'create', '--identifier', identifier, '--name', 'CLI API', '--scopes', 'read'])).code, 0);
