@@ -3,6 +3,16 @@
  * slice of its programmatic API the benchmarks use.
  */
 declare module 'autocannon' {
+  /** One step of a request sequence; `setupRequest` may rebuild it from state before every send. */
+  export interface RequestSpec {
+    method?: 'GET' | 'POST';
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?: (request: RequestSpec, context: Record<string, unknown>) => RequestSpec | undefined;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+  }
+
   export interface Options {
     url: string;
     method?: 'GET' | 'POST';
@@ -14,6 +24,8 @@ declare module 'autocannon' {
     duration?: number;
     /** Seconds without a response before a request counts as a timeout. */
     timeout?: number;
+    /** A sequence each connection cycles through (the context is reset after the last step). */
+    requests?: RequestSpec[];
   }
 
   export interface Histogram {

@@ -2,7 +2,10 @@
  * The benchmark's yardstick: bare oidc-provider 9 with its built-in in-memory adapter, configured
  * to issue the same token Gatehouse issues for client_credentials (RS256 RSA-2048 `at+jwt` with one
  * audience and scope `read`). Everything Gatehouse adds on top — storage, audit, rate limits,
- * logging — is what the ratio in client-credentials.ts measures.
+ * logging — is what the ratios in client-credentials.ts and run.ts measure.
+ *
+ * Introspection is enabled too; `resource=urn:bench:opaque` on a client_credentials request gives
+ * an opaque access token (stored in the in-memory adapter) to introspect.
  *
  *   node bench/peer-server.ts [--port 0]
  *
@@ -16,6 +19,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 
 const PEER_API = 'https://api.bench.example';
+const OPAQUE_RESOURCE = 'urn:bench:opaque';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
 const clientId = process.env.BENCH_CLIENT_ID ?? 'bench';
@@ -48,15 +52,14 @@ const configuration: Configuration = {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    introspection: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => PEER_API,
-      getResourceServerInfo: async () => ({
-        scope: 'read',
-        audience: PEER_API,
-        accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: 'RS256' } },
-      }),
+      getResourceServerInfo: async (_ctx, resource) =>
+        resource === OPAQUE_RESOURCE
+          ? { scope: 'read', audience: OPAQUE_RESOURCE, accessTokenFormat: 'opaque' }
+          : { scope: 'read', audience: PEER_API, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } },
       useGrantedResource: async () => false,
     },
   },
