@@ -26,7 +26,7 @@ export const USAGE = `Usage: gatehouse <command> [options]
                  [--post-logout-redirect-uris u] [--scopes s,t] [--resources r]
                  [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
                  [--jwks-uri U] [--backchannel-logout-uri U] [--keep-offline-access-on-logout]
-                 [--first-party] [--json]
+                 [--first-party] [--id-token-alg RS256|ES256|EdDSA] [--json]
   clients list [--json]
   clients delete CLIENT_ID
   apis create --identifier URL --name N [--scopes a,b] [--access-token-ttl SECONDS] [--json]

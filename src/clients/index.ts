@@ -58,6 +58,8 @@ const newClientSchema = z
     jwksUri: z.url().optional(),
     backchannelLogoutUri: uri.optional(),
     keepOfflineAccessOnLogout: z.boolean().default(false),
+    /** ID-token signing algorithm the client asks for; ES256/EdDSA need GATEHOUSE_SIGNING_ALGS. */
+    idTokenSigningAlg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
     /** First-party clients skip the consent screen; third-party clients never do. */
     firstParty: z.boolean().default(false),
   })
@@ -181,6 +183,7 @@ export function createClientService(deps: {
         ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
         ...(c.keepOfflineAccessOnLogout ? { keep_offline_access_on_logout: true } : {}),
         ...(c.firstParty ? { first_party: true } : {}),
+        ...(c.idTokenSigningAlg ? { id_token_signed_response_alg: c.idTokenSigningAlg } : {}),
         ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
       };
       if (metadata.scope === undefined) delete metadata.scope;

@@ -17,6 +17,7 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       'backchannel-logout-uri': { type: 'string' },
       'keep-offline-access-on-logout': { type: 'boolean' },
       'first-party': { type: 'boolean' },
+      'id-token-alg': { type: 'string' },
       json: { type: 'boolean' },
     });
     const { client, clientSecret } = await clients.create({
@@ -32,6 +33,7 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       backchannelLogoutUri: values['backchannel-logout-uri'],
       keepOfflineAccessOnLogout: values['keep-offline-access-on-logout'] ?? false,
       firstParty: values['first-party'] ?? false,
+      idTokenSigningAlg: values['id-token-alg'] as 'RS256' | undefined,
     });
     if (values.json) {
       ctx.out(JSON.stringify({ ...client, clientSecret }));
