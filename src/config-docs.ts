@@ -103,16 +103,8 @@ function describeNumber(checks: ReadonlyArray<z.core.$ZodCheck<never>>): string 
 
 /** The type an operator writes into the environment (the input side of every wrapper). */
 function describeType(schema: Schema): string {
-  const def = (schema as z.core.$ZodTypes)._zod.def;
+  const def = (unwrap(schema) as z.core.$ZodTypes)._zod.def;
   switch (def.type) {
-    case 'optional':
-    case 'default':
-    case 'prefault':
-    case 'nullable':
-    case 'readonly':
-    case 'catch':
-    case 'nonoptional':
-      return describeType(def.innerType);
     case 'pipe': {
       const input = describeType(def.in);
       const output = unwrap(def.out);
