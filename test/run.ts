@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { globSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,12 @@ interface Counts {
 async function runNodeTest(label: string, globs: string[], env: Record<string, string>): Promise<Counts> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-report-'));
   const countsFile = join(dir, 'counts.json');
-  const patterns = values.only ? [values.only] : globs;
+  // --only narrows the run but never puts the multi-instance (services-only) tests into embedded mode.
+  const servicesOnlyAllowed = globs.some((glob) => glob.startsWith('test/concurrency'));
+  const patterns = values.only
+    ? globSync(values.only).filter((file) => servicesOnlyAllowed || !file.startsWith('test/concurrency/'))
+    : globs;
+  if (patterns.length === 0) return { passed: 0, failed: 0, skipped: 0 };
   process.stdout.write(`\n━━ ${label} ━━\n`);
   const code = await new Promise<number>((resolve) => {
     const child = spawn(

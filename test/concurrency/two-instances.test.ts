@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { Browser } from '../harness/browser.ts';
-import { createUser, createWebClient, REDIRECT_URI, signInThroughPages } from '../harness/fixtures.ts';
+import { createUser, createWebClient, REDIRECT_URI, signInThroughPages, silentAuthorization } from '../harness/fixtures.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 import { clusterSecrets, freePort, type ServerProcess, startServerProcess } from '../harness/server-process.ts';
 
@@ -104,16 +104,6 @@ test('sign in through A, refresh through B, log out through A: B sees the logout
 
   const afterLogout = await token(b, { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token! });
   assert.equal(afterLogout.body.error, 'invalid_grant', 'B refuses the refresh token of the ended session');
-  const url = new URL(`${b.url}/auth`);
-  url.search = new URLSearchParams({
-    client_id: client.clientId,
-    response_type: 'code',
-    scope: 'openid',
-    prompt: 'none',
-    redirect_uri: REDIRECT_URI,
-    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-  }).toString();
-  const silent = await browser.follow(url, b.url);
-  assert.equal(silent.leftTo?.searchParams.get('error'), 'login_required', 'B sees no session for this browser');
+  const silent = await silentAuthorization(browser, b.url, client.clientId);
+  assert.equal(silent.searchParams.get('error'), 'login_required', 'B sees no session for this browser');
 });

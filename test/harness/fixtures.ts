@@ -121,3 +121,23 @@ export async function authorizationCodeFlow(
   const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state });
   return { tokens, callback, browser };
 }
+
+/**
+ * `prompt=none` authorization in `browser` against the server at `baseUrl`: where the browser is
+ * sent back to the client (a code when the session is alive, `error=login_required` when not).
+ */
+export async function silentAuthorization(browser: Browser, baseUrl: string, clientId: string): Promise<URL> {
+  const url = new URL(`${baseUrl}/auth`);
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    scope: 'openid',
+    prompt: 'none',
+    redirect_uri: REDIRECT_URI,
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  }).toString();
+  const result = await browser.follow(url, baseUrl);
+  if (!result.leftTo) throw new Error(`silent authorization stayed on Gatehouse: ${result.response?.status} ${(await result.response?.text())?.slice(0, 400)}`);
+  return result.leftTo;
+}

@@ -6,7 +6,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser } from '../../harness/browser.ts';
 import { createTestClock } from '../../harness/clock.ts';
-import { createUser, createWebClient, REDIRECT_URI, tokenRequest } from '../../harness/fixtures.ts';
+import { createUser, createWebClient, REDIRECT_URI, silentAuthorization, tokenRequest } from '../../harness/fixtures.ts';
 import { startServer, type TestServer } from '../../harness/server.ts';
 
 const clock = createTestClock();
@@ -69,21 +69,7 @@ async function authorize(client: { clientId: string; clientSecret: string }, bro
   return { askedForPassword, tokens: tokens.body as Record<string, string> };
 }
 
-async function silentAuth(client: { clientId: string }, browser: Browser) {
-  const url = new URL(`${server.url}/auth`);
-  url.search = new URLSearchParams({
-    client_id: client.clientId,
-    response_type: 'code',
-    scope: 'openid',
-    prompt: 'none',
-    redirect_uri: REDIRECT_URI,
-    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-  }).toString();
-  const result = await browser.follow(url, server.url);
-  if (!result.leftTo) throw new Error(`silent authorization stayed on Gatehouse: ${result.response?.status} ${(await result.response?.text())?.slice(0, 400)}`);
-  return result.leftTo;
-}
+const silentAuth = (client: { clientId: string }, browser: Browser) => silentAuthorization(browser, server.url, client.clientId);
 
 async function logout(browser: Browser, idTokenHint: string, clientId: string) {
   const url = new URL(`${server.url}/session/end`);
