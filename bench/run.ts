@@ -19,7 +19,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { busyMachine, contended, describeSample, measure, otherCpu, type RunFigures, type Sample } from './lib/load.ts';
+import { busyMachine, contended, describeSample, measureQuietly, otherCpu, quietBudget, type RunFigures, type Sample, waitForQuiet } from './lib/load.ts';
 import { gitCommit, machineInfo } from './lib/machine.ts';
 import {
   ALL_CPUS,
@@ -131,7 +131,7 @@ async function interleaved(
   for (let rep = 1; rep <= reps; rep++) {
     const order = targets.map((_, index) => targets[(index + rep - 1) % targets.length]!);
     for (const target of order) {
-      const sample = await measure({ workload, server: target.server, target: target.name, rep, warmupSeconds, seconds, run: target.run });
+      const sample = await measureQuietly({ workload, server: target.server, target: target.name, rep, warmupSeconds, seconds, run: target.run });
       samples.push(sample);
       console.log(describeSample(sample));
     }
@@ -145,6 +145,7 @@ async function main(): Promise<{ idleRss: number; maxRss: number; afterRss: numb
     `Gatehouse benchmarks (${[...selected].join(', ')}): ${connections} connections, servers ${PINNED ? 'on CPU 0, load on CPU 1' : 'unpinned'}, Node ${process.version}`,
   );
 
+  await waitForQuiet(60);
   const services = await prepareServices();
   if (typeof services === 'string') throw new Error(`services mode (Postgres + Redis) is required: ${services}`);
   const nextIp = addressSource();
@@ -238,7 +239,7 @@ async function main(): Promise<{ idleRss: number; maxRss: number; afterRss: numb
     console.log(`\nrefresh_token: ${SERVICES} — ${reps2} × (${warmup2} s warm-up + ${duration2} s), ${connections} fresh chains before every run`);
     await track('refresh_token', async () => {
       for (let rep = 1; rep <= reps2; rep++) {
-        const sample = await measure({
+        const sample = await measureQuietly({
           workload: 'refresh_token',
           server: gh.server,
           target: gh.name,
@@ -280,7 +281,7 @@ async function signInRuns(gh: GatehouseTarget, nextIp: () => string, track: (wor
       for (const variant of variants) {
         setAffinity(pid, variant.cpus);
         try {
-          const sample = await measure({
+          const sample = await measureQuietly({
             workload: 'sign-in',
             server: gh.server,
             target: variant.name,
@@ -326,9 +327,17 @@ function problemsOf(workload: string, target: string): string | undefined {
   return parts.length ? parts.join(', ') : undefined;
 }
 
-function verdict(ok: boolean, problems: string | undefined): Pick<Row, 'verdict' | 'note'> {
-  if (problems) return { verdict: 'FAIL', note: problems };
-  return { verdict: ok ? 'PASS' : 'FAIL' };
+/** A note when other processes disturbed some of the runs behind a row (kept after the retries). */
+function busyNote(workload: string, ...targets: string[]): string | undefined {
+  const runs = targets.flatMap((target) => of(workload, target));
+  const busy = runs.filter(busyMachine).length;
+  return busy ? `BUSY: other processes used CPU in ${busy} of ${runs.length} runs; less reliable` : undefined;
+}
+
+function verdict(ok: boolean, problems: string | undefined, busy?: string): Pick<Row, 'verdict' | 'note'> {
+  const note = [problems, busy].filter(Boolean).join('; ') || undefined;
+  if (problems) return { verdict: 'FAIL', note };
+  return { verdict: ok ? 'PASS' : 'FAIL', note };
 }
 
 function p99Text(workload: string, target: string): string {
@@ -346,7 +355,9 @@ function ratioRow(workload: string, label: string, target: string, threshold: nu
     `${ratio.toFixed(2)}× (per rep ${Math.min(...perRep).toFixed(2)}–${Math.max(...perRep).toFixed(2)}): ` +
     `${range(rates(workload, target), 0)} vs peer ${range(rates(workload, PEER), 0)} /s`;
   const base = { workload: label, target: `≥ ${threshold.toFixed(1)}× peer`, measured, p99: p99Text(workload, target) };
-  return info ? { ...base, verdict: 'info', note: problemsOf(workload, target) } : { ...base, ...verdict(ratio >= threshold, problemsOf(workload, target)) };
+  return info
+    ? { ...base, ...verdict(true, problemsOf(workload, target), busyNote(workload, target, PEER)), verdict: 'info' }
+    : { ...base, ...verdict(ratio >= threshold, problemsOf(workload, target), busyNote(workload, target, PEER)) };
 }
 
 function rateRow(workload: string, label: string, target: string, threshold: number, unit: string, info = false): Row {
@@ -354,13 +365,21 @@ function rateRow(workload: string, label: string, target: string, threshold: num
   const targetText = info ? '(information)' : `≥ ${fmt(threshold)} ${unit}`;
   if (values.length === 0) return { workload: label, target: targetText, measured: '—', p99: '—', verdict: 'not run' };
   const base = { workload: label, target: targetText, measured: `${range(values, 0)} ${unit}`, p99: p99Text(workload, target) };
-  return info ? { ...base, verdict: 'info', note: problemsOf(workload, target) } : { ...base, ...verdict(median(values) >= threshold, problemsOf(workload, target)) };
+  return info
+    ? { ...base, ...verdict(true, problemsOf(workload, target), busyNote(workload, target)), verdict: 'info' }
+    : { ...base, ...verdict(median(values) >= threshold, problemsOf(workload, target), busyNote(workload, target)) };
 }
 
 function p99Row(workload: string, label: string, target: string): Row {
   const values = p99s(workload, target);
   if (values.length === 0) return { workload: label, target: '≤ 100 ms', measured: '—', p99: '—', verdict: 'not run' };
-  return { workload: label, target: '≤ 100 ms', measured: `${range(values, 0)} ms`, p99: `${fmt(median(values))} ms`, verdict: median(values) <= 100 ? 'PASS' : 'FAIL' };
+  return {
+    workload: label,
+    target: '≤ 100 ms',
+    measured: `${range(values, 0)} ms`,
+    p99: `${fmt(median(values))} ms`,
+    ...verdict(median(values) <= 100, undefined, busyNote(workload, target)),
+  };
 }
 
 function memoryRows(idleRss: number, maxRss: number, afterRss: number, loadsRun: boolean): { targets: Row[]; info: Row[] } {
@@ -464,6 +483,13 @@ function problemLines(servers: Server[]): string[] {
   if (samples.some(contended)) {
     lines.push('UNSATURATED: a pinned server used < 0.90 of its core in some run (it waited on I/O or on the load generator, or another process took CPU 0).');
   }
+  const repeated = samples.filter((s) => (s.attempts ?? 1) > 1);
+  if (repeated.length) {
+    lines.push(
+      `REPEATED (other processes disturbed the first attempt; the least disturbed attempt is kept): ` +
+        repeated.map((s) => `${s.workload} / ${s.target} rep ${s.rep} ×${s.attempts}`).join(', '),
+    );
+  }
   const busy = samples.filter(busyMachine);
   if (busy.length) {
     lines.push(
@@ -504,7 +530,8 @@ Measured by \`npm run bench\` on ${meta.date.slice(0, 10)} (${meta.date.slice(11
 Gatehouse in services mode (Postgres + Redis, audit trail and rate limits on, \`LOG_LEVEL=warn\`,
 argon2id at the OWASP defaults: 19,456 KiB, t=2, p=1), loopback HTTP, ${connections} keep-alive
 connections. "peer" is bare oidc-provider with its in-memory adapter, measured in the same run.
-Rates count successful (2xx) responses, or completed sign-in flows, per second.
+Rates count successful (2xx) responses, or completed sign-in flows, per second. The p99 column
+is Gatehouse's (median over the repetitions); for sign-in it is the latency of a whole flow.
 
 ${markdownTable([TARGET_HEADER, ...rows.map(rowCells)])}
 
@@ -582,6 +609,11 @@ ${problems.length ? problems.map((line) => (line.startsWith('    ') ? `    ${lin
   (One address per worker would not do: ~2 flows/s per worker exceed 60/min.) The client's
   \`/token\` calls carry no forwarded address. No workload sends a wrong credential, so the
   per-IP failed-authentication limiter never engages; any 401 would show above.
+- **Shared machine.** Other sessions run builds and test suites on this box. The run waits (up
+  to 60 s) for a quiet machine before it starts; a measurement during which processes outside
+  the benchmark used more than 0.25 core is taken again (at most twice, after waiting up to 20 s
+  for quiet; 240 s of extra time in all), keeping the least disturbed attempt. Rows still
+  affected are marked BUSY and their figures are less reliable.
 - **Memory.** VmRSS of the Gatehouse services process from /proc, read 5 s after it answered its
   first health check (idle, before any other request), then every 500 ms during all the loads.
   MB in the targets is read as MiB.
@@ -621,7 +653,7 @@ if (outcome) {
   console.log(`\n${textTable(detailRows())}`);
   console.log(`\nmemory: idle ${idleRss.toFixed(1)} MiB, max under load ${maxRss.toFixed(1)} MiB ${JSON.stringify(rssPerWorkload)}, after ${afterRss.toFixed(1)} MiB`);
   if (problems.length) console.log(`\nproblems:\n${problems.join('\n')}`);
-  console.log(`\ntotal runtime ${minutes(runtimeSeconds)}`);
+  console.log(`\ntotal runtime ${minutes(runtimeSeconds)} (of which ${Math.round(quietBudget.spent)} s waiting for quiet or repeating disturbed runs)`);
   const meta = runMeta(runtimeSeconds);
   if (!values['no-docs']) {
     const file = join(ROOT, 'docs', 'performance.md');

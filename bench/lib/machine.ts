@@ -14,9 +14,10 @@ export function gitCommit(): string | undefined {
   }
 }
 
+/** Installed CPUs (`nproc --all`): plain `nproc` would report this pinned process's one CPU. */
 function nproc(): number {
   try {
-    return Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+    return Number(execFileSync('nproc', ['--all'], { encoding: 'utf8' }).trim());
   } catch {
     return availableParallelism();
   }
