@@ -16,7 +16,7 @@ import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
-import { loadExistingGrant } from './first-party.ts';
+import { createLoadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
 import { compareClientSecretsAsDigests } from './internals.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
@@ -116,7 +116,10 @@ export function createProvider(deps: ProviderDeps): Provider {
         useGrantedResource: async () => false,
       },
     },
-    loadExistingGrant: loadExistingGrant as never,
+    loadExistingGrant: createLoadExistingGrant({
+      grantIdFor: async (accountId, clientId) =>
+        (await deps.storage.payloads.grantsForAccount(accountId)).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
+    }) as never,
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {

@@ -52,6 +52,7 @@ async function authorize(client: { clientId: string; clientSecret: string }, bro
     ...extra,
   }).toString();
   let askedForPassword = false;
+  let askedForConsent = false;
   let step = await browser.follow(url, server.url);
   for (let i = 0; i < 4 && !step.leftTo; i += 1) {
     const html = await step.response!.text();
@@ -59,6 +60,7 @@ async function authorize(client: { clientId: string; clientSecret: string }, bro
       askedForPassword = true;
       step = await browser.submitForm({ url: server.url, html }, /\/login$/, { email: user.email, password: user.password }, server.url);
     } else if (html.includes('/confirm"')) {
+      askedForConsent = true;
       step = await browser.submitForm({ url: server.url, html }, /\/confirm$/, {}, server.url);
     } else {
       throw new Error(`unexpected page: ${html.slice(0, 200)}`);
@@ -66,7 +68,7 @@ async function authorize(client: { clientId: string; clientSecret: string }, bro
   }
   const code = step.leftTo!.searchParams.get('code')!;
   const tokens = await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI }, { id: client.clientId, secret: client.clientSecret });
-  return { askedForPassword, tokens: tokens.body as Record<string, string> };
+  return { askedForPassword, askedForConsent, tokens: tokens.body as Record<string, string> };
 }
 
 const silentAuth = (client: { clientId: string }, browser: Browser) => silentAuthorization(browser, server.url, client.clientId);
@@ -162,4 +164,17 @@ test('refresh-token reuse ends the browser session of the stolen family too', as
   assert.equal((await refresh(tokens.refresh_token!)).status, 200);
   assert.equal((await refresh(tokens.refresh_token!)).body.error, 'invalid_grant');
   assert.equal((await silentAuth(client, browser)).searchParams.get('error'), 'login_required');
+});
+
+test('consent is remembered per user and client, not per browser; a revoked grant asks again', async () => {
+  const user = await createUser(server);
+  const client = await createWebClient(server);
+  const first = await authorize(client, new Browser(), user, { prompt: 'consent' });
+  assert.equal(first.askedForConsent, true);
+  const otherBrowser = await authorize(client, new Browser(), user, { prompt: 'login' });
+  assert.equal(otherBrowser.askedForPassword, true);
+  assert.equal(otherBrowser.askedForConsent, false, 'a new browser does not ask for consent already given');
+  await server.gatehouse.services.sessions.logoutEverywhere(user.id);
+  const afterRevocation = await authorize(client, new Browser(), user, { prompt: 'login' });
+  assert.equal(afterRevocation.askedForConsent, true, 'revoked consent is asked for again');
 });
