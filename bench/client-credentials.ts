@@ -16,9 +16,11 @@
  * Children, temp dirs, the bench database and the Redis prefix are removed on every exit path
  * the process can observe (normal end, error, SIGINT/SIGTERM) — not on SIGKILL.
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { integer } from './lib/args.ts';
 import { contended, describeSample, measure, type Sample } from './lib/load.ts';
 import { gitCommit, machineInfo } from './lib/machine.ts';
 import { cleanup, PINNED, pinSelf, ROOT } from './lib/process.ts';
@@ -36,14 +38,6 @@ const { values } = parseArgs({
   },
 });
 
-function integer(value: string, flag: string, min = 1): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < min) {
-    console.error(`${flag} must be an integer >= ${min} (got ${value})`);
-    process.exit(2);
-  }
-  return number;
-}
 
 const options = {
   duration: integer(values.duration, '--duration'),

@@ -15,10 +15,12 @@
  * To profile the servers under one workload:
  *   BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npx node bench/run.ts --only refresh --no-docs
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { integer } from './lib/args.ts';
 import { busyMachine, contended, describeSample, measureQuietly, otherCpu, quietBudget, type RunFigures, type Sample, waitForQuiet } from './lib/load.ts';
 import { gitCommit, machineInfo } from './lib/machine.ts';
 import {
@@ -68,14 +70,6 @@ const { values } = parseArgs({
   },
 });
 
-function integer(value: string, flag: string, min = 1): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < min) {
-    console.error(`${flag} must be an integer >= ${min} (got ${value})`);
-    process.exit(2);
-  }
-  return number;
-}
 
 const options = {
   reps: integer(values.reps, '--reps'),

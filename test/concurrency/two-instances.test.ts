@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { Browser } from '../harness/browser.ts';
-import { createUser, createWebClient, REDIRECT_URI, signInThroughPages, silentAuthorization } from '../harness/fixtures.ts';
+import { authorizationRequestUrl, createUser, createWebClient, REDIRECT_URI, signInThroughPages, silentAuthorization } from '../harness/fixtures.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 import { clusterSecrets, freePort, type ServerProcess, startServerProcess } from '../harness/server-process.ts';
 
@@ -32,16 +32,7 @@ async function signIn(browser = new Browser()) {
   const user = await createUser(admin);
   const client = await createWebClient(admin);
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = new URL(`${a.url}/auth`);
-  url.search = new URLSearchParams({
-    client_id: client.clientId,
-    response_type: 'code',
-    scope: 'openid offline_access',
-    prompt: 'consent',
-    redirect_uri: REDIRECT_URI,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  }).toString();
+  const url = await authorizationRequestUrl(a.url, client.clientId, verifier);
   const { callback } = await signInThroughPages({ url: a.url } as TestServer, url, user, browser);
   const token = async (instance: ServerProcess, body: Record<string, string>) => {
     const response = await fetch(`${instance.url}/token`, {

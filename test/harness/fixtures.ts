@@ -122,21 +122,28 @@ export async function authorizationCodeFlow(
   return { tokens, callback, browser };
 }
 
+/** An authorization request (code + PKCE S256) for the test client's redirect URI. */
+export async function authorizationRequestUrl(baseUrl: string, clientId: string, verifier: string, params: Record<string, string> = {}): Promise<URL> {
+  const url = new URL(`${baseUrl}/auth`);
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    scope: 'openid offline_access',
+    prompt: 'consent',
+    redirect_uri: REDIRECT_URI,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...params,
+  }).toString();
+  return url;
+}
+
 /**
  * `prompt=none` authorization in `browser` against the server at `baseUrl`: where the browser is
  * sent back to the client (a code when the session is alive, `error=login_required` when not).
  */
 export async function silentAuthorization(browser: Browser, baseUrl: string, clientId: string): Promise<URL> {
-  const url = new URL(`${baseUrl}/auth`);
-  url.search = new URLSearchParams({
-    client_id: clientId,
-    response_type: 'code',
-    scope: 'openid',
-    prompt: 'none',
-    redirect_uri: REDIRECT_URI,
-    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-  }).toString();
+  const url = await authorizationRequestUrl(baseUrl, clientId, oidc.randomPKCECodeVerifier(), { scope: 'openid', prompt: 'none' });
   const result = await browser.follow(url, baseUrl);
   if (!result.leftTo) throw new Error(`silent authorization stayed on Gatehouse: ${result.response?.status} ${(await result.response?.text())?.slice(0, 400)}`);
   return result.leftTo;

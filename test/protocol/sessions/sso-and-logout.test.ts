@@ -6,7 +6,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser } from '../../harness/browser.ts';
 import { createTestClock } from '../../harness/clock.ts';
-import { createUser, createWebClient, REDIRECT_URI, silentAuthorization, tokenRequest } from '../../harness/fixtures.ts';
+import { authorizationRequestUrl, createUser, createWebClient, REDIRECT_URI, silentAuthorization, tokenRequest } from '../../harness/fixtures.ts';
 import { startServer, type TestServer } from '../../harness/server.ts';
 
 const clock = createTestClock();
@@ -40,17 +40,7 @@ async function receiver(failFirst = 0) {
 /** One authorization in `browser`; reports whether a password was asked for. */
 async function authorize(client: { clientId: string; clientSecret: string }, browser: Browser, user: { email: string; password: string }, extra: Record<string, string> = {}) {
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = new URL(`${server.url}/auth`);
-  url.search = new URLSearchParams({
-    client_id: client.clientId,
-    response_type: 'code',
-    scope: 'openid offline_access',
-    prompt: 'consent',
-    redirect_uri: REDIRECT_URI,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    ...extra,
-  }).toString();
+  const url = await authorizationRequestUrl(server.url, client.clientId, verifier, extra);
   let askedForPassword = false;
   let askedForConsent = false;
   let step = await browser.follow(url, server.url);
