@@ -26,9 +26,12 @@ export const USAGE = `Usage: gatehouse <command> [options]
                  [--post-logout-redirect-uris u] [--scopes s,t] [--resources r]
                  [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
                  [--jwks-uri U] [--backchannel-logout-uri U] [--keep-offline-access-on-logout]
-                 [--first-party] [--id-token-alg RS256|ES256|EdDSA] [--json]
+                 [--first-party] [--id-token-alg RS256|ES256|EdDSA] [--jwks JSON] [--require-mfa]
+                 [--cors-origins o,p] [--access-token-ttl 10m] [--refresh-token-ttl 30d] [--json]
   clients list [--json]
   clients delete CLIENT_ID
+  clients rotate-secret CLIENT_ID [--overlap 24h] [--json]
+                                            new secret shown once; the old one works until the overlap ends
   apis create --identifier URL --name N [--scopes a,b] [--access-token-ttl SECONDS] [--json]
   apis list [--json]
   keys list [--json]

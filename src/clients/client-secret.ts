@@ -22,3 +22,22 @@ export function clientSecretMatches(stored: string | undefined, presented: strin
   const actual = createHash('sha256').update(presented, 'utf8').digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
+
+/** A secret replaced by rotation, still accepted until `expires_at` (epoch seconds). */
+export interface PreviousClientSecret {
+  digest: string;
+  expires_at: number;
+}
+
+/**
+ * The current secret, or a previous one inside its overlap window: rotation never cuts off a
+ * fleet that has not yet picked up the new secret.
+ */
+export function clientSecretAccepted(
+  secrets: { current: string | undefined; previous: readonly PreviousClientSecret[] | undefined },
+  presented: string,
+  nowSeconds: number,
+): boolean {
+  if (clientSecretMatches(secrets.current, presented)) return true;
+  return (secrets.previous ?? []).some((entry) => entry.expires_at > nowSeconds && clientSecretMatches(entry.digest, presented));
+}

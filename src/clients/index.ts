@@ -9,12 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { ValidationFailed } from '../errors.ts';
+import { MAX_API_ACCESS_TOKEN_TTL } from '../config.ts';
+import { NotFound, ValidationFailed } from '../errors.ts';
 import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.ts';
 import { createTtlCache } from '../ttl-cache.ts';
-import { generateClientSecret, hashClientSecret } from './client-secret.ts';
+import { generateClientSecret, hashClientSecret, type PreviousClientSecret } from './client-secret.ts';
 
-export { clientSecretMatches } from './client-secret.ts';
+export { clientSecretAccepted, clientSecretMatches, type PreviousClientSecret } from './client-secret.ts';
 
 /** Scopes oidc-provider itself knows; every other scope belongs to a registered API. */
 export const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
@@ -45,44 +46,73 @@ const uri = z.string().superRefine((value, ctx) => {
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
-const newClientSchema = z
-  .object({
-    name: z.string().min(1).max(200),
-    type: z.enum(['public', 'confidential']),
-    grantTypes: z.array(z.enum(GRANT_TYPES)).min(1),
-    redirectUris: z.array(uri).default([]),
-    postLogoutRedirectUris: z.array(uri).default([]),
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).default([]),
-    resources: z.array(z.url()).default([]),
-    tokenEndpointAuthMethod: z.enum(AUTH_METHODS).optional(),
-    jwksUri: z.url().optional(),
-    backchannelLogoutUri: uri.optional(),
-    keepOfflineAccessOnLogout: z.boolean().default(false),
-    /** ID-token signing algorithm the client asks for; ES256/EdDSA need GATEHOUSE_SIGNING_ALGS. */
-    idTokenSigningAlg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
-    /** First-party clients skip the consent screen; third-party clients never do. */
-    firstParty: z.boolean().default(false),
-  })
-  .superRefine((client, ctx) => {
-    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
-    if (client.grantTypes.includes('authorization_code') && client.redirectUris.length === 0) {
-      issue('authorization_code clients need at least one redirect URI');
-    }
-    if (client.type === 'public' && client.grantTypes.includes('client_credentials')) {
-      issue('public clients cannot use client_credentials');
-    }
-    if (client.type === 'public' && client.tokenEndpointAuthMethod && client.tokenEndpointAuthMethod !== 'none') {
-      issue('public clients authenticate with "none"');
-    }
-    if (client.type === 'confidential' && client.tokenEndpointAuthMethod === 'none') {
-      issue('confidential clients must authenticate');
-    }
-    if (client.tokenEndpointAuthMethod === 'private_key_jwt' && !client.jwksUri) {
-      issue('private_key_jwt needs a jwks_uri');
-    }
+const origin = z.string().superRefine((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  if (!url || url.origin !== value || (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) || !/^https?:$/.test(url.protocol)) {
+    ctx.addIssue({ code: 'custom', message: `${value} is not an origin (https://host[:port], http only for loopback)` });
+  }
+});
+
+/** A public JWK set for private_key_jwt: a private member here would leak the client's key. */
+const publicJwks = z
+  .object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
+  .refine((jwks) => jwks.keys.every((key) => !['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in key)), {
+    message: 'jwks must hold public keys only',
   });
 
+/** Per-client lifetimes may only shorten what the server and the API allow. */
+const lifetime = (max: number) => z.number().int().min(60).max(max);
+
+export const clientSettingsSchema = z.object({
+  name: z.string().min(1).max(200),
+  type: z.enum(['public', 'confidential']),
+  grantTypes: z.array(z.enum(GRANT_TYPES)).min(1),
+  redirectUris: z.array(uri).max(50).default([]),
+  postLogoutRedirectUris: z.array(uri).max(50).default([]),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).max(200).default([]),
+  resources: z.array(z.url()).max(50).default([]),
+  tokenEndpointAuthMethod: z.enum(AUTH_METHODS).optional(),
+  jwksUri: z.url().optional(),
+  /** Inline public keys for private_key_jwt, for services that cannot serve a jwks_uri. */
+  jwks: publicJwks.optional(),
+  backchannelLogoutUri: uri.optional(),
+  keepOfflineAccessOnLogout: z.boolean().default(false),
+  /** ID-token signing algorithm the client asks for; ES256/EdDSA need GATEHOUSE_SIGNING_ALGS. */
+  idTokenSigningAlg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
+  /** First-party clients skip the consent screen; third-party clients never do. */
+  firstParty: z.boolean().default(false),
+  requireMfa: z.boolean().default(false),
+  /** Browser origins allowed to call the token, userinfo and revocation endpoints (CORS). */
+  allowedCorsOrigins: z.array(origin).max(20).optional(),
+  accessTokenTtl: lifetime(MAX_API_ACCESS_TOKEN_TTL).optional(),
+  refreshTokenTtl: lifetime(365 * 86_400).optional(),
+});
+
+const newClientSchema = clientSettingsSchema.superRefine((client, ctx) => {
+  const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
+  if (client.grantTypes.includes('authorization_code') && client.redirectUris.length === 0) {
+    issue('authorization_code clients need at least one redirect URI');
+  }
+  if (client.type === 'public' && client.grantTypes.includes('client_credentials')) {
+    issue('public clients cannot use client_credentials');
+  }
+  if (client.type === 'public' && client.tokenEndpointAuthMethod && client.tokenEndpointAuthMethod !== 'none') {
+    issue('public clients authenticate with "none"');
+  }
+  if (client.type === 'confidential' && client.tokenEndpointAuthMethod === 'none') {
+    issue('confidential clients must authenticate');
+  }
+  if (client.tokenEndpointAuthMethod === 'private_key_jwt' && !client.jwksUri && !client.jwks) {
+    issue('private_key_jwt needs a jwks_uri or inline jwks');
+  }
+  if (client.jwksUri && client.jwks) issue('jwks and jwksUri are mutually exclusive');
+});
+
 export type NewClient = z.input<typeof newClientSchema>;
+type ClientSettings = z.output<typeof newClientSchema>;
 
 export interface ClientSummary {
   clientId: string;
@@ -90,17 +120,28 @@ export interface ClientSummary {
   type: 'public' | 'confidential';
   grantTypes: string[];
   redirectUris: string[];
+  postLogoutRedirectUris: string[];
   scopes: string[];
   resources: string[];
+  tokenEndpointAuthMethod: string;
+  firstParty: boolean;
+  requireMfa: boolean;
+  allowedCorsOrigins: string[] | null;
+  accessTokenTtl: number | null;
+  refreshTokenTtl: number | null;
+  /** Epoch seconds until which a previous secret is still accepted; null outside a rotation overlap. */
+  previousSecretExpiresAt: number | null;
 }
 
-function summarize(metadata: ClientMetadata): ClientSummary {
+function summarize(metadata: ClientMetadata, nowSeconds: number): ClientSummary {
+  const previous = ((metadata.previous_client_secrets as PreviousClientSecret[] | undefined) ?? []).filter((entry) => entry.expires_at > nowSeconds);
   return {
     clientId: metadata.client_id,
     name: String(metadata.client_name ?? ''),
     type: metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
     grantTypes: (metadata.grant_types as string[]) ?? [],
     redirectUris: (metadata.redirect_uris as string[]) ?? [],
+    postLogoutRedirectUris: (metadata.post_logout_redirect_uris as string[]) ?? [],
     scopes: [
       ...String(metadata.scope ?? '')
         .split(' ')
@@ -108,7 +149,79 @@ function summarize(metadata: ClientMetadata): ClientSummary {
       ...((metadata.resource_scopes as string[]) ?? []),
     ],
     resources: (metadata.resources as string[]) ?? [],
+    tokenEndpointAuthMethod: String(metadata.token_endpoint_auth_method ?? 'client_secret_basic'),
+    firstParty: metadata.first_party === true,
+    requireMfa: metadata.require_mfa === true,
+    allowedCorsOrigins: (metadata.allowed_cors_origins as string[] | undefined) ?? null,
+    accessTokenTtl: (metadata.access_token_ttl as number | undefined) ?? null,
+    refreshTokenTtl: (metadata.refresh_token_ttl as number | undefined) ?? null,
+    previousSecretExpiresAt: previous.length ? Math.max(...previous.map((entry) => entry.expires_at)) : null,
   };
+}
+
+/** The metadata keys derived from ClientSettings; everything else (secrets, DCR records) is kept on update. */
+const SETTINGS_KEYS = [
+  'client_name',
+  'grant_types',
+  'response_types',
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'token_endpoint_auth_method',
+  'scope',
+  'resources',
+  'resource_scopes',
+  'jwks_uri',
+  'jwks',
+  'backchannel_logout_uri',
+  'backchannel_logout_session_required',
+  'keep_offline_access_on_logout',
+  'first_party',
+  'require_mfa',
+  'id_token_signed_response_alg',
+  'application_type',
+  'allowed_cors_origins',
+  'access_token_ttl',
+  'refresh_token_ttl',
+] as const;
+
+function authMethodOf(c: ClientSettings): string {
+  return c.tokenEndpointAuthMethod ?? (c.type === 'public' ? 'none' : 'client_secret_basic');
+}
+
+const usesSecret = (authMethod: unknown) => authMethod === 'client_secret_basic' || authMethod === 'client_secret_post';
+
+function settingsMetadata(c: ClientSettings): Omit<ClientMetadata, 'client_id'> {
+  const scope = [...new Set(c.scopes.filter((scope) => OIDC_SCOPES.has(scope)))].join(' ');
+  return {
+    client_name: c.name,
+    grant_types: c.grantTypes,
+    response_types: c.grantTypes.includes('authorization_code') ? ['code'] : [],
+    redirect_uris: c.redirectUris,
+    post_logout_redirect_uris: c.postLogoutRedirectUris,
+    token_endpoint_auth_method: authMethodOf(c),
+    ...(scope ? { scope } : {}),
+    resources: c.resources,
+    resource_scopes: [...new Set(c.scopes.filter((scope) => !OIDC_SCOPES.has(scope)))],
+    ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
+    ...(c.jwks ? { jwks: c.jwks } : {}),
+    ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+    ...(c.keepOfflineAccessOnLogout ? { keep_offline_access_on_logout: true } : {}),
+    ...(c.firstParty ? { first_party: true } : {}),
+    ...(c.requireMfa ? { require_mfa: true } : {}),
+    ...(c.idTokenSigningAlg ? { id_token_signed_response_alg: c.idTokenSigningAlg } : {}),
+    ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
+    ...(c.allowedCorsOrigins ? { allowed_cors_origins: c.allowedCorsOrigins } : {}),
+    ...(c.accessTokenTtl ? { access_token_ttl: c.accessTokenTtl } : {}),
+    ...(c.refreshTokenTtl ? { refresh_token_ttl: c.refreshTokenTtl } : {}),
+  };
+}
+
+function parseSettings(input: NewClient): ClientSettings {
+  const parsed = newClientSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationFailed(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message));
+  }
+  return parsed.data;
 }
 
 export function createClientService(deps: {
@@ -117,12 +230,18 @@ export function createClientService(deps: {
   apiExists: (identifier: string) => Promise<boolean>;
   /** oidc-provider's own metadata validation, run before anything is stored. */
   validateMetadata?: (metadata: ClientMetadata) => Promise<void>;
-  onChange?: (change: { kind: 'created' | 'deleted'; clientId: string; details: Record<string, unknown> }) => void;
+  onChange?: (change: { kind: 'created' | 'updated' | 'deleted' | 'secret_rotated'; clientId: string; details: Record<string, unknown> }) => void;
   clock: Clock;
   /** How long another instance's change may go unseen (local changes are seen at once). */
   cacheTtlMs: number;
 }) {
   const cache = createTtlCache<ClientMetadata | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
+  const nowSeconds = () => Math.floor(deps.clock.now().getTime() / 1000);
+  async function assertApisExist(resources: readonly string[]) {
+    for (const resource of resources) {
+      if (!(await deps.apiExists(resource))) throw new ValidationFailed([`resource ${resource} is not a registered API`]);
+    }
+  }
   return {
     /** Client metadata for oidc-provider, cached (the token endpoint's hot path). */
     findMetadata: (clientId: string) => cache.getOrLoad(clientId, () => deps.clients.find(clientId)),
@@ -156,45 +275,84 @@ export function createClientService(deps: {
     },
 
     async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
-      const parsed = newClientSchema.safeParse(input);
-      if (!parsed.success) {
-        throw new ValidationFailed(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message));
-      }
-      const c = parsed.data;
-      for (const resource of c.resources) {
-        if (!(await deps.apiExists(resource))) throw new ValidationFailed([`resource ${resource} is not a registered API`]);
-      }
-      const authMethod = c.tokenEndpointAuthMethod ?? (c.type === 'public' ? 'none' : 'client_secret_basic');
-      const needsSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post';
-      const clientSecret = needsSecret ? generateClientSecret() : undefined;
+      const settings = parseSettings(input);
+      await assertApisExist(settings.resources);
+      const clientSecret = usesSecret(authMethodOf(settings)) ? generateClientSecret() : undefined;
       const metadata: ClientMetadata = {
         client_id: randomBytes(16).toString('base64url'),
-        client_name: c.name,
-        grant_types: c.grantTypes,
-        response_types: c.grantTypes.includes('authorization_code') ? ['code'] : [],
-        redirect_uris: c.redirectUris,
-        post_logout_redirect_uris: c.postLogoutRedirectUris,
-        token_endpoint_auth_method: authMethod,
-        scope: [...new Set(c.scopes.filter((scope) => OIDC_SCOPES.has(scope)))].join(' ') || undefined,
-        resources: c.resources,
-        resource_scopes: [...new Set(c.scopes.filter((scope) => !OIDC_SCOPES.has(scope)))],
+        ...settingsMetadata(settings),
         ...(clientSecret ? { client_secret: hashClientSecret(clientSecret) } : {}),
-        ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
-        ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
-        ...(c.keepOfflineAccessOnLogout ? { keep_offline_access_on_logout: true } : {}),
-        ...(c.firstParty ? { first_party: true } : {}),
-        ...(c.idTokenSigningAlg ? { id_token_signed_response_alg: c.idTokenSigningAlg } : {}),
-        ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
       };
-      if (metadata.scope === undefined) delete metadata.scope;
       await deps.validateMetadata?.(metadata);
       await deps.clients.insert(metadata);
       cache.delete(metadata.client_id);
-      const client = summarize(metadata);
+      const client = summarize(metadata, nowSeconds());
       deps.onChange?.({ kind: 'created', clientId: client.clientId, details: { name: client.name, grantTypes: client.grantTypes, type: client.type } });
       return { client, clientSecret };
     },
-    list: async () => (await deps.clients.list()).map(summarize),
+
+    async find(clientId: string): Promise<ClientSummary | undefined> {
+      const metadata = await deps.clients.find(clientId);
+      return metadata ? summarize(metadata, nowSeconds()) : undefined;
+    },
+
+    /**
+     * Replaces a client's settings. The secret (and its rotation overlap) is kept; a client that
+     * starts using a secret gets one, returned once; one that stops using it loses it.
+     */
+    async update(clientId: string, input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
+      const settings = parseSettings(input);
+      await assertApisExist(settings.resources);
+      let clientSecret: string | undefined;
+      const metadata = await deps.clients.transform(clientId, async (existing) => {
+        const kept = Object.fromEntries(Object.entries(existing).filter(([key]) => !(SETTINGS_KEYS as readonly string[]).includes(key)));
+        const next: ClientMetadata = { ...kept, ...settingsMetadata(settings), client_id: clientId };
+        if (!usesSecret(next.token_endpoint_auth_method)) {
+          delete next.client_secret;
+          delete next.previous_client_secrets;
+        } else if (!next.client_secret) {
+          clientSecret = generateClientSecret();
+          next.client_secret = hashClientSecret(clientSecret);
+        }
+        await deps.validateMetadata?.(next);
+        return next;
+      });
+      if (!metadata) throw new NotFound(`client ${clientId}`);
+      cache.delete(clientId);
+      deps.onChange?.({ kind: 'updated', clientId, details: { name: settings.name, grantTypes: settings.grantTypes } });
+      return { client: summarize(metadata, nowSeconds()), clientSecret };
+    },
+
+    /**
+     * A new secret, shown once. The old one keeps working for `overlapSeconds` (0 ends it now), so
+     * a fleet can roll the new secret out before the old one stops working.
+     */
+    async rotateSecret(clientId: string, options: { overlapSeconds: number }): Promise<{ clientSecret: string; previousSecretExpiresAt: number | null }> {
+      if (!Number.isInteger(options.overlapSeconds) || options.overlapSeconds < 0 || options.overlapSeconds > MAX_SECRET_OVERLAP_SECONDS) {
+        throw new ValidationFailed([`overlap must be a whole number of seconds between 0 and ${MAX_SECRET_OVERLAP_SECONDS}`]);
+      }
+      const clientSecret = generateClientSecret();
+      const now = nowSeconds();
+      let usesSecrets = true;
+      const metadata = await deps.clients.transform(clientId, async (existing) => {
+        if (!usesSecret(existing.token_endpoint_auth_method) || typeof existing.client_secret !== 'string') {
+          usesSecrets = false;
+          return existing;
+        }
+        const stillValid = ((existing.previous_client_secrets as PreviousClientSecret[] | undefined) ?? []).filter((entry) => entry.expires_at > now);
+        // At most two secrets besides the new one: the newest previous one wins the slot.
+        const previous = options.overlapSeconds > 0 ? [{ digest: existing.client_secret, expires_at: now + options.overlapSeconds }, ...stillValid].slice(0, 2) : [];
+        return { ...existing, client_secret: hashClientSecret(clientSecret), previous_client_secrets: previous };
+      });
+      if (!metadata) throw new NotFound(`client ${clientId}`);
+      if (!usesSecrets) throw new ValidationFailed([`client ${clientId} does not authenticate with a client secret`]);
+      cache.delete(clientId);
+      const previousSecretExpiresAt = summarize(metadata, now).previousSecretExpiresAt;
+      deps.onChange?.({ kind: 'secret_rotated', clientId, details: { overlapSeconds: options.overlapSeconds } });
+      return { clientSecret, previousSecretExpiresAt };
+    },
+
+    list: async () => (await deps.clients.list()).map((metadata) => summarize(metadata, nowSeconds())),
     async delete(clientId: string): Promise<boolean> {
       const deleted = await deps.clients.delete(clientId);
       cache.delete(clientId);
@@ -203,5 +361,8 @@ export function createClientService(deps: {
     },
   };
 }
+
+/** A week: long enough for any deploy train, short enough that a leaked old secret dies soon. */
+export const MAX_SECRET_OVERLAP_SECONDS = 7 * 86_400;
 
 export type ClientService = ReturnType<typeof createClientService>;

@@ -20,7 +20,8 @@ import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import resolveResource from 'oidc-provider/lib/helpers/resolve_resource.js';
 import presence from 'oidc-provider/lib/helpers/validate_presence.js';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
-import { clientSecretMatches } from '../clients/index.ts';
+import { clientSecretAccepted, type PreviousClientSecret } from '../clients/index.ts';
+import type { Clock } from '../clock.ts';
 
 export const internals = {
   difference,
@@ -51,11 +52,17 @@ export function boundGrantHelpers(provider: Provider): Record<string, (...args: 
 
 /**
  * Client secrets are stored as SHA-256 digests (clients/client-secret.ts), so the comparison
- * oidc-provider makes against the stored metadata must hash the presented secret first.
+ * oidc-provider makes against the stored metadata must hash the presented secret first; during a
+ * rotation's overlap the previous secret (extra metadata `previous_client_secrets`) is accepted too.
  */
-export function compareClientSecretsAsDigests(provider: Provider): void {
+export function compareClientSecretsAsDigests(provider: Provider, clock: Clock): void {
   const prototype = (provider.Client as unknown as { prototype: Record<string, unknown> }).prototype;
-  prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
-    return clientSecretMatches(this.clientSecret, actual);
+  prototype.compareClientSecret = function compareClientSecret(
+    // Extra metadata keeps its snake_case name on the client instance.
+    this: { clientSecret?: string; previous_client_secrets?: PreviousClientSecret[] },
+    actual: string,
+  ) {
+    const nowSeconds = Math.floor(clock.now().getTime() / 1000);
+    return clientSecretAccepted({ current: this.clientSecret, previous: this.previous_client_secrets }, actual, nowSeconds);
   };
 }

@@ -71,17 +71,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     acceptQueryParamAccessTokens: false,
     clientBasedCORS: (_ctx, origin, client) => corsOriginAllowed(origin, client.metadata()),
     extraClientMetadata: {
-      // `resources`: the APIs this client may get tokens for; `resource_scopes`: its scopes there.
-      // `keep_offline_access_on_logout`: see logout-revocation.ts.
-      properties: ['resources', 'resource_scopes', 'keep_offline_access_on_logout', 'first_party', 'require_mfa', 'allow_unverified_email'],
+      properties: [...Object.keys(EXTRA_CLIENT_METADATA)],
       validator(_ctx, key, value) {
-        if (['keep_offline_access_on_logout', 'first_party', 'require_mfa', 'allow_unverified_email'].includes(key)) {
-          if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${key} must be a boolean`);
-          return;
-        }
-        if (value !== undefined && (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string'))) {
-          throw new TypeError(`${key} must be an array of strings`);
-        }
+        const problem = EXTRA_CLIENT_METADATA[key as keyof typeof EXTRA_CLIENT_METADATA]?.(value);
+        if (value !== undefined && problem) throw new TypeError(`${key} ${problem}`);
       },
     },
     features: {
@@ -123,8 +116,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {
-      AccessToken: ttl.accessToken,
-      ClientCredentials: ttl.accessToken,
+      AccessToken: (_ctx, _token, client) => clientLifetime(client, 'access_token_ttl', ttl.accessToken),
+      ClientCredentials: (_ctx, _token, client) => clientLifetime(client, 'access_token_ttl', ttl.accessToken),
       AuthorizationCode: ttl.authorizationCode,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
@@ -132,10 +125,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       Grant: ttl.refreshToken,
       // Absolute lifetime: counted from the first refresh token of the family (`iiat`), so
       // rotation never extends a sign-in beyond GATEHOUSE_REFRESH_TOKEN_TTL.
-      RefreshToken: (_ctx, token) => {
+      RefreshToken: (_ctx, token, client) => {
+        const lifetime = clientLifetime(client, 'refresh_token_ttl', ttl.refreshToken);
         const issuedAt = (token as { iiat?: number }).iiat;
         const now = Math.floor(Date.now() / 1000);
-        return issuedAt ? Math.max(1, issuedAt + ttl.refreshToken - now) : ttl.refreshToken;
+        return issuedAt ? Math.max(1, issuedAt + lifetime - now) : lifetime;
       },
     },
     interactions: {
@@ -169,7 +163,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
-  compareClientSecretsAsDigests(provider);
+  compareClientSecretsAsDigests(provider, deps.clock);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
     graceSeconds: config.refreshGraceSeconds,
@@ -237,8 +231,13 @@ function ownToken(_ctx: unknown, client: { clientId: string }, token: { clientId
   return token.clientId === client.clientId;
 }
 
-/** CORS for browser clients: only the origins of the client's registered redirect URIs. */
+/**
+ * CORS for browser clients: the client's `allowed_cors_origins` when registered, otherwise the
+ * origins of its registered redirect URIs.
+ */
 function corsOriginAllowed(origin: string, metadata: Record<string, unknown>): boolean {
+  const allowed = metadata.allowed_cors_origins as string[] | undefined;
+  if (allowed) return allowed.includes(origin);
   const uris = [...((metadata.redirect_uris as string[]) ?? []), ...((metadata.post_logout_redirect_uris as string[]) ?? [])];
   return uris.some((uri) => {
     try {
@@ -248,3 +247,38 @@ function corsOriginAllowed(origin: string, metadata: Record<string, unknown>): b
     }
   });
 }
+
+/** A client's own lifetime may only shorten the server-wide one. */
+function clientLifetime(client: { metadata(): Record<string, unknown> } | undefined, key: 'access_token_ttl' | 'refresh_token_ttl', serverWide: number): number {
+  const own = client?.metadata()[key];
+  return typeof own === 'number' ? Math.min(own, serverWide) : serverWide;
+}
+
+const booleanValue = (value: unknown) => (typeof value === 'boolean' ? undefined : 'must be a boolean');
+const stringArray = (value: unknown) =>
+  Array.isArray(value) && value.every((entry) => typeof entry === 'string') ? undefined : 'must be an array of strings';
+const positiveInteger = (value: unknown) => (Number.isInteger(value) && (value as number) > 0 ? undefined : 'must be a positive integer');
+
+/**
+ * Client metadata beyond the OAuth/OIDC registries, each with its check. The clients module
+ * builds these values; the checks keep oidc-provider from ever loading a malformed record.
+ */
+const EXTRA_CLIENT_METADATA = {
+  /** The APIs this client may get tokens for, and its scopes there. */
+  resources: stringArray,
+  resource_scopes: stringArray,
+  /** See logout-revocation.ts. */
+  keep_offline_access_on_logout: booleanValue,
+  first_party: booleanValue,
+  require_mfa: booleanValue,
+  allow_unverified_email: booleanValue,
+  allowed_cors_origins: stringArray,
+  access_token_ttl: positiveInteger,
+  refresh_token_ttl: positiveInteger,
+  /** Secrets replaced by rotation, accepted until they expire (clients/client-secret.ts). */
+  previous_client_secrets: (value: unknown) =>
+    Array.isArray(value) &&
+    value.every((entry) => typeof entry?.digest === 'string' && Number.isInteger(entry?.expires_at))
+      ? undefined
+      : 'must be a list of { digest, expires_at }',
+} satisfies Record<string, (value: unknown) => string | undefined>;

@@ -24,7 +24,11 @@ export function createResourceServerCallbacks(deps: { apis: ApiService; defaultA
           .filter((name) => clientScopes.has(name))
           .join(' '),
         audience: api.identifier,
-        accessTokenTTL: api.accessTokenTtl ?? deps.defaultAccessTokenTtl,
+        // The API's lifetime, shortened further by the client's own if it has one.
+        accessTokenTTL: Math.min(
+          api.accessTokenTtl ?? deps.defaultAccessTokenTtl,
+          (client.metadata().access_token_ttl as number | undefined) ?? Number.POSITIVE_INFINITY,
+        ),
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: 'RS256' } },
       };

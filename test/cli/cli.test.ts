@@ -68,6 +68,13 @@ test('clients create prints the secret once; the stored client has only its dige
     body: 'grant_type=client_credentials',
   });
   assert.equal(token.status, 200);
+
+  const rotated = await cli(['clients', 'rotate-secret', clientId, '--overlap', '10m', '--json']);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  const { clientSecret: newSecret, previousSecretExpiresAt } = JSON.parse(rotated.stdout) as { clientSecret: string; previousSecretExpiresAt: number };
+  assert.notEqual(newSecret, clientSecret);
+  assert.ok(Math.abs(previousSecretExpiresAt - (Date.now() / 1000 + 600)) < 60, 'the old secret expires after the overlap');
+  assert.equal((await cli(['clients', 'rotate-secret', clientId, '--overlap', 'soon'])).code, 2, 'a malformed duration is a usage error');
   assert.equal((await cli(['clients', 'delete', clientId])).code, 0);
   assert.equal((await cli(['clients', 'delete', clientId])).code, 2, 'deleting twice is a usage error');
 });

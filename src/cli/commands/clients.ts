@@ -1,4 +1,4 @@
-import { type CommandContext, list, parse, required, table, UsageError } from '../context.ts';
+import { type CommandContext, durationSeconds, list, parse, required, table, UsageError } from '../context.ts';
 
 export async function clientsCommand(ctx: CommandContext, args: string[]): Promise<void> {
   const [sub, ...rest] = args;
@@ -18,6 +18,11 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       'keep-offline-access-on-logout': { type: 'boolean' },
       'first-party': { type: 'boolean' },
       'id-token-alg': { type: 'string' },
+      jwks: { type: 'string' },
+      'cors-origins': { type: 'string' },
+      'access-token-ttl': { type: 'string' },
+      'refresh-token-ttl': { type: 'string' },
+      'require-mfa': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     const { client, clientSecret } = await clients.create({
@@ -34,6 +39,11 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       keepOfflineAccessOnLogout: values['keep-offline-access-on-logout'] ?? false,
       firstParty: values['first-party'] ?? false,
       idTokenSigningAlg: values['id-token-alg'] as 'RS256' | undefined,
+      requireMfa: values['require-mfa'] ?? false,
+      ...(values.jwks ? { jwks: parseJson(values.jwks, '--jwks') } : {}),
+      ...(values['cors-origins'] ? { allowedCorsOrigins: list(values['cors-origins']) } : {}),
+      ...(values['access-token-ttl'] ? { accessTokenTtl: durationSeconds(values['access-token-ttl'], '--access-token-ttl') } : {}),
+      ...(values['refresh-token-ttl'] ? { refreshTokenTtl: durationSeconds(values['refresh-token-ttl'], '--refresh-token-ttl') } : {}),
     });
     if (values.json) {
       ctx.out(JSON.stringify({ ...client, clientSecret }));
@@ -60,5 +70,30 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
     ctx.out(`deleted client ${clientId}`);
     return;
   }
-  throw new UsageError('clients create|list|delete');
+  if (sub === 'rotate-secret') {
+    const { values, positionals } = parse(rest, { overlap: { type: 'string' }, json: { type: 'boolean' } });
+    const clientId = required(positionals[0], 'CLIENT_ID');
+    const overlapSeconds = durationSeconds(values.overlap ?? '24h', '--overlap');
+    const rotated = await clients.rotateSecret(clientId, { overlapSeconds });
+    if (values.json) {
+      ctx.out(JSON.stringify(rotated));
+      return;
+    }
+    ctx.out(`client_secret: ${rotated.clientSecret}\n(shown once: store it now; only its digest is kept)`);
+    ctx.out(
+      rotated.previousSecretExpiresAt
+        ? `the previous secret keeps working until ${new Date(rotated.previousSecretExpiresAt * 1000).toISOString()}`
+        : 'the previous secret no longer works',
+    );
+    return;
+  }
+  throw new UsageError('clients create|list|delete|rotate-secret');
+}
+
+function parseJson(value: string, flag: string): never {
+  try {
+    return JSON.parse(value) as never;
+  } catch {
+    throw new UsageError(`${flag} must be JSON`);
+  }
 }

@@ -17,6 +17,20 @@ export function createClientQueries(db: Knex) {
       const row = await translated(db('clients').select('metadata').where({ client_id: clientId }).first());
       return row?.metadata as ClientMetadata | undefined;
     },
+    /**
+     * Read-modify-write under a row lock, so two concurrent changes (two secret rotations, say)
+     * cannot lose one another. Returns undefined when the client does not exist.
+     */
+    transform: (clientId: string, change: (metadata: ClientMetadata) => Promise<ClientMetadata>): Promise<ClientMetadata | undefined> =>
+      translated(
+        db.transaction(async (trx) => {
+          const row = await trx('clients').select('metadata').where({ client_id: clientId }).forUpdate().first();
+          if (!row) return undefined;
+          const next = await change(row.metadata as ClientMetadata);
+          await trx('clients').where({ client_id: clientId }).update({ metadata: JSON.stringify(next), updated_at: trx.fn.now() });
+          return next;
+        }),
+      ),
     list: async (): Promise<ClientMetadata[]> => {
       const rows = await translated(db('clients').select('metadata').orderBy('created_at'));
       return rows.map((row: { metadata: ClientMetadata }) => row.metadata);
