@@ -1,5 +1,6 @@
 /** The Koa middleware order, on one screen. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Config } from './config.ts';
 import { negotiateLocale } from './http/i18n.ts';
@@ -18,6 +19,8 @@ import type { Services } from './services.ts';
 import type { KeyValueStore } from './storage/key-value.ts';
 
 export interface AppDeps {
+  /** /admin/v1: bearer-token REST API with its OpenAPI document. */
+  admin: Router;
   config: Config;
   logger: Logger;
   services: Services;
@@ -54,6 +57,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(ops.routes());
   app.use(ops.allowedMethods());
   app.use(deps.jwks);
+  app.use(deps.admin.routes());
 
   app.use(async (ctx, next) => {
     const asset = ctx.method === 'GET' && ctx.path.startsWith('/assets/') ? views.asset(ctx.path.slice(8)) : undefined;

@@ -9,7 +9,9 @@ export type GatehouseErrorCode =
   | 'validation_failed'
   | 'csrf_failed'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  | 'unauthenticated'
+  | 'forbidden';
 
 export class GatehouseError extends Error {
   readonly code: GatehouseErrorCode;
@@ -59,5 +61,19 @@ export class CsrfFailed extends GatehouseError {
 export class StoreUnavailable extends GatehouseError {
   constructor(store: string, options?: ErrorOptions) {
     super('unavailable', `${store} is unavailable`, options);
+  }
+}
+
+/** No valid credential was presented (a missing, expired or forged bearer token). */
+export class Unauthenticated extends GatehouseError {
+  constructor(message = 'a valid bearer token is required') {
+    super('unauthenticated', message);
+  }
+}
+
+/** The caller is known but lacks the permission (e.g. a token without the admin scope). */
+export class Forbidden extends GatehouseError {
+  constructor(message: string) {
+    super('forbidden', message);
   }
 }

@@ -3,6 +3,7 @@
  * `main.ts` listens on it; the test harness mounts it on a port it already holds.
  */
 import type Koa from 'koa';
+import { createAdminApi, ensureAdminApi } from './admin/index.ts';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -67,6 +68,7 @@ export async function createGatehouse(
     const services = buildServices({ config, storage, clock, logger, secrets, observeAudit: (event) => metrics.securityEvent(event.type, event.outcome) });
     await services.keys.ensureSigningKeys({ wait: true });
     const accountClientId = await services.clients.ensureAccountClient(config.issuer);
+    await ensureAdminApi(services, config.issuer);
     const initialKeys = await services.keys.currentView();
     keyView = initialKeys;
     const views = createViews({ theme: config.theme, cache: config.production });
@@ -102,7 +104,9 @@ export async function createGatehouse(
         jwks.update(keys);
       },
     });
+    const admin = createAdminApi({ config, services, publicJwks: () => keyView?.publicJwks ?? [], logger, clock });
     const app = createApp({
+      admin,
       config,
       logger,
       services,

@@ -134,6 +134,9 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
       return row ? toAccount(row) : undefined;
     },
 
+    /** Deletes the account record; the caller ends its sessions and grants first. */
+    delete: (id: string): Promise<boolean> => users.delete(id),
+
     async list(): Promise<Account[]> {
       return (await users.list()).map((row) => toAccount({ ...row, password_hash: '' }));
     },

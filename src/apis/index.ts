@@ -60,6 +60,13 @@ export function createApiService(deps: { apis: ApiQueries; clock: Clock; cacheTt
         return row ? toApi(row) : undefined;
       }),
     list: async () => (await deps.apis.list()).map(toApi),
+    /** Creates a built-in API (the admin API) on first start; every instance may race to do it. */
+    async ensure(api: z.input<typeof newApiSchema>): Promise<void> {
+      if (await this.find(api.identifier)) return;
+      await this.create(api).catch((error: unknown) => {
+        if (!(error instanceof Conflict)) throw error;
+      });
+    },
   };
 }
 

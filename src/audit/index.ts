@@ -107,7 +107,7 @@ export function createAuditTrail(deps: { events: AuditQueries; clock: Clock; log
       }
     },
 
-    query: (filter: { type?: string; subject?: string; limit?: number }): Promise<AuditRow[]> =>
+    query: (filter: { type?: string; subject?: string; actor?: string; beforeId?: string; limit?: number }): Promise<AuditRow[]> =>
       events.query({ ...filter, limit: Math.min(filter.limit ?? 50, 1000) }),
 
     /** Retention: removes events older than `days`, leaving a checkpoint so the rest still verifies. */

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Views } from './views.ts';
 
 /** The one map from Gatehouse error codes to HTTP. */
-const STATUS: Record<GatehouseErrorCode, number> = {
+export const STATUS: Record<GatehouseErrorCode, number> = {
   invalid_credentials: 401,
   not_found: 404,
   conflict: 409,
@@ -12,6 +12,8 @@ const STATUS: Record<GatehouseErrorCode, number> = {
   csrf_failed: 403,
   rate_limited: 429,
   unavailable: 503,
+  unauthenticated: 401,
+  forbidden: 403,
 };
 
 const HEADINGS = new Set([400, 403, 404, 413, 429, 503]);

@@ -28,7 +28,8 @@ export interface AuditQueries {
   /** Rows in id order, after `afterId`, at most `limit`. */
   page(afterId: string, limit: number): Promise<AuditRow[]>;
   latestCheckpoint(): Promise<{ pruned_through_id: string; last_pruned_hash: string } | undefined>;
-  query(filter: { type?: string; subject?: string; limit: number }): Promise<AuditRow[]>;
+  /** Newest first; `beforeId` continues a previous page (keyset pagination). */
+  query(filter: { type?: string; subject?: string; actor?: string; beforeId?: string; limit: number }): Promise<AuditRow[]>;
   /** Deletes rows older than `before` and records the checkpoint that anchors the remaining chain. */
   prune(before: Date, now: Date): Promise<number>;
 }
@@ -60,6 +61,8 @@ export function createAuditQueries(db: Knex): AuditQueries {
       let q = db<AuditRow>('audit_events').select('*').orderBy('id', 'desc').limit(filter.limit);
       if (filter.type) q = q.where({ type: filter.type });
       if (filter.subject) q = q.where({ subject: filter.subject });
+      if (filter.actor) q = q.where({ actor: filter.actor });
+      if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
       return translated(q) as Promise<AuditRow[]>;
     },
     prune: (before, now) =>

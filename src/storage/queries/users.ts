@@ -40,6 +40,9 @@ export function createUserQueries(db: Knex) {
       translated(db('users').where({ id }).update({ password_hash: passwordHash, updated_at: db.fn.now() })),
     markEmailVerified: (id: string) =>
       translated(db('users').where({ id }).update({ email_verified: true, updated_at: db.fn.now() })).then(() => undefined),
+    /** Removes the user; MFA records and email tokens go with it (ON DELETE CASCADE). */
+    delete: async (id: string): Promise<boolean> =>
+      (await translated(db('users').where({ id }).delete().returning('id'))).length > 0,
     list: () =>
       translated(
         db<UserRow>('users').select('id', 'email', 'email_verified', 'name', 'roles', 'created_at').orderBy('created_at'),

@@ -1,0 +1,75 @@
+/**
+ * Who may call the admin API: bearer JWT access tokens (RFC 9068) for the admin API resource,
+ * verified against Gatehouse's own published keys. `admin:read` allows reads, `admin:write`
+ * everything. A token issued to a person (not a machine client) additionally needs the `admin`
+ * role and a sign-in with a second factor (acr urn:gatehouse:loa:2).
+ */
+import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import { Forbidden, Unauthenticated } from '../errors.ts';
+import { MFA_ACR } from '../mfa/policy.ts';
+
+export const ADMIN_READ_SCOPE = 'admin:read';
+export const ADMIN_WRITE_SCOPE = 'admin:write';
+export const ADMIN_ROLE = 'admin';
+
+export interface AdminPrincipal {
+  kind: 'machine' | 'person';
+  /** The client id (machine) or account id (person). */
+  subject: string;
+  clientId: string;
+  scopes: ReadonlySet<string>;
+}
+
+export function adminAudience(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/admin/v1`;
+}
+
+export function createAdminAuthenticator(deps: {
+  issuer: string;
+  algorithms: readonly string[];
+  /** The current public signing keys (the same set /jwks serves). */
+  publicJwks: () => JWK[];
+  /** Roles of a person, for the admin-role check. */
+  rolesOf: (accountId: string) => Promise<readonly string[]>;
+  now: () => Date;
+}) {
+  let keys: JWK[] | undefined;
+  let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
+  const currentKeySet = () => {
+    const latest = deps.publicJwks();
+    if (latest !== keys || !keySet) {
+      keys = latest;
+      keySet = createLocalJWKSet({ keys: latest });
+    }
+    return keySet;
+  };
+
+  return async function authenticate(authorization: string | undefined, access: 'read' | 'write'): Promise<AdminPrincipal> {
+    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '');
+    if (!match?.[1]) throw new Unauthenticated();
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(match[1], currentKeySet(), {
+        issuer: deps.issuer,
+        audience: adminAudience(deps.issuer),
+        typ: 'at+jwt',
+        algorithms: [...deps.algorithms],
+        currentDate: deps.now(),
+      }));
+    } catch {
+      throw new Unauthenticated('the bearer token is invalid or expired');
+    }
+    const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
+    const needed = access === 'read' ? [ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE] : [ADMIN_WRITE_SCOPE];
+    if (!needed.some((scope) => scopes.has(scope))) throw new Forbidden(`this call needs the ${needed.join(' or ')} scope`);
+    const clientId = String(claims.client_id ?? '');
+    const subject = String(claims.sub ?? '');
+    if (subject === clientId) return { kind: 'machine', subject, clientId, scopes };
+    // A person: admin role now (not when the token was minted), and signed in with a second factor.
+    if (claims.acr !== MFA_ACR) throw new Forbidden('admin sessions need a second factor (acr urn:gatehouse:loa:2)');
+    if (!(await deps.rolesOf(subject)).includes(ADMIN_ROLE)) throw new Forbidden(`the ${ADMIN_ROLE} role is required`);
+    return { kind: 'person', subject, clientId, scopes };
+  };
+}
+
+export type AdminAuthenticator = ReturnType<typeof createAdminAuthenticator>;

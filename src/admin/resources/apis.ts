@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { NotFound } from '../../errors.ts';
+import type { Services } from '../../services.ts';
+import { adminRoute, created, ok, pageOf, pageQuery, paginate } from '../route.ts';
+
+const api = z
+  .object({
+    identifier: z.string().describe('The `aud` of its access tokens.'),
+    name: z.string(),
+    scopes: z.array(z.object({ name: z.string(), description: z.string() })),
+    accessTokenTtl: z.number().int().nullable(),
+  })
+  .meta({ id: 'Api' });
+
+export function apiRoutes(services: Services) {
+  const { apis } = services;
+  return [
+    adminRoute({
+      method: 'get',
+      path: '/apis',
+      operationId: 'listApis',
+      summary: 'List APIs (resource servers)',
+      tag: 'APIs',
+      query: pageQuery,
+      responses: { 200: { description: 'A page of APIs', schema: pageOf(api) } },
+      handle: async ({ query }) => ok(paginate(await apis.list(), query)),
+    }),
+    adminRoute({
+      method: 'post',
+      path: '/apis',
+      operationId: 'createApi',
+      summary: 'Register an API',
+      tag: 'APIs',
+      body: z.object({
+        identifier: z.string().max(500),
+        name: z.string().max(200),
+        scopes: z.array(z.object({ name: z.string(), description: z.string() })).default([]),
+        accessTokenTtl: z.number().int().nullable().default(null),
+      }),
+      responses: { 201: { description: 'The API', schema: api } },
+      handle: async ({ body }) => created(await apis.create(body)),
+    }),
+    adminRoute({
+      method: 'get',
+      path: '/apis/{identifier}',
+      operationId: 'getApi',
+      summary: 'One API (the identifier URL-encoded)',
+      tag: 'APIs',
+      params: z.object({ identifier: z.string().min(1).max(500) }),
+      responses: { 200: { description: 'The API', schema: api } },
+      async handle({ params }) {
+        const found = await apis.find(params.identifier);
+        if (!found) throw new NotFound(`API ${params.identifier}`);
+        return ok(found);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { NotFound } from '../../errors.ts';
+import type { Services } from '../../services.ts';
+import { adminRoute, created, noContent, ok, pageOf, pageQuery, paginate } from '../route.ts';
+
+const user = z
+  .object({ id: z.string(), email: z.string(), emailVerified: z.boolean(), name: z.string().nullable(), roles: z.array(z.string()) })
+  .meta({ id: 'User' });
+const userParams = z.object({ userId: z.string().min(1).max(100) });
+const session = z
+  .object({
+    uid: z.string(),
+    signedInAt: z.iso.datetime().nullable(),
+    lastActivity: z.object({ at: z.iso.datetime(), ip: z.string(), userAgent: z.string() }).nullable(),
+  })
+  .meta({ id: 'Session' });
+const grant = z.object({ grantId: z.string(), clientId: z.string(), name: z.string(), since: z.iso.datetime() }).meta({ id: 'Grant' });
+
+const toUser = (account: z.input<typeof user>) => ({
+  id: account.id,
+  email: account.email,
+  emailVerified: account.emailVerified,
+  name: account.name,
+  roles: account.roles,
+});
+
+export function userRoutes(services: Services) {
+  const { accounts, sessions, mfa, audit } = services;
+  const mustExist = async (userId: string) => {
+    const account = await accounts.findById(userId);
+    if (!account) throw new NotFound(`user ${userId}`);
+    return account;
+  };
+  return [
+    adminRoute({
+      method: 'get',
+      path: '/users',
+      operationId: 'listUsers',
+      summary: 'List users, optionally filtered by exact email',
+      tag: 'Users',
+      query: pageQuery.extend({ email: z.string().max(254).optional() }),
+      responses: { 200: { description: 'A page of users', schema: pageOf(user) } },
+      async handle({ query }) {
+        const all = query.email ? [await accounts.findByEmail(query.email)].filter((a) => a !== undefined) : await accounts.list();
+        return ok(paginate(all.map(toUser), query));
+      },
+    }),
+    adminRoute({
+      method: 'post',
+      path: '/users',
+      operationId: 'createUser',
+      summary: 'Create a user (the password policy applies)',
+      tag: 'Users',
+      body: z.object({
+        email: z.string().max(254),
+        password: z.string().min(1).max(1024),
+        name: z.string().max(200).optional(),
+        emailVerified: z.boolean().default(false),
+      }),
+      responses: { 201: { description: 'The new user', schema: user } },
+      async handle({ body, principal }) {
+        const account = await accounts.create(body);
+        audit.record({ type: 'user.created', outcome: 'success', actor: principal.subject, subject: account.id, details: { via: 'admin_api' } });
+        return created(toUser(account));
+      },
+    }),
+    adminRoute({
+      method: 'get',
+      path: '/users/{userId}',
+      operationId: 'getUser',
+      summary: 'One user',
+      tag: 'Users',
+      params: userParams,
+      responses: { 200: { description: 'The user', schema: user } },
+      handle: async ({ params }) => ok(toUser(await mustExist(params.userId))),
+    }),
+    adminRoute({
+      method: 'delete',
+      path: '/users/{userId}',
+      operationId: 'deleteUser',
+      summary: 'Delete a user: every session ends and every grant is revoked first',
+      tag: 'Users',
+      params: userParams,
+      responses: { 204: { description: 'Deleted' } },
+      async handle({ params, principal }) {
+        await mustExist(params.userId);
+        await sessions.logoutEverywhere(params.userId);
+        if (!(await accounts.delete(params.userId))) throw new NotFound(`user ${params.userId}`);
+        audit.record({ type: 'user.deleted', outcome: 'success', actor: principal.subject, subject: params.userId });
+        return noContent();
+      },
+    }),
+    adminRoute({
+      method: 'get',
+      path: '/users/{userId}/sessions',
+      operationId: 'listUserSessions',
+      summary: 'Browser sessions of a user, across every instance',
+      tag: 'Sessions',
+      params: userParams,
+      responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(session) }) } },
+      async handle({ params }) {
+        await mustExist(params.userId);
+        const items = (await sessions.listSessions(params.userId)).map((s) => ({
+          uid: s.uid,
+          signedInAt: s.signedInAt?.toISOString() ?? null,
+          lastActivity: s.lastActivity ? { ...s.lastActivity, at: s.lastActivity.at.toISOString() } : null,
+        }));
+        return ok({ items });
+      },
+    }),
+    adminRoute({
+      method: 'delete',
+      path: '/users/{userId}/sessions',
+      operationId: 'logoutUserEverywhere',
+      summary: 'End every session of a user and revoke every grant (a compromised account)',
+      tag: 'Sessions',
+      params: userParams,
+      responses: {
+        200: { description: 'What was ended', schema: z.object({ sessionsEnded: z.number().int(), grantsRevoked: z.number().int() }) },
+      },
+      async handle({ params }) {
+        await mustExist(params.userId);
+        return ok(await sessions.logoutEverywhere(params.userId));
+      },
+    }),
+    adminRoute({
+      method: 'get',
+      path: '/users/{userId}/grants',
+      operationId: 'listUserGrants',
+      summary: 'Apps a user has granted access to',
+      tag: 'Sessions',
+      params: userParams,
+      responses: { 200: { description: 'Grants', schema: z.object({ items: z.array(grant) }) } },
+      async handle({ params }) {
+        await mustExist(params.userId);
+        const items = (await sessions.listApps(params.userId)).map((app) => ({ ...app, since: app.since.toISOString() }));
+        return ok({ items });
+      },
+    }),
+    adminRoute({
+      method: 'delete',
+      path: '/users/{userId}/grants/{grantId}',
+      operationId: 'revokeUserGrant',
+      summary: 'Revoke one grant: its refresh and access tokens stop working',
+      tag: 'Sessions',
+      params: userParams.extend({ grantId: z.string().min(1).max(200) }),
+      responses: { 204: { description: 'Revoked' } },
+      async handle({ params }) {
+        if (!(await sessions.revokeApp(params.userId, params.grantId))) throw new NotFound(`grant ${params.grantId}`);
+        return noContent();
+      },
+    }),
+    adminRoute({
+      method: 'delete',
+      path: '/users/{userId}/mfa',
+      operationId: 'resetUserMfa',
+      summary: 'Remove a user’s second factor and recovery codes (they enrol again)',
+      tag: 'Users',
+      params: userParams,
+      responses: { 204: { description: 'Removed' } },
+      async handle({ params, principal }) {
+        await mustExist(params.userId);
+        await mfa.remove(params.userId);
+        audit.record({ type: 'mfa.reset_by_admin', outcome: 'success', actor: principal.subject, subject: params.userId, details: { via: 'admin_api' } });
+        return noContent();
+      },
+    }),
+  ];
+}

@@ -1,0 +1,124 @@
+/**
+ * Mounts the admin route records under /admin/v1: authenticate → parse JSON → validate →
+ * handler → JSON. Every failure is an RFC 9457 problem document; nothing else leaves.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { GatehouseError } from '../errors.ts';
+import { STATUS } from '../http/error-middleware.ts';
+import { parseInput } from '../http/validate.ts';
+import type { Logger } from '../logger.ts';
+import type { AdminAuthenticator } from './auth.ts';
+import type { AdminRoute } from './route.ts';
+
+export const ADMIN_PREFIX = '/admin/v1';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function problem(ctx: Context, status: number, detail: string, errors?: readonly string[]) {
+  ctx.status = status;
+  ctx.type = 'application/problem+json';
+  ctx.body = {
+    type: 'about:blank',
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    ...(errors?.length ? { errors: [...errors] } : {}),
+    ...(ctx.state.requestId ? { requestId: String(ctx.state.requestId) } : {}),
+  };
+}
+
+function problems(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) problem(ctx, 404, `no admin endpoint ${ctx.method} ${ctx.path}`);
+    } catch (caught) {
+      if (caught instanceof GatehouseError) {
+        const status = STATUS[caught.code];
+        if (status === 401) ctx.set('WWW-Authenticate', `Bearer realm="gatehouse-admin"${ctx.get('authorization') ? ', error="invalid_token"' : ''}`);
+        if (status === 403) ctx.set('WWW-Authenticate', 'Bearer realm="gatehouse-admin", error="insufficient_scope"');
+        if ('retryAfter' in caught) ctx.set('Retry-After', String(caught.retryAfter));
+        problem(ctx, status, caught.message, 'issues' in caught ? (caught.issues as string[]) : undefined);
+        return;
+      }
+      const status = (caught as { status?: number }).status;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        problem(ctx, status, status === 413 ? 'the body is too large' : 'the request body is not valid JSON');
+        return;
+      }
+      logger.error({ err: caught, requestId: ctx.state.requestId, path: ctx.path }, 'admin request failed');
+      problem(ctx, 500, 'internal error; the request id identifies it in the server log');
+    }
+  };
+}
+
+const requireJson: Middleware = async (ctx, next) => {
+  if (!ctx.is('application/json')) throw Object.assign(new Error('unsupported media type'), { status: 415 });
+  await next();
+};
+
+export function createAdminRouter(deps: {
+  routes: readonly AdminRoute[];
+  authenticate: AdminAuthenticator;
+  openApiDocument: () => unknown;
+  logger: Logger;
+  bodyLimitBytes: number;
+}): Router {
+  const router = new Router({ prefix: ADMIN_PREFIX });
+  router.use(problems(deps.logger));
+  router.get('/openapi.json', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = deps.openApiDocument();
+  });
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitBytes}b`, encoding: 'utf-8', jsonStrict: true });
+
+  for (const route of deps.routes) {
+    const koaPath = route.path.replaceAll(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+    const stack: Middleware[] = [
+      async (ctx, next) => {
+        ctx.state.adminPrincipal = await deps.authenticate(ctx.get('authorization') || undefined, route.method === 'get' ? 'read' : 'write');
+        await next();
+      },
+      ...(route.body ? [requireJson, json] : []),
+      async (ctx) => {
+        const result = await route.handle({
+          params: (route.params ? parseInput(route.params, ctx.params) : {}) as never,
+          query: (route.query ? parseInput(route.query, ctx.query) : {}) as never,
+          body: (route.body ? parseInput(route.body, (ctx.request as { body?: unknown }).body) : undefined) as never,
+          principal: ctx.state.adminPrincipal,
+          ip: ctx.ip,
+        });
+        ctx.status = result.status;
+        if (result.body !== undefined) ctx.body = result.body;
+      },
+    ];
+    router[route.method](koaPath, ...stack);
+  }
+  // Anything else under the prefix: a problem document, not the HTML 404 of the pages.
+  const templates = deps.routes.map((route) => ({
+    method: route.method.toUpperCase(),
+    pattern: new RegExp(`^${ADMIN_PREFIX}${route.path.replaceAll(/\{[A-Za-z0-9_]+\}/g, '[^/]+')}$`),
+  }));
+  router.all('/{*rest}', (ctx) => {
+    const allowed = templates.filter((template) => template.pattern.test(ctx.path)).map((template) => template.method);
+    if (allowed.length === 0) return problem(ctx, 404, `no admin endpoint ${ctx.method} ${ctx.path}`);
+    ctx.set('Allow', allowed.join(', '));
+    problem(ctx, 405, `${ctx.method} is not allowed here; use ${allowed.join(' or ')}`);
+  });
+  return router;
+}

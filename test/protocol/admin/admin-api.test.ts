@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE } from '../../../src/admin/index.ts';
+import { adminToken, openAdminApi } from '../../harness/admin-api.ts';
+import {
+  authorizationCodeFlow,
+  createApi,
+  createMachineClient,
+  createUser,
+  createWebClient,
+  discover,
+  tokenRequest,
+  uniqueEmail,
+} from '../../harness/fixtures.ts';
+import { startServer, type TestServer } from '../../harness/server.ts';
+
+let server: TestServer;
+let admin: Awaited<ReturnType<typeof openAdminApi>>;
+let writer: string;
+let reader: string;
+before(async () => {
+  server = await startServer();
+  admin = await openAdminApi(server);
+  writer = await adminToken(server, [ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE]);
+  reader = await adminToken(server, [ADMIN_READ_SCOPE]);
+});
+after(() => server.close());
+
+const withDummyParams = (template: string) => template.replaceAll(/\{[^}]+\}/g, 'unknown-id');
+
+test('every admin endpoint refuses no token (401), a token for another API (401), a token without an admin scope (403)', async () => {
+  const unscoped = await adminToken(server, []);
+  const otherApi = await createApi(server, ['read']);
+  const machine = await createMachineClient(server, otherApi);
+  const foreign = String(
+    (await tokenRequest(server, { grant_type: 'client_credentials', scope: 'read' }, { id: machine.clientId, secret: machine.clientSecret })).body
+      .access_token,
+  );
+  assert.ok(admin.operations.length >= 20, 'the document lists every endpoint');
+  for (const { method, template } of admin.operations) {
+    const path = withDummyParams(template);
+    const anonymous = await admin.call(method, path);
+    assert.equal(anonymous.status, 401, `${method} ${template} without a token`);
+    assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer realm="gatehouse-admin"/);
+    assert.equal((await admin.call(method, path, { token: foreign })).status, 401, `${method} ${template} with another API's token`);
+    assert.equal((await admin.call(method, path, { token: unscoped })).status, 403, `${method} ${template} with no admin scope`);
+    const readOnly = await admin.call(method, path, { token: reader });
+    if (method === 'get') assert.notEqual(readOnly.status, 403, `${method} ${template} is a read`);
+    else assert.equal(readOnly.status, 403, `${method} ${template} needs admin:write`);
+  }
+});
+
+test('users: create, read, page through, filter by email, refuse a weak password and a duplicate, delete', async () => {
+  const email = uniqueEmail('admin-api');
+  const createdUser = await admin.call('POST', '/users', { token: writer, body: { email, password: 'correct horse battery staple 42', name: 'Ada' } });
+  assert.equal(createdUser.status, 201);
+  const user = createdUser.body as { id: string; email: string; emailVerified: boolean };
+  assert.deepEqual([user.email, user.emailVerified], [email, false]);
+  await createUser(server);
+
+  assert.equal((await admin.call('GET', `/users/${user.id}`, { token: reader })).status, 200);
+  const byEmail = await admin.call('GET', `/users?email=${encodeURIComponent(email)}`, { token: reader });
+  assert.deepEqual((byEmail.body as { items: Array<{ id: string }> }).items.map((u) => u.id), [user.id]);
+
+  const seen = new Set<string>();
+  let cursor: string | null = null;
+  do {
+    const page = await admin.call('GET', `/users?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: reader });
+    const { items, nextCursor } = page.body as { items: Array<{ id: string }>; nextCursor: string | null };
+    assert.ok(items.length <= 1);
+    for (const item of items) seen.add(item.id);
+    cursor = nextCursor;
+  } while (cursor);
+  assert.ok(seen.has(user.id) && seen.size >= 2, 'paging with limit=1 reaches every user');
+
+  const weak = await admin.call('POST', '/users', { token: writer, body: { email: uniqueEmail(), password: 'short' } });
+  assert.equal(weak.status, 400);
+  assert.ok(((weak.body as { errors: string[] }).errors ?? []).some((e) => /12 characters/.test(e)));
+  assert.equal((await admin.call('POST', '/users', { token: writer, body: { email, password: 'another long passphrase 77' } })).status, 409);
+
+  assert.equal((await admin.call('DELETE', `/users/${user.id}`, { token: writer })).status, 204);
+  assert.equal((await admin.call('GET', `/users/${user.id}`, { token: reader })).status, 404);
+  assert.equal((await admin.call('DELETE', `/users/${user.id}`, { token: writer })).status, 404);
+});
+
+test('sessions and grants: list, revoke one grant (its refresh token dies), end everything, reset MFA', async () => {
+  const user = await createUser(server);
+  const client = await createWebClient(server);
+  const config = await discover(server, client);
+  const { tokens } = await authorizationCodeFlow(server, config, user);
+
+  const sessions = await admin.call('GET', `/users/${user.id}/sessions`, { token: reader });
+  assert.equal((sessions.body as { items: unknown[] }).items.length, 1);
+  const grants = (await admin.call('GET', `/users/${user.id}/grants`, { token: reader })).body as { items: Array<{ grantId: string; clientId: string }> };
+  assert.deepEqual(grants.items.map((g) => g.clientId), [client.clientId]);
+
+  assert.equal((await admin.call('DELETE', `/users/${user.id}/grants/${grants.items[0]?.grantId}`, { token: writer })).status, 204);
+  const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) }, { id: client.clientId, secret: client.clientSecret });
+  assert.equal(refresh.body.error, 'invalid_grant', 'the revoked grant’s refresh token no longer works');
+  assert.equal((await admin.call('DELETE', `/users/${user.id}/grants/${grants.items[0]?.grantId}`, { token: writer })).status, 404);
+
+  const ended = await admin.call('DELETE', `/users/${user.id}/sessions`, { token: writer });
+  assert.deepEqual(ended.body, { sessionsEnded: 1, grantsRevoked: 0 });
+  assert.equal(((await admin.call('GET', `/users/${user.id}/sessions`, { token: reader })).body as { items: unknown[] }).items.length, 0);
+  assert.equal((await admin.call('DELETE', `/users/${user.id}/mfa`, { token: writer })).status, 204);
+});
+
+test('clients: create, read, update, rotate the secret (both work during the overlap), delete', async () => {
+  const api = await createApi(server, ['read']);
+  const settings = { name: 'Billing', type: 'confidential', grantTypes: ['client_credentials'], resources: [api], scopes: ['read'] };
+  const createdClient = await admin.call('POST', '/clients', { token: writer, body: settings });
+  assert.equal(createdClient.status, 201);
+  const { client, clientSecret } = createdClient.body as { client: { clientId: string }; clientSecret: string };
+  const token = (secret: string) => tokenRequest(server, { grant_type: 'client_credentials', scope: 'read' }, { id: client.clientId, secret });
+  assert.equal((await token(clientSecret)).status, 200);
+
+  const updated = await admin.call('PUT', `/clients/${client.clientId}`, { token: writer, body: { ...settings, name: 'Billing v2', accessTokenTtl: 300 } });
+  assert.equal((updated.body as { client: { name: string } }).client.name, 'Billing v2');
+  assert.equal(((await token(clientSecret)).body as { expires_in: number }).expires_in, 300);
+
+  const rotated = await admin.call('POST', `/clients/${client.clientId}/secret`, { token: writer, body: { overlapSeconds: 600 } });
+  const { clientSecret: newSecret } = rotated.body as { clientSecret: string };
+  assert.equal((await token(clientSecret)).status, 200);
+  assert.equal((await token(newSecret)).status, 200);
+  assert.ok(((await admin.call('GET', `/clients/${client.clientId}`, { token: reader })).body as { previousSecretExpiresAt: number }).previousSecretExpiresAt);
+  assert.ok(((await admin.call('GET', '/clients?limit=200', { token: reader })).body as { items: Array<{ clientId: string }> }).items.some((c) => c.clientId === client.clientId));
+
+  const bad = await admin.call('POST', '/clients', { token: writer, body: { ...settings, type: 'public', grantTypes: ['authorization_code'], redirectUris: ['http://evil.example/cb'] } });
+  assert.equal(bad.status, 400);
+  assert.equal((await admin.call('DELETE', `/clients/${client.clientId}`, { token: writer })).status, 204);
+  assert.equal((await token(newSecret)).status, 401);
+  assert.equal((await admin.call('GET', `/clients/${client.clientId}`, { token: reader })).status, 404);
+});
+
+test('APIs: create, read by URL-encoded identifier, list, refuse a duplicate', async () => {
+  const identifier = `https://admin-created-${Date.now()}.example.test`;
+  const body = { identifier, name: 'Orders', scopes: [{ name: 'orders:read', description: 'Read orders' }], accessTokenTtl: 600 };
+  assert.equal((await admin.call('POST', '/apis', { token: writer, body })).status, 201);
+  const found = await admin.call('GET', `/apis/${encodeURIComponent(identifier)}`, { token: reader });
+  assert.equal((found.body as { name: string }).name, 'Orders');
+  assert.equal((await admin.call('POST', '/apis', { token: writer, body })).status, 409);
+  assert.equal((await admin.call('GET', `/apis/${encodeURIComponent('https://none.example.test')}`, { token: reader })).status, 404);
+  assert.ok(((await admin.call('GET', '/apis?limit=200', { token: reader })).body as { items: Array<{ identifier: string }> }).items.some((a) => a.identifier === identifier));
+});
+
+test('keys: list, rotate (a successor is published), revoking an unknown kid is a 404', async () => {
+  const before = (await admin.call('GET', '/keys', { token: reader })).body as { items: Array<{ kid: string }> };
+  const rotated = await admin.call('POST', '/keys/rotate', { token: writer });
+  assert.equal(rotated.status, 201);
+  const createdKids = (rotated.body as { created: string[] }).created;
+  assert.ok(createdKids.length >= 1);
+  const afterRotation = (await admin.call('GET', '/keys', { token: reader })).body as { items: Array<{ kid: string; state: string }> };
+  assert.equal(afterRotation.items.length, before.items.length + createdKids.length);
+  assert.ok(createdKids.every((kid) => afterRotation.items.some((key) => key.kid === kid)));
+  assert.equal((await admin.call('POST', '/keys/no-such-kid/revoke', { token: writer })).status, 404);
+});
+
+test('audit events: the admin API’s own changes are queryable by type, newest first, with cursor paging', async () => {
+  const api = await createApi(server, ['read']);
+  for (let i = 0; i < 3; i += 1) {
+    await admin.call('POST', '/clients', { token: writer, body: { name: `audited ${i}`, type: 'confidential', grantTypes: ['client_credentials'], resources: [api], scopes: ['read'] } });
+  }
+  const first = await admin.call('GET', '/audit-events?type=client.created&limit=2', { token: reader });
+  const page = first.body as { items: Array<{ id: string; type: string }>; nextCursor: string };
+  assert.equal(page.items.length, 2);
+  assert.ok(page.items.every((event) => event.type === 'client.created'));
+  assert.ok(Number(page.items[0]?.id) > Number(page.items[1]?.id), 'newest first');
+  const second = (await admin.call('GET', `/audit-events?type=client.created&limit=2&cursor=${page.nextCursor}`, { token: reader })).body as { items: Array<{ id: string }> };
+  assert.ok(second.items.length >= 1 && Number(second.items[0]?.id) < Number(page.items[1]?.id), 'the next page continues below');
+});
+
+test('hostile input: bad JSON 400, wrong media type 415, oversized 413, unknown path 404, wrong method 405 — all problem documents', async () => {
+  const raw = async (method: string, path: string, init: RequestInit) => {
+    const response = await fetch(`${server.url}/admin/v1${path}`, { method, ...init, headers: { authorization: `Bearer ${writer}`, ...init.headers } });
+    const text = await response.text();
+    assert.equal(response.headers.get('content-type')?.split(';')[0], 'application/problem+json', `${method} ${path}: ${text}`);
+    assert.doesNotMatch(text, /\bat [\w.]+ \(/, 'no stack trace');
+    return { status: response.status, body: JSON.parse(text) as { status: number } };
+  };
+  assert.equal((await admin.call('POST', '/users', { token: writer, rawBody: '{"email": ' })).status, 400);
+  assert.equal((await admin.call('POST', '/users', { token: writer, rawBody: 'email=a', contentType: 'application/x-www-form-urlencoded' })).status, 415);
+  assert.equal((await admin.call('POST', '/users', { token: writer, rawBody: JSON.stringify({ email: 'x'.repeat(200_000) }) })).status, 413);
+  assert.equal((await admin.call('POST', '/users', { token: writer, rawBody: '[1,2,3]' })).status, 400);
+  assert.equal((await admin.call('GET', '/users?limit=100000', { token: reader })).status, 400);
+  assert.equal((await raw('GET', '/no-such-thing', {})).status, 404);
+  const wrongMethod = await raw('PATCH', '/users', {});
+  assert.equal(wrongMethod.status, 405);
+});
+
+test('the test suite exercised every documented operation', () => {
+  assert.deepEqual(admin.unexercised(), []);
+});
