@@ -4,7 +4,8 @@ import type { ApiService } from '../apis/index.ts';
 
 /**
  * Registered APIs become RFC 8707 resource servers that receive RFC 9068 JWT access tokens:
- * one `aud`, `typ: at+jwt`, RS256, and only the scopes the API defines.
+ * one `aud`, `typ: at+jwt`, signed with the API's algorithm (RS256 unless it chose ES256 or
+ * EdDSA), and only the scopes the API defines.
  */
 export function createResourceServerCallbacks(deps: { apis: ApiService; defaultAccessTokenTtl: number }) {
   return {
@@ -26,7 +27,7 @@ export function createResourceServerCallbacks(deps: { apis: ApiService; defaultA
         audience: api.identifier,
         accessTokenTTL: api.accessTokenTtl ?? deps.defaultAccessTokenTtl,
         accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: 'RS256' } },
+        jwt: { sign: { alg: api.signingAlg } },
       };
     },
 

@@ -37,6 +37,7 @@ after(async () => {
 
 test('users create reads the password from stdin, never argv, and the user can then be listed', async () => {
   const email = `cli-${Date.now()}@example.test`;
+  assert.equal((await cli(['roles', 'create', 'admin', '--description', 'Operators'])).code, 0);
   const created = await cli(['users', 'create', '--email', email, '--password-stdin', '--verified', '--role', 'admin', '--json'], 'a long enough passphrase');
   assert.equal(created.code, 0, created.stderr);
   assert.equal(JSON.parse(created.stdout).email, email);

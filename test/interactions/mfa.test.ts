@@ -21,7 +21,12 @@ const codeFor = (secret: string, stepsAhead = 0) => generate({ secret, epoch: Ma
 async function createUser(roles: string[] = []) {
   const email = uniqueEmail('mfa');
   const password = 'correct horse battery staple';
-  const account = await server.gatehouse.services.accounts.create({ email, password, emailVerified: true, roles });
+  const { accounts, rbac } = server.gatehouse.services;
+  const account = await accounts.create({ email, password, emailVerified: true });
+  for (const role of roles) {
+    if (!(await rbac.findRole(role))) await rbac.createRole({ name: role });
+    await rbac.grant(role, { kind: 'user', id: account.id });
+  }
   return { ...account, password };
 }
 
