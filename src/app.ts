@@ -79,6 +79,7 @@ export function createApp(deps: AppDeps): Koa {
     mfa: deps.services.mfa,
     kv: deps.kv,
     mfaRequiredRoles: config.mfaRequiredRoles,
+    rolesOf: (accountId) => deps.services.rbac.allRoleNames({ kind: 'user', id: accountId }),
     views,
     logger,
     secureCookies: config.production,

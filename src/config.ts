@@ -186,6 +186,13 @@ export const environmentSchema = z.object({
     .max(65535)
     .optional()
     .describe('Serve /metrics on this separate port (bind it to a private interface) instead of the main port.'),
+  GATEHOUSE_ACCESS_TOKEN_CLAIMS: z
+    .string()
+    .default('roles,groups,org_id')
+    .transform((value) => [...new Set(value.split(',').map((claim) => claim.trim()).filter(Boolean))])
+    .describe(
+      'Claims (comma-separated) an API may choose for its access tokens, besides sub, client_id and scope: any of roles, groups, org_id. Personal data (email, name, phone_number, address, ...) is refused at start.',
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -251,11 +258,41 @@ export interface Config {
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
   readonly backoffCeilingSeconds: number;
   readonly auditRetentionDays: number;
+  /** Claims an API may list for its access tokens (never PII; see ACCESS_TOKEN_PII_CLAIMS). */
+  readonly accessTokenClaims: readonly AccessTokenClaim[];
   readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly onMainPort: boolean };
 }
 
 /** The longest access-token lifetime an API may set (apis/): keys outlive it before leaving the JWKS. */
 export const MAX_API_ACCESS_TOKEN_TTL = 86_400;
+/** Claims Gatehouse can put in access tokens on an API's request (besides sub, client_id, scope). */
+export const ACCESS_TOKEN_CLAIMS = ['roles', 'groups', 'org_id'] as const;
+export type AccessTokenClaim = (typeof ACCESS_TOKEN_CLAIMS)[number];
+
+/**
+ * Personal data that never goes into an access token: access tokens travel to every API and
+ * its logs, so profile claims stay in the ID token and userinfo, released by scope and consent
+ * (OIDC Core §5.1, §5.4).
+ */
+export const ACCESS_TOKEN_PII_CLAIMS: ReadonlySet<string> = new Set([
+  'email', 'email_verified', 'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username',
+  'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified',
+  'address', 'updated_at',
+]);
+
+function parseAccessTokenClaims(claims: readonly string[]): AccessTokenClaim[] {
+  const variable = 'GATEHOUSE_ACCESS_TOKEN_CLAIMS';
+  for (const claim of claims) {
+    if (ACCESS_TOKEN_PII_CLAIMS.has(claim)) {
+      throw new ConfigError(`${variable} must not contain ${claim}: personal data never goes into access tokens (use the ID token or userinfo)`);
+    }
+    if (!(ACCESS_TOKEN_CLAIMS as readonly string[]).includes(claim)) {
+      throw new ConfigError(`${variable}: unknown claim ${claim} (choose from ${ACCESS_TOKEN_CLAIMS.join(', ')})`);
+    }
+  }
+  return claims as AccessTokenClaim[];
+}
+
 const OWASP_ARGON2_MEMORY_KIB = 19_456;
 const OWASP_ARGON2_TIME_COST = 2;
 
@@ -384,6 +421,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mail: { smtpUrl: e.SMTP_URL, from: e.GATEHOUSE_MAIL_FROM, outboxDir: `${e.GATEHOUSE_DATA_DIR.replace(/\/+$/, '')}/outbox` },
     backoffCeilingSeconds: e.GATEHOUSE_BACKOFF_CEILING_SECONDS,
     auditRetentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS,
+    accessTokenClaims: parseAccessTokenClaims(e.GATEHOUSE_ACCESS_TOKEN_CLAIMS),
     metrics: {
       token: e.GATEHOUSE_METRICS_TOKEN,
       port: e.GATEHOUSE_METRICS_PORT,

@@ -81,6 +81,7 @@ export async function createGatehouse(
         storage: { payloads: storage.queries.oidcPayloads, clients: { find: services.clients.findMetadata }, kv: storage.kv, clock },
         accounts: services.accounts,
         apis: services.apis,
+        rbac: services.rbac,
         audit: services.audit,
         views,
         logger,

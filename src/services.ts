@@ -16,6 +16,7 @@ import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/index.ts';
 import { createMailTemplates } from './mail/templates.ts';
 import { createMfaService } from './mfa/index.ts';
+import { createRbacService } from './rbac/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
 import { createSessionService } from './sessions/index.ts';
 import {
@@ -64,7 +65,13 @@ export function buildServices(deps: {
   // Rarely changing records read on every token request: cached, stale for at most one poll
   // interval on other instances.
   const cacheTtlMs = config.keys.pollInterval * 1000;
-  const apis = createApiService({ apis: queries.apis, clock, cacheTtlMs });
+  const apis = createApiService({
+    apis: queries.apis,
+    clock,
+    cacheTtlMs,
+    claimsAllowList: config.accessTokenClaims,
+    signingAlgs: config.keys.algorithms,
+  });
   const clients = createClientService({
     clients: queries.clients,
     apiExists: async (identifier) => (await apis.find(identifier)) !== undefined,
@@ -115,7 +122,14 @@ export function buildServices(deps: {
     signOutEverywhere: (accountId) => sessions.logoutEverywhere(accountId),
     audit: (type, subject, details) => audit.record({ type, outcome: 'success', subject, ...(details ? { details } : {}) }),
   });
-  return { accounts, apis, audit, clients, flows, keys, mailer, mfa, security, sessions };
+  const rbac = createRbacService({
+    rbac: queries.rbac,
+    apiExists: async (identifier) => (await apis.find(identifier)) !== undefined,
+    onChange: ({ type, subject, actor, details }) => audit.record({ type, outcome: 'success', subject, ...(actor ? { actor } : {}), details }),
+    clock,
+    cacheTtlMs,
+  });
+  return { accounts, apis, audit, clients, flows, keys, mailer, mfa, security, sessions, rbac };
 }
 
 export type Services = ReturnType<typeof buildServices>;

@@ -19,7 +19,6 @@ export interface Account {
   email: string;
   emailVerified: boolean;
   name: string | null;
-  roles: string[];
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -29,7 +28,7 @@ export function normalizeEmail(email: string): string {
 }
 
 function toAccount(row: UserRow): Account {
-  return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name, roles: row.roles ?? [] };
+  return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name };
 }
 
 export function createAccountService(deps: { users: UserQueries; hasher: PasswordHasher; policy: PasswordPolicy }) {
@@ -42,7 +41,6 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
       password: string;
       name?: string | undefined;
       emailVerified?: boolean;
-      roles?: readonly string[];
     }): Promise<Account> {
       const email = normalizeEmail(input.email);
       const problems = [...(EMAIL.test(email) && email.length <= 254 ? [] : ['Enter a valid email address.'])];
@@ -56,13 +54,12 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
           emailVerified: input.emailVerified ?? false,
           passwordHash: await hasher.hash(input.password),
           name: input.name ?? null,
-          roles: input.roles ?? [],
         });
       } catch (error) {
         if (error instanceof Conflict) throw new Conflict('an account with this email already exists');
         throw error;
       }
-      return { id, email, emailVerified: input.emailVerified ?? false, name: input.name ?? null, roles: [...(input.roles ?? [])] };
+      return { id, email, emailVerified: input.emailVerified ?? false, name: input.name ?? null };
     },
 
     /**

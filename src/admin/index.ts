@@ -12,6 +12,7 @@ import { apiRoutes } from './resources/apis.ts';
 import { auditRoutes } from './resources/audit.ts';
 import { clientRoutes } from './resources/clients.ts';
 import { keyRoutes } from './resources/keys.ts';
+import { roleRoutes } from './resources/roles.ts';
 import { userRoutes } from './resources/users.ts';
 import { createAdminRouter } from './router.ts';
 
@@ -37,6 +38,7 @@ export function createAdminApi(deps: { config: Config; services: Services; publi
     ...apiRoutes(services),
     ...keyRoutes(services),
     ...auditRoutes(services),
+    ...roleRoutes(services),
   ];
   let document: unknown;
   return createAdminRouter({
@@ -45,7 +47,7 @@ export function createAdminApi(deps: { config: Config; services: Services; publi
       issuer: config.issuer,
       algorithms: config.keys.algorithms,
       publicJwks: deps.publicJwks,
-      rolesOf: async (accountId) => (await services.accounts.findById(accountId))?.roles ?? [],
+      rolesOf: (accountId) => services.rbac.allRoleNames({ kind: 'user', id: accountId }),
       now: () => deps.clock.now(),
     }),
     openApiDocument: () => {

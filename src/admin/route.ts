@@ -63,7 +63,7 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50).describe('Items per page (1–200).'),
   cursor: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .regex(/^[A-Za-z0-9_-]{1,256}$/)
     .optional()
     .describe('Opaque cursor from the previous page’s `nextCursor`.'),
 });
@@ -84,6 +84,17 @@ export function decodeCursor(cursor: string | undefined): number {
   if (!cursor) return 0;
   const match = /^o:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   return match ? Number(match[1]) : 0;
+}
+
+/** Keyset pages from the domain (`{ items, next }`) in the admin API's shape; the cursor hides the key. */
+export function keysetPage<T>(page: { items: T[]; next: string | undefined }): { items: T[]; nextCursor: string | null } {
+  return { items: page.items, nextCursor: page.next === undefined ? null : Buffer.from(`k:${page.next}`).toString('base64url') };
+}
+
+export function keysetAfter(cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  return decoded.startsWith('k:') ? decoded.slice(2) : undefined;
 }
 
 export const ok = (body: unknown): AdminResult => ({ status: 200, body });

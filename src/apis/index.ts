@@ -1,44 +1,99 @@
 /**
  * APIs (resource servers) that accept Gatehouse access tokens. Each is the single `aud` of the
- * RFC 9068 JWT access tokens issued for it.
+ * RFC 9068 JWT access tokens issued for it, and chooses which claims (from the allow-list, never
+ * PII) and which signing algorithm those tokens use.
+ *
+ * @example
+ * const apis = createApiService({ apis: queries.apis, clock, cacheTtlMs, claimsAllowList: ['roles'], signingAlgs: ['RS256'] });
+ * await apis.create({ identifier: 'https://orders.example.com', name: 'Orders', scopes: [], claims: ['roles'] });
+ * await apis.update('https://orders.example.com', { accessTokenTtl: 600 });
  */
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { MAX_API_ACCESS_TOKEN_TTL } from '../config.ts';
-import { Conflict, ValidationFailed } from '../errors.ts';
+import { ACCESS_TOKEN_PII_CLAIMS, MAX_API_ACCESS_TOKEN_TTL } from '../config.ts';
+import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
 import type { ApiQueries, ApiRow } from '../storage/queries/apis.ts';
 import { createTtlCache } from '../ttl-cache.ts';
+
+export const API_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type ApiSigningAlg = (typeof API_SIGNING_ALGS)[number];
 
 export interface Api {
   identifier: string;
   name: string;
   scopes: Array<{ name: string; description: string }>;
   accessTokenTtl: number | null;
+  /** Claims its access tokens carry besides sub, client_id and scope (roles, groups, org_id). */
+  claims: string[];
+  signingAlg: ApiSigningAlg;
 }
 
 const SCOPE_NAME = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 scope-token characters
 
-const newApiSchema = z.object({
-  identifier: z.url().refine((value) => !value.includes('#'), 'must not contain a fragment'),
-  name: z.string().min(1).max(200),
-  scopes: z.array(z.object({ name: z.string().regex(SCOPE_NAME).max(128), description: z.string().max(500) })).max(200),
-  accessTokenTtl: z.number().int().min(60).max(MAX_API_ACCESS_TOKEN_TTL).nullable().default(null),
-});
+function apiFields(allowList: readonly string[], signingAlgs: readonly string[]) {
+  return {
+    name: z.string().min(1).max(200),
+    scopes: z.array(z.object({ name: z.string().regex(SCOPE_NAME).max(128), description: z.string().max(500) })).max(200),
+    accessTokenTtl: z.number().int().min(60).max(MAX_API_ACCESS_TOKEN_TTL).nullable(),
+    claims: z.array(
+      z.string().superRefine((claim, ctx) => {
+        if (ACCESS_TOKEN_PII_CLAIMS.has(claim)) ctx.addIssue({ code: 'custom', message: `${claim} is personal data and never goes into access tokens` });
+        else if (!allowList.includes(claim)) ctx.addIssue({ code: 'custom', message: `${claim} is not in GATEHOUSE_ACCESS_TOKEN_CLAIMS (${allowList.join(', ')})` });
+      }),
+    ).transform((claims) => [...new Set(claims)]),
+    signingAlg: z
+      .enum(API_SIGNING_ALGS)
+      .refine((alg) => signingAlgs.includes(alg), `has no signing keys: add it to GATEHOUSE_SIGNING_ALGS (${signingAlgs.join(', ')})`),
+  };
+}
+
+function schemas(allowList: readonly string[], signingAlgs: readonly string[]) {
+  const fields = apiFields(allowList, signingAlgs);
+  return {
+    create: z.object({
+      identifier: z.url().refine((value) => !value.includes('#'), 'must not contain a fragment'),
+      name: fields.name,
+      scopes: fields.scopes,
+      accessTokenTtl: fields.accessTokenTtl.default(null),
+      claims: fields.claims.default([]),
+      signingAlg: fields.signingAlg.default('RS256'),
+    }),
+    update: z.object(fields).partial().strict(),
+  };
+}
+
+export type NewApi = z.input<ReturnType<typeof schemas>['create']>;
+export type ApiChanges = z.input<ReturnType<typeof schemas>['update']>;
 
 const toApi = (row: ApiRow): Api => ({
   identifier: row.identifier,
   name: row.name,
   scopes: row.scopes,
   accessTokenTtl: row.access_token_ttl,
+  claims: row.claims ?? [],
+  signingAlg: row.signing_alg as ApiSigningAlg,
 });
 
-export function createApiService(deps: { apis: ApiQueries; clock: Clock; cacheTtlMs: number }) {
+function parsed<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationFailed(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return result.data;
+}
+
+export function createApiService(deps: {
+  apis: ApiQueries;
+  clock: Clock;
+  cacheTtlMs: number;
+  /** GATEHOUSE_ACCESS_TOKEN_CLAIMS: the claims an API may choose. */
+  claimsAllowList: readonly string[];
+  /** GATEHOUSE_SIGNING_ALGS: the algorithms with signing keys. */
+  signingAlgs: readonly string[];
+}) {
   const cache = createTtlCache<Api | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
+  const schema = schemas(deps.claimsAllowList, deps.signingAlgs);
   return {
-    async create(input: z.input<typeof newApiSchema>): Promise<Api> {
-      const parsed = newApiSchema.safeParse(input);
-      if (!parsed.success) throw new ValidationFailed(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-      const api = parsed.data;
+    async create(input: NewApi): Promise<Api> {
+      const api = parsed(schema.create, input);
       try {
         cache.delete(api.identifier);
         await deps.apis.insert({
@@ -46,12 +101,30 @@ export function createApiService(deps: { apis: ApiQueries; clock: Clock; cacheTt
           name: api.name,
           scopes: api.scopes,
           access_token_ttl: api.accessTokenTtl,
+          claims: api.claims,
+          signing_alg: api.signingAlg,
         });
       } catch (error) {
         if (error instanceof Conflict) throw new Conflict(`API ${api.identifier} already exists`);
         throw error;
       }
       return api;
+    },
+    /** Changes some settings of an API; tokens issued from now on follow them (other instances within the cache TTL). */
+    async update(identifier: string, changes: ApiChanges): Promise<Api> {
+      const change = parsed(schema.update, changes);
+      const columns = {
+        ...(change.name !== undefined ? { name: change.name } : {}),
+        ...(change.scopes !== undefined ? { scopes: change.scopes } : {}),
+        ...(change.accessTokenTtl !== undefined ? { access_token_ttl: change.accessTokenTtl } : {}),
+        ...(change.claims !== undefined ? { claims: change.claims } : {}),
+        ...(change.signingAlg !== undefined ? { signing_alg: change.signingAlg } : {}),
+      };
+      if (Object.keys(columns).length > 0 && !(await deps.apis.update(identifier, columns))) throw new NotFound(`API ${identifier}`);
+      cache.delete(identifier);
+      const row = await deps.apis.find(identifier);
+      if (!row) throw new NotFound(`API ${identifier}`);
+      return toApi(row);
     },
     /** Cached: every JWT access token looks its API up. */
     find: (identifier: string) =>
@@ -61,7 +134,7 @@ export function createApiService(deps: { apis: ApiQueries; clock: Clock; cacheTt
       }),
     list: async () => (await deps.apis.list()).map(toApi),
     /** Creates a built-in API (the admin API) on first start; every instance may race to do it. */
-    async ensure(api: z.input<typeof newApiSchema>): Promise<void> {
+    async ensure(api: NewApi): Promise<void> {
       if (await this.find(api.identifier)) return;
       await this.create(api).catch((error: unknown) => {
         if (!(error instanceof Conflict)) throw error;

@@ -1,8 +1,10 @@
 import { apisCommand } from './commands/apis.ts';
 import { auditCommand } from './commands/audit.ts';
 import { clientsCommand } from './commands/clients.ts';
+import { groupsCommand } from './commands/groups.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { rolesCommand } from './commands/roles.ts';
 import { usersCommand } from './commands/users.ts';
 import type { CommandContext } from './context.ts';
 
@@ -13,6 +15,8 @@ export const COMMANDS: Record<string, (ctx: CommandContext, args: string[]) => P
   users: usersCommand,
   keys: keysCommand,
   audit: auditCommand,
+  roles: rolesCommand,
+  groups: groupsCommand,
 };
 
 export const USAGE = `Usage: gatehouse <command> [options]
@@ -32,7 +36,9 @@ export const USAGE = `Usage: gatehouse <command> [options]
   clients delete CLIENT_ID
   clients rotate-secret CLIENT_ID [--overlap 24h] [--json]
                                             new secret shown once; the old one works until the overlap ends
-  apis create --identifier URL --name N [--scopes a,b] [--access-token-ttl SECONDS] [--json]
+  apis create --identifier URL --name N [--scopes a,b] [--access-token-ttl SECONDS]
+              [--claims roles,groups,org_id] [--signing-alg RS256|ES256|EdDSA] [--json]
+  apis update IDENTIFIER [--name N] [--scopes a,b] [--access-token-ttl S] [--claims c] [--signing-alg A]
   apis list [--json]
   keys list [--json]
   keys rotate [--json]                      publish a successor now; it signs after the publish lead
@@ -40,6 +46,12 @@ export const USAGE = `Usage: gatehouse <command> [options]
   audit verify                              check the hash chain; exit 1 if any row was edited or removed
   audit tail [--type T] [--user EMAIL] [--limit N] [--json]
   audit prune [--days N]                    drop events past retention (GATEHOUSE_AUDIT_RETENTION_DAYS)
+  roles create NAME [--api IDENTIFIER] [--description D]   a global role, or one of an API's roles
+  roles list [--api IDENTIFIER] [--json]
+  roles delete NAME                         also removes every grant of it
+  roles grant|revoke ROLE (--user EMAIL | --client CLIENT_ID | --group NAME)
+  groups create NAME [--description D] | list [--json] | delete NAME
+  groups add-member|remove-member GROUP EMAIL
 
 Environment: the same variables as the server (DATABASE_URL, REDIS_URL, GATEHOUSE_DATA_DIR, ...).
 In embedded mode, while the server runs, commands are executed by the server itself.`;

@@ -122,7 +122,7 @@ export function submitLogin(deps: InteractionDeps): Middleware {
       }
       const mfa = decideMfa({
         enrolled: await deps.mfa.enrolled(account.id),
-        roles: account.roles,
+        roles: await deps.rolesOf(account.id),
         requiredRoles: deps.mfaRequiredRoles,
         clientRequiresMfa: client?.metadata().require_mfa === true,
         acrValues: typeof interaction.params.acr_values === 'string' ? interaction.params.acr_values : undefined,

@@ -42,6 +42,8 @@ export interface InteractionDeps {
   /** Pending second factors, keyed by interaction (the interaction cookie proves the browser). */
   kv: KeyValueStore;
   mfaRequiredRoles: readonly string[];
+  /** Every role a user holds (directly or through groups), for the MFA policy. */
+  rolesOf: (accountId: string) => Promise<readonly string[]>;
   views: Views;
   logger: Logger;
   secureCookies: boolean;

@@ -13,6 +13,8 @@ import { negotiateLocale } from '../http/i18n.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
 import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
+import type { RbacService } from '../rbac/index.ts';
+import { createAccessTokenClaims } from './access-token-claims.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
@@ -31,6 +33,7 @@ export interface ProviderDeps {
   storage: OidcStorage;
   accounts: AccountService;
   apis: ApiService;
+  rbac: RbacService;
   audit: AuditTrail;
   views: Views;
   logger: Logger;
@@ -113,6 +116,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       grantIdFor: async (accountId, clientId) =>
         (await deps.storage.payloads.grantsForAccount(accountId)).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
     }) as never,
+    // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
+    extraTokenClaims: createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never,
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {

@@ -4,7 +4,8 @@ import type { ApiService } from '../apis/index.ts';
 
 /**
  * Registered APIs become RFC 8707 resource servers that receive RFC 9068 JWT access tokens:
- * one `aud`, `typ: at+jwt`, RS256, and only the scopes the API defines.
+ * one `aud`, `typ: at+jwt`, signed with the API's algorithm (RS256 unless it chose ES256 or
+ * EdDSA), and only the scopes the API defines.
  */
 export function createResourceServerCallbacks(deps: { apis: ApiService; defaultAccessTokenTtl: number }) {
   return {
@@ -30,7 +31,7 @@ export function createResourceServerCallbacks(deps: { apis: ApiService; defaultA
           (client.metadata().access_token_ttl as number | undefined) ?? Number.POSITIVE_INFINITY,
         ),
         accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: 'RS256' } },
+        jwt: { sign: { alg: api.signingAlg } },
       };
     },
 

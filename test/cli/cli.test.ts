@@ -37,6 +37,7 @@ after(async () => {
 
 test('users create reads the password from stdin, never argv, and the user can then be listed', async () => {
   const email = `cli-${Date.now()}@example.test`;
+  assert.equal((await cli(['roles', 'create', 'admin', '--description', 'Operators'])).code, 0);
   const created = await cli(['users', 'create', '--email', email, '--password-stdin', '--verified', '--role', 'admin', '--json'], 'a long enough passphrase');
   assert.equal(created.code, 0, created.stderr);
   assert.equal(JSON.parse(created.stdout).email, email);
@@ -88,4 +89,50 @@ test('invalid input fails with exit code 1 and a one-line reason; unknown comman
   assert.match(weak.stderr, /at least 12 characters/);
   assert.equal((await cli(['frobnicate'])).code, 2);
   assert.equal((await cli(['users', 'create', '--email', 'x@example.test'])).code, 2, 'no --password-stdin and no terminal');
+});
+
+test('roles and groups: create, grant to a group, a user and a client, list, revoke, delete; the client’s token carries its roles', async () => {
+  const run = async (args: string[], stdin?: string) => {
+    const result = await cli(args, stdin);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const identifier = `https://rbac-${Date.now()}.example.test`;
+  const pii = await cli(['apis', 'create', '--identifier', `${identifier}/pii`, '--claims', 'roles,email']);
+  assert.equal(pii.code, 1);
+  assert.match(pii.stderr, /email is personal data/);
+  await run(['apis', 'create', '--identifier', identifier, '--name', 'RBAC API', '--scopes', 'read', '--claims', 'roles,groups']);
+  await run(['roles', 'create', 'reader', '--api', identifier, '--description', 'Reads']);
+  await run(['roles', 'create', 'staff']);
+  const email = `rbac-${Date.now()}@example.test`;
+  await run(['users', 'create', '--email', email, '--password-stdin', '--verified'], 'a long enough passphrase');
+  await run(['groups', 'create', 'team', '--description', 'The team']);
+  await run(['groups', 'add-member', 'team', email]);
+  await run(['roles', 'grant', 'reader', '--group', 'team']);
+  await run(['roles', 'grant', 'staff', '--user', email]);
+  const users = JSON.parse(await run(['users', 'list', '--json'])) as Array<{ email: string; roles: string[] }>;
+  assert.deepEqual(users.find((u) => u.email === email)?.roles, ['reader', 'staff']);
+  const groups = JSON.parse(await run(['groups', 'list', '--json'])) as Array<{ name: string; roles: string[] }>;
+  assert.deepEqual(groups.find((g) => g.name === 'team')?.roles, ['reader']);
+  assert.equal((await cli(['roles', 'grant', 'reader'])).code, 2, 'grant needs --user, --client or --group');
+  assert.equal((await cli(['roles', 'grant', 'nope', '--user', email])).code, 1, 'an unknown role is refused');
+
+  const { clientId, clientSecret } = JSON.parse(
+    await run(['clients', 'create', '--name', 'rbac-svc', '--type', 'confidential', '--grant-types', 'client_credentials', '--resources', identifier, '--scopes', 'read', '--json']),
+  ) as { clientId: string; clientSecret: string };
+  await run(['roles', 'grant', 'reader', '--client', clientId]);
+  const token = await fetch(`${server.url}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  const accessToken = String(((await token.json()) as { access_token: string }).access_token);
+  assert.deepEqual(JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()).roles, ['reader']);
+
+  await run(['roles', 'revoke', 'reader', '--client', clientId]);
+  await run(['groups', 'remove-member', 'team', email]);
+  await run(['roles', 'delete', 'reader']);
+  await run(['groups', 'delete', 'team']);
+  const roles = JSON.parse(await run(['roles', 'list', '--json'])) as Array<{ name: string }>;
+  assert.deepEqual(roles.map((r) => r.name).filter((n) => ['reader', 'staff'].includes(n)), ['staff']);
 });

@@ -61,7 +61,8 @@ export async function openAdminApi(server: TestServer) {
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const payload = options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined);
     if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-    const response = await fetch(`${server.url}/admin/v1${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    // Upper-case: fetch normalises every method but PATCH, which Node's parser refuses in lower case.
+    const response = await fetch(`${server.url}/admin/v1${path}`, { method: method.toUpperCase(), headers, ...(payload !== undefined ? { body: payload } : {}) });
     const text = await response.text();
     const contentType = (response.headers.get('content-type') ?? '').split(';')[0] ?? '';
     const body = text ? JSON.parse(text) : undefined;

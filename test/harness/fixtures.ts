@@ -23,12 +23,14 @@ export async function createUser(server: TestServer, overrides: { email?: string
   return { ...account, password };
 }
 
-export async function createApi(server: TestServer, scopes = ['read', 'write']) {
+/** A registered API; `claims` are the extra access-token claims it asks for (none by default). */
+export async function createApi(server: TestServer, scopes = ['read', 'write'], options: { claims?: string[] } = {}) {
   const identifier = `https://api-${randomBytes(4).toString('hex')}.example.test`;
   await server.gatehouse.services.apis.create({
     identifier,
     name: 'Test API',
     scopes: scopes.map((name) => ({ name, description: name })),
+    claims: options.claims ?? [],
   });
   return identifier;
 }
@@ -105,6 +107,8 @@ export async function authorizationCodeFlow(
   config: oidc.Configuration,
   user: { email: string; password: string },
   extra: Record<string, string> = {},
+  /** Extra token-request parameters, e.g. `resource` for a JWT access token for an API. */
+  tokenParameters: Record<string, string> = {},
 ) {
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -118,7 +122,7 @@ export async function authorizationCodeFlow(
     ...extra,
   });
   const { callback, browser } = await signInThroughPages(server, url, user);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state }, tokenParameters);
   return { tokens, callback, browser };
 }
 

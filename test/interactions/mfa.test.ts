@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { decodeJwt } from 'jose';
-import * as oidc from 'openid-client';
-import { generate } from 'otplib/functional';
 import { Browser } from '../harness/browser.ts';
-import { createWebClient, REDIRECT_URI, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
+import { createWebClient, uniqueEmail } from '../harness/fixtures.ts';
+import { authorizeThroughMfa, codeFor, type Seen } from '../harness/mfa-flow.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
 let server: TestServer;
@@ -15,66 +13,21 @@ before(async () => {
 });
 after(() => server.close());
 
-/** A code for the next time step: the current one may already be spent (each step is accepted once). */
-const codeFor = (secret: string, stepsAhead = 0) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 * stepsAhead });
-
 async function createUser(roles: string[] = []) {
   const email = uniqueEmail('mfa');
   const password = 'correct horse battery staple';
-  const account = await server.gatehouse.services.accounts.create({ email, password, emailVerified: true, roles });
+  const { accounts, rbac } = server.gatehouse.services;
+  const account = await accounts.create({ email, password, emailVerified: true });
+  for (const role of roles) {
+    if (!(await rbac.findRole(role))) await rbac.createRole({ name: role });
+    await rbac.grant(role, { kind: 'user', id: account.id });
+  }
   return { ...account, password };
 }
 
-interface Seen {
-  login: boolean;
-  mfa: boolean;
-  enrol: boolean;
-  recoveryCodes: string[];
-  secret?: string;
-}
-
 /** Drives one authorization through every page it meets; `second` answers the MFA prompt. */
-async function authorize(browser: Browser, user: { email: string; password: string }, second: (seen: Seen) => Promise<string>, extra: Record<string, string> = {}) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const url = new URL(`${server.url}/auth`);
-  url.search = new URLSearchParams({
-    client_id: client.clientId,
-    response_type: 'code',
-    scope: 'openid',
-    redirect_uri: REDIRECT_URI,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    ...extra,
-  }).toString();
-  const seen: Seen = { login: false, mfa: false, enrol: false, recoveryCodes: [] };
-  let step = await browser.follow(url, server.url);
-  for (let i = 0; i < 8 && !step.leftTo; i += 1) {
-    const html = await step.response!.text();
-    const page = { url: server.url, html };
-    if (html.includes('/login"')) {
-      seen.login = true;
-      step = await browser.submitForm(page, /\/login$/, { email: user.email, password: user.password }, server.url);
-    } else if (html.includes('id="totp-secret"')) {
-      seen.enrol = true;
-      seen.secret = /id="totp-secret">([A-Z2-7]+)</.exec(html)![1]!;
-      step = await browser.submitForm(page, /\/mfa\/enrol$/, { code: await codeFor(seen.secret) }, server.url);
-    } else if (html.includes('id="recovery-codes"')) {
-      seen.recoveryCodes = [...html.matchAll(/<code>([a-z0-9-]+)<\/code>/g)].map((m) => m[1]!);
-      step = await browser.submitForm(page, /\/mfa\/done$/, {}, server.url);
-    } else if (html.includes('/mfa"')) {
-      seen.mfa = true;
-      step = await browser.submitForm(page, /\/mfa$/, { code: await second(seen) }, server.url);
-      if (step.response?.status === 401) return { seen, rejected: true as const };
-    } else if (html.includes('/confirm"')) {
-      step = await browser.submitForm(page, /\/confirm$/, {}, server.url);
-    } else {
-      throw new Error(`unexpected page: ${html.slice(0, 300)}`);
-    }
-  }
-  const code = step.leftTo!.searchParams.get('code')!;
-  const tokens = await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI }, { id: client.clientId, secret: client.clientSecret });
-  return { seen, rejected: false as const, idToken: decodeJwt(String(tokens.body.id_token)) };
-}
+const authorize = (browser: Browser, user: { email: string; password: string }, second: (seen: Seen) => Promise<string>, extra: Record<string, string> = {}) =>
+  authorizeThroughMfa(server, client, browser, user, second, { extra });
 
 async function enrolFromAccountPage(user: { email: string; password: string }) {
   const browser = new Browser();

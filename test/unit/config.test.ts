@@ -62,3 +62,16 @@ test('the server process exits 1 with one clear line on a production misconfigur
   assert.equal(lines.length, 1, result.stderr);
   assert.match(lines[0]!, /^gatehouse: configuration error: GATEHOUSE_ISSUER must be an https:\/\/ URL/);
 });
+
+test('access-token claims default to roles, groups and org_id; a PII claim is refused at start, naming the variable and the claim', () => {
+  assert.deepEqual(loadConfig({}).accessTokenClaims, ['roles', 'groups', 'org_id']);
+  assert.deepEqual(loadConfig({ GATEHOUSE_ACCESS_TOKEN_CLAIMS: 'roles, roles' }).accessTokenClaims, ['roles']);
+  for (const pii of ['email', 'name', 'phone_number', 'address', 'given_name', 'email_verified']) {
+    assert.throws(
+      () => loadConfig({ GATEHOUSE_ACCESS_TOKEN_CLAIMS: `roles,${pii}` }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.message.includes('GATEHOUSE_ACCESS_TOKEN_CLAIMS') && error.message.includes(` ${pii}:`),
+    );
+  }
+  assert.throws(() => loadConfig({ GATEHOUSE_ACCESS_TOKEN_CLAIMS: 'tenant_color' }), /unknown claim tenant_color/);
+});

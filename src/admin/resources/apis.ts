@@ -9,8 +9,12 @@ const api = z
     name: z.string(),
     scopes: z.array(z.object({ name: z.string(), description: z.string() })),
     accessTokenTtl: z.number().int().nullable(),
+    claims: z.array(z.string()).describe('Claims its access tokens carry besides sub, client_id and scope.'),
+    signingAlg: z.string(),
   })
   .meta({ id: 'Api' });
+const scopes = z.array(z.object({ name: z.string(), description: z.string() }));
+const identifierParams = z.object({ identifier: z.string().min(1).max(500) });
 
 export function apiRoutes(services: Services) {
   const { apis } = services;
@@ -34,8 +38,10 @@ export function apiRoutes(services: Services) {
       body: z.object({
         identifier: z.string().max(500),
         name: z.string().max(200),
-        scopes: z.array(z.object({ name: z.string(), description: z.string() })).default([]),
+        scopes: scopes.default([]),
         accessTokenTtl: z.number().int().nullable().default(null),
+        claims: z.array(z.string()).default([]),
+        signingAlg: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'),
       }),
       responses: { 201: { description: 'The API', schema: api } },
       handle: async ({ body }) => created(await apis.create(body)),
@@ -46,13 +52,30 @@ export function apiRoutes(services: Services) {
       operationId: 'getApi',
       summary: 'One API (the identifier URL-encoded)',
       tag: 'APIs',
-      params: z.object({ identifier: z.string().min(1).max(500) }),
+      params: identifierParams,
       responses: { 200: { description: 'The API', schema: api } },
       async handle({ params }) {
         const found = await apis.find(params.identifier);
         if (!found) throw new NotFound(`API ${params.identifier}`);
         return ok(found);
       },
+    }),
+    adminRoute({
+      method: 'patch',
+      path: '/apis/{identifier}',
+      operationId: 'updateApi',
+      summary: 'Change an API’s name, scopes, token lifetime, claims or signing algorithm',
+      tag: 'APIs',
+      params: identifierParams,
+      body: z.object({
+        name: z.string().optional(),
+        scopes: scopes.optional(),
+        accessTokenTtl: z.number().int().nullable().optional(),
+        claims: z.array(z.string()).optional(),
+        signingAlg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
+      }),
+      responses: { 200: { description: 'The API', schema: api } },
+      handle: async ({ params, body }) => ok(await apis.update(params.identifier, body)),
     }),
   ];
 }

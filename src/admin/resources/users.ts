@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Account } from '../../accounts/index.ts';
 import { NotFound } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, created, noContent, ok, pageOf, pageQuery, paginate } from '../route.ts';
@@ -16,16 +17,16 @@ const session = z
   .meta({ id: 'Session' });
 const grant = z.object({ grantId: z.string(), clientId: z.string(), name: z.string(), since: z.iso.datetime() }).meta({ id: 'Grant' });
 
-const toUser = (account: z.input<typeof user>) => ({
-  id: account.id,
-  email: account.email,
-  emailVerified: account.emailVerified,
-  name: account.name,
-  roles: account.roles,
-});
-
 export function userRoutes(services: Services) {
-  const { accounts, sessions, mfa, audit } = services;
+  const { accounts, sessions, mfa, audit, rbac } = services;
+  /** Effective roles: direct, through groups and per API. */
+  const toUser = async (account: Account) => ({
+    id: account.id,
+    email: account.email,
+    emailVerified: account.emailVerified,
+    name: account.name,
+    roles: await rbac.allRoleNames({ kind: 'user', id: account.id }),
+  });
   const mustExist = async (userId: string) => {
     const account = await accounts.findById(userId);
     if (!account) throw new NotFound(`user ${userId}`);
@@ -42,7 +43,8 @@ export function userRoutes(services: Services) {
       responses: { 200: { description: 'A page of users', schema: pageOf(user) } },
       async handle({ query }) {
         const all = query.email ? [await accounts.findByEmail(query.email)].filter((a) => a !== undefined) : await accounts.list();
-        return ok(paginate(all.map(toUser), query));
+        const page = paginate(all, query);
+        return ok({ items: await Promise.all(page.items.map(toUser)), nextCursor: page.nextCursor });
       },
     }),
     adminRoute({
@@ -61,7 +63,7 @@ export function userRoutes(services: Services) {
       async handle({ body, principal }) {
         const account = await accounts.create(body);
         audit.record({ type: 'user.created', outcome: 'success', actor: principal.subject, subject: account.id, details: { via: 'admin_api' } });
-        return created(toUser(account));
+        return created(await toUser(account));
       },
     }),
     adminRoute({
@@ -72,7 +74,7 @@ export function userRoutes(services: Services) {
       tag: 'Users',
       params: userParams,
       responses: { 200: { description: 'The user', schema: user } },
-      handle: async ({ params }) => ok(toUser(await mustExist(params.userId))),
+      handle: async ({ params }) => ok(await toUser(await mustExist(params.userId))),
     }),
     adminRoute({
       method: 'delete',

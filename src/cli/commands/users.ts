@@ -13,20 +13,28 @@ export async function usersCommand(ctx: CommandContext, args: string[]): Promise
       role: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
+    const roles = values.role ?? [];
+    // Checked before the account exists, so a typo does not leave a user without their roles.
+    for (const role of roles) {
+      if (!(await ctx.services.rbac.findRole(role))) throw new UsageError(`no role ${role} (create it first: gatehouse roles create ${role})`);
+    }
     const password = await ctx.readSecret('Password: ');
-    const account = await accounts.create({
+    const created = await accounts.create({
       email: required(values.email, '--email'),
       password,
       name: values.name,
       emailVerified: values.verified ?? false,
-      roles: values.role ?? [],
     });
+    for (const role of roles) await ctx.services.rbac.grant(role, { kind: 'user', id: created.id }, { actor: 'cli' });
+    const account = { ...created, roles };
     ctx.out(values.json ? JSON.stringify(account) : `created user ${account.email} (id ${account.id})`);
     return;
   }
   if (sub === 'list') {
     const { values } = parse(rest, { json: { type: 'boolean' } });
-    const users = await accounts.list();
+    const users = await Promise.all(
+      (await accounts.list()).map(async (user) => ({ ...user, roles: await ctx.services.rbac.allRoleNames({ kind: 'user', id: user.id }) })),
+    );
     ctx.out(
       values.json
         ? JSON.stringify(users)

@@ -6,18 +6,27 @@ export interface ApiRow {
   name: string;
   scopes: Array<{ name: string; description: string }>;
   access_token_ttl: number | null;
+  /** Claims (from the allow-list) its access tokens carry. */
+  claims: string[];
+  signing_alg: string;
 }
+
+const COLUMNS = ['identifier', 'name', 'scopes', 'access_token_ttl', 'claims', 'signing_alg'];
+const serialized = (row: Partial<ApiRow>) => ({
+  ...row,
+  ...(row.scopes ? { scopes: JSON.stringify(row.scopes) } : {}),
+  ...(row.claims ? { claims: JSON.stringify(row.claims) } : {}),
+});
 
 export function createApiQueries(db: Knex) {
   return {
-    insert: (row: ApiRow) =>
-      translated(db('apis').insert({ ...row, scopes: JSON.stringify(row.scopes) })).then(() => undefined),
+    insert: (row: ApiRow) => translated(db('apis').insert(serialized(row))).then(() => undefined),
+    /** False when there is no such API. */
+    update: async (identifier: string, changes: Partial<Omit<ApiRow, 'identifier'>>): Promise<boolean> =>
+      ((await translated(db('apis').where({ identifier }).update(serialized(changes)).returning('identifier'))) as unknown[]).length > 0,
     find: (identifier: string) =>
-      translated(db<ApiRow>('apis').select('identifier', 'name', 'scopes', 'access_token_ttl').where({ identifier }).first()) as Promise<
-        ApiRow | undefined
-      >,
-    list: () =>
-      translated(db<ApiRow>('apis').select('identifier', 'name', 'scopes', 'access_token_ttl').orderBy('created_at')) as Promise<ApiRow[]>,
+      translated(db('apis').select(COLUMNS).where({ identifier }).first()) as Promise<ApiRow | undefined>,
+    list: () => translated(db('apis').select(COLUMNS).orderBy('created_at')) as Promise<ApiRow[]>,
   };
 }
 

@@ -5,6 +5,7 @@ import { createClientQueries } from './clients.ts';
 import { createEmailTokenQueries } from './email-tokens.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
+import { createRbacQueries } from './rbac.ts';
 import { createSigningKeyQueries } from './signing-keys.ts';
 import { createUserQueries } from './users.ts';
 
@@ -19,6 +20,7 @@ export function createQueries(db: Knex) {
     signingKeys: createSigningKeyQueries(db),
     mfa: createMfaQueries(db),
     emailTokens: createEmailTokenQueries(db),
+    rbac: createRbacQueries(db),
   };
 }
 

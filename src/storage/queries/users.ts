@@ -7,7 +7,8 @@ export interface UserRow {
   email_verified: boolean;
   password_hash: string;
   name: string | null;
-  roles: string[];
+  /** The organisation (the `org_id` access-token claim), set through the rbac service. */
+  org_id: string | null;
   created_at: Date;
 }
 
@@ -17,7 +18,6 @@ export interface NewUser {
   emailVerified: boolean;
   passwordHash: string;
   name: string | null;
-  roles: readonly string[];
 }
 
 export function createUserQueries(db: Knex) {
@@ -30,7 +30,6 @@ export function createUserQueries(db: Knex) {
           email_verified: user.emailVerified,
           password_hash: user.passwordHash,
           name: user.name,
-          roles: JSON.stringify(user.roles),
         }),
       ).then(() => undefined),
     findByEmail: (email: string) =>
@@ -45,7 +44,7 @@ export function createUserQueries(db: Knex) {
       (await translated(db('users').where({ id }).delete().returning('id'))).length > 0,
     list: () =>
       translated(
-        db<UserRow>('users').select('id', 'email', 'email_verified', 'name', 'roles', 'created_at').orderBy('created_at'),
+        db<UserRow>('users').select('id', 'email', 'email_verified', 'name', 'org_id', 'created_at').orderBy('created_at'),
       ) as Promise<Array<Omit<UserRow, 'password_hash'>>>,
   };
 }

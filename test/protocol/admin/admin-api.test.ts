@@ -132,7 +132,7 @@ test('clients: create, read, update, rotate the secret (both work during the ove
   assert.equal((await admin.call('GET', `/clients/${client.clientId}`, { token: reader })).status, 404);
 });
 
-test('APIs: create, read by URL-encoded identifier, list, refuse a duplicate', async () => {
+test('APIs: create, read by URL-encoded identifier, list, refuse a duplicate, change claims (never PII)', async () => {
   const identifier = `https://admin-created-${Date.now()}.example.test`;
   const body = { identifier, name: 'Orders', scopes: [{ name: 'orders:read', description: 'Read orders' }], accessTokenTtl: 600 };
   assert.equal((await admin.call('POST', '/apis', { token: writer, body })).status, 201);
@@ -141,6 +141,10 @@ test('APIs: create, read by URL-encoded identifier, list, refuse a duplicate', a
   assert.equal((await admin.call('POST', '/apis', { token: writer, body })).status, 409);
   assert.equal((await admin.call('GET', `/apis/${encodeURIComponent('https://none.example.test')}`, { token: reader })).status, 404);
   assert.ok(((await admin.call('GET', '/apis?limit=200', { token: reader })).body as { items: Array<{ identifier: string }> }).items.some((a) => a.identifier === identifier));
+  const patched = await admin.call('PATCH', `/apis/${encodeURIComponent(identifier)}`, { token: writer, body: { claims: ['roles'], accessTokenTtl: 300 } });
+  assert.deepEqual([(patched.body as { claims: string[] }).claims, (patched.body as { accessTokenTtl: number }).accessTokenTtl], [['roles'], 300]);
+  const pii = await admin.call('PATCH', `/apis/${encodeURIComponent(identifier)}`, { token: writer, body: { claims: ['email'] } });
+  assert.equal(pii.status, 400, 'personal data never goes into access tokens');
 });
 
 test('keys: list, rotate (a successor is published), revoking an unknown kid is a 404', async () => {
@@ -185,6 +189,57 @@ test('hostile input: bad JSON 400, wrong media type 415, oversized 413, unknown 
   assert.equal((await raw('GET', '/no-such-thing', {})).status, 404);
   const wrongMethod = await raw('PATCH', '/users', {});
   assert.equal(wrongMethod.status, 405);
+});
+
+test('roles and groups: create, grant to a user directly and through a group, see it in the user, revoke, delete', async () => {
+  const user = await createUser(server);
+  const api = await createApi(server, ['read']);
+  const roleName = `auditor-${Date.now()}`;
+  const roleCreated = await admin.call('POST', '/roles', { token: writer, body: { name: roleName, description: 'Reads the books', api } });
+  assert.equal(roleCreated.status, 201);
+  assert.equal((await admin.call('POST', '/roles', { token: writer, body: { name: roleName } })).status, 409);
+  assert.equal((await admin.call('POST', '/roles', { token: writer, body: { name: 'bad name with spaces' } })).status, 400);
+  assert.equal((await admin.call('GET', `/roles/${roleName}`, { token: reader })).status, 200);
+  const byApi = (await admin.call('GET', `/roles?api=${encodeURIComponent(api)}`, { token: reader })).body as { items: Array<{ name: string }> };
+  assert.deepEqual(byApi.items.map((r) => r.name), [roleName]);
+
+  const groupName = `finance-${Date.now()}`;
+  assert.equal((await admin.call('POST', '/groups', { token: writer, body: { name: groupName } })).status, 201);
+  assert.equal((await admin.call('POST', `/roles/${roleName}/grants`, { token: writer, body: { kind: 'group', id: groupName } })).status, 204);
+  assert.equal((await admin.call('PUT', `/groups/${groupName}/members/${user.id}`, { token: writer })).status, 204);
+  assert.deepEqual(((await admin.call('GET', `/groups/${groupName}/members`, { token: reader })).body as { items: string[] }).items, [user.id]);
+  const roles = async () => ((await admin.call('GET', `/users/${user.id}`, { token: reader })).body as { roles: string[] }).roles;
+  assert.deepEqual(await roles(), [roleName], 'held through the group');
+
+  assert.equal((await admin.call('POST', `/roles/${roleName}/grants`, { token: writer, body: { kind: 'user', id: user.id } })).status, 204);
+  assert.equal((await admin.call('POST', `/roles/${roleName}/grants`, { token: writer, body: { kind: 'user', id: 'no-such-user' } })).status, 404);
+  assert.equal((await admin.call('DELETE', `/groups/${groupName}/members/${user.id}`, { token: writer })).status, 204);
+  assert.deepEqual(await roles(), [roleName], 'still held directly');
+  assert.equal((await admin.call('DELETE', `/roles/${roleName}/grants/user/${user.id}`, { token: writer })).status, 204);
+  assert.deepEqual(await roles(), []);
+  assert.equal((await admin.call('DELETE', `/roles/${roleName}/grants/user/${user.id}`, { token: writer })).status, 404);
+
+  assert.equal((await admin.call('PUT', `/users/${user.id}/org`, { token: writer, body: { orgId: 'org_42' } })).status, 204);
+  assert.ok(((await admin.call('GET', '/groups?limit=200', { token: reader })).body as { items: Array<{ name: string }> }).items.some((g) => g.name === groupName));
+  assert.equal((await admin.call('DELETE', `/groups/${groupName}`, { token: writer })).status, 204);
+  assert.equal((await admin.call('DELETE', `/roles/${roleName}`, { token: writer })).status, 204);
+  assert.equal((await admin.call('GET', `/roles/${roleName}`, { token: reader })).status, 404);
+});
+
+test('roles and groups page with an opaque cursor that reaches every item', async () => {
+  const prefix = `page-${Date.now()}`;
+  for (const n of [1, 2, 3]) await admin.call('POST', '/roles', { token: writer, body: { name: `${prefix}-${n}` } });
+  const names: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await admin.call('GET', `/roles?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: reader })).body as {
+      items: Array<{ name: string }>;
+      nextCursor: string | null;
+    };
+    names.push(...page.items.map((r) => r.name));
+    cursor = page.nextCursor;
+  } while (cursor);
+  assert.deepEqual(names.filter((n) => n.startsWith(prefix)), [`${prefix}-1`, `${prefix}-2`, `${prefix}-3`]);
 });
 
 test('the test suite exercised every documented operation', () => {
