@@ -12,8 +12,8 @@ before(async () => {
 });
 after(() => server.close());
 
-test('private_key_jwt with an inline JWKS: no shared secret; the token is accepted for its API and refused for another', async () => {
-  const apiX = await createApi(server, ['read']);
+test('private_key_jwt with an inline JWKS: no shared secret; the token is accepted for its API and refused for another; it carries the client’s roles and no PII', async () => {
+  const apiX = await createApi(server, ['read'], { claims: ['roles', 'groups', 'org_id'] });
   const apiY = await createApi(server, ['read']);
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'svc-1', use: 'sig', alg: 'ES256' };
@@ -27,6 +27,11 @@ test('private_key_jwt with an inline JWKS: no shared secret; the token is accept
     scopes: ['read'],
   });
   assert.equal(clientSecret, undefined, 'no secret is minted for a key-authenticated client');
+  const { rbac } = server.gatehouse.services;
+  await rbac.createRole({ name: `ledger-writer-${client.clientId}`, api: apiX });
+  await rbac.createRole({ name: `service-${client.clientId}` });
+  await rbac.grant(`ledger-writer-${client.clientId}`, { kind: 'client', id: client.clientId });
+  await rbac.grant(`service-${client.clientId}`, { kind: 'client', id: client.clientId });
 
   const assertion = (overrides: { aud?: string; key?: Parameters<SignJWT["sign"]>[0] } = {}) =>
     new SignJWT({})
@@ -53,6 +58,15 @@ test('private_key_jwt with an inline JWKS: no shared secret; the token is accept
   const forX = createAccessTokenVerifier({ issuer: server.url, audience: apiX });
   const verified = await forX.verify(token, { scopes: ['read'] });
   assert.equal(verified.clientId, client.clientId);
+  assert.deepEqual(new Set(verified.claims.roles as string[]), new Set([`ledger-writer-${client.clientId}`, `service-${client.clientId}`]));
+  const pii = ['email', 'email_verified', 'name', 'given_name', 'family_name', 'phone_number', 'address', 'preferred_username', 'birthdate'];
+  assert.deepEqual(Object.keys(verified.claims).filter((claim) => pii.includes(claim)), [], 'no personal data in the access token');
+  assert.deepEqual(
+    Object.keys(verified.claims).sort(),
+    ['aud', 'client_id', 'exp', 'groups', 'iat', 'iss', 'jti', 'roles', 'scope', 'sub'],
+    'exactly the standard claims plus the API’s configured ones (org_id only when set)',
+  );
+  assert.deepEqual(verified.claims.groups, [], 'a client is in no group; the claim is present and empty');
   const forY = createAccessTokenVerifier({ issuer: server.url, audience: apiY });
   await assert.rejects(forY.verify(token), { code: 'invalid_token' });
 
