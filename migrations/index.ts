@@ -3,6 +3,7 @@ import * as core from './001_core.ts';
 import * as audit from './002_audit.ts';
 import * as mfa from './003_mfa.ts';
 import * as emailTokens from './004_email_tokens.ts';
+import * as dynamicRegistration from './006_dynamic_registration.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -10,4 +11,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '002_audit', module: audit },
   { name: '003_mfa', module: mfa },
   { name: '004_email_tokens', module: emailTokens },
+  { name: '006_dynamic_registration', module: dynamicRegistration },
 ];

@@ -9,7 +9,9 @@ export type GatehouseErrorCode =
   | 'validation_failed'
   | 'csrf_failed'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  | 'registration_refused'
+  | 'invalid_token';
 
 export class GatehouseError extends Error {
   readonly code: GatehouseErrorCode;
@@ -59,5 +61,21 @@ export class CsrfFailed extends GatehouseError {
 export class StoreUnavailable extends GatehouseError {
   constructor(store: string, options?: ErrorOptions) {
     super('unavailable', `${store} is unavailable`, options);
+  }
+}
+
+/** RFC 7591 §3.2.2: a client registration (or RFC 7592 update) the server refuses, with the RFC's error code. */
+export class RegistrationRefused extends GatehouseError {
+  readonly error: 'invalid_client_metadata' | 'invalid_redirect_uri' | 'invalid_software_statement' | 'unapproved_software_statement';
+  constructor(error: RegistrationRefused['error'], description: string) {
+    super('registration_refused', description);
+    this.error = error;
+  }
+}
+
+/** A bearer token (RFC 6750) that is missing, unknown, expired, revoked or used up. */
+export class InvalidToken extends GatehouseError {
+  constructor(message = 'the access token is missing or not valid') {
+    super('invalid_token', message);
   }
 }

@@ -14,7 +14,7 @@ import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.t
 import { createTtlCache } from '../ttl-cache.ts';
 import { generateClientSecret, hashClientSecret } from './client-secret.ts';
 
-export { clientSecretMatches } from './client-secret.ts';
+export { clientSecretMatches, generateClientSecret, hashClientSecret } from './client-secret.ts';
 
 /** Scopes oidc-provider itself knows; every other scope belongs to a registered API. */
 export const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
@@ -117,12 +117,53 @@ export function createClientService(deps: {
   apiExists: (identifier: string) => Promise<boolean>;
   /** oidc-provider's own metadata validation, run before anything is stored. */
   validateMetadata?: (metadata: ClientMetadata) => Promise<void>;
-  onChange?: (change: { kind: 'created' | 'deleted'; clientId: string; details: Record<string, unknown> }) => void;
+  onChange?: (change: { kind: 'created' | 'updated' | 'deleted'; clientId: string; details: Record<string, unknown> }) => void;
   clock: Clock;
   /** How long another instance's change may go unseen (local changes are seen at once). */
   cacheTtlMs: number;
 }) {
   const cache = createTtlCache<ClientMetadata | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
+
+  /** Validated metadata of a client (new, or replacing `existing.clientId`), not yet stored. */
+  const prepare = async (
+    input: NewClient,
+    existing: { clientId?: string; secretDigest?: string | undefined },
+  ): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> => {
+    const parsed = newClientSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new ValidationFailed(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message));
+    }
+    const c = parsed.data;
+    for (const resource of c.resources) {
+      if (!(await deps.apiExists(resource))) throw new ValidationFailed([`resource ${resource} is not a registered API`]);
+    }
+    const authMethod = c.tokenEndpointAuthMethod ?? (c.type === 'public' ? 'none' : 'client_secret_basic');
+    const needsSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post';
+    const clientSecret = needsSecret && !existing.secretDigest ? generateClientSecret() : undefined;
+    const secretDigest = needsSecret ? (existing.secretDigest ?? hashClientSecret(clientSecret!)) : undefined;
+    const metadata: ClientMetadata = {
+      client_id: existing.clientId ?? randomBytes(16).toString('base64url'),
+      client_name: c.name,
+      grant_types: c.grantTypes,
+      response_types: c.grantTypes.includes('authorization_code') ? ['code'] : [],
+      redirect_uris: c.redirectUris,
+      post_logout_redirect_uris: c.postLogoutRedirectUris,
+      token_endpoint_auth_method: authMethod,
+      scope: [...new Set(c.scopes.filter((scope) => OIDC_SCOPES.has(scope)))].join(' ') || undefined,
+      resources: c.resources,
+      resource_scopes: [...new Set(c.scopes.filter((scope) => !OIDC_SCOPES.has(scope)))],
+      ...(secretDigest ? { client_secret: secretDigest } : {}),
+      ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
+      ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+      ...(c.keepOfflineAccessOnLogout ? { keep_offline_access_on_logout: true } : {}),
+      ...(c.firstParty ? { first_party: true } : {}),
+      ...(c.idTokenSigningAlg ? { id_token_signed_response_alg: c.idTokenSigningAlg } : {}),
+      ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
+    };
+    if (metadata.scope === undefined) delete metadata.scope;
+    await deps.validateMetadata?.(metadata);
+    return { metadata, clientSecret };
+  };
   return {
     /** Client metadata for oidc-provider, cached (the token endpoint's hot path). */
     findMetadata: (clientId: string) => cache.getOrLoad(clientId, () => deps.clients.find(clientId)),
@@ -156,44 +197,48 @@ export function createClientService(deps: {
     },
 
     async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
-      const parsed = newClientSchema.safeParse(input);
-      if (!parsed.success) {
-        throw new ValidationFailed(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message));
-      }
-      const c = parsed.data;
-      for (const resource of c.resources) {
-        if (!(await deps.apiExists(resource))) throw new ValidationFailed([`resource ${resource} is not a registered API`]);
-      }
-      const authMethod = c.tokenEndpointAuthMethod ?? (c.type === 'public' ? 'none' : 'client_secret_basic');
-      const needsSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post';
-      const clientSecret = needsSecret ? generateClientSecret() : undefined;
-      const metadata: ClientMetadata = {
-        client_id: randomBytes(16).toString('base64url'),
-        client_name: c.name,
-        grant_types: c.grantTypes,
-        response_types: c.grantTypes.includes('authorization_code') ? ['code'] : [],
-        redirect_uris: c.redirectUris,
-        post_logout_redirect_uris: c.postLogoutRedirectUris,
-        token_endpoint_auth_method: authMethod,
-        scope: [...new Set(c.scopes.filter((scope) => OIDC_SCOPES.has(scope)))].join(' ') || undefined,
-        resources: c.resources,
-        resource_scopes: [...new Set(c.scopes.filter((scope) => !OIDC_SCOPES.has(scope)))],
-        ...(clientSecret ? { client_secret: hashClientSecret(clientSecret) } : {}),
-        ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
-        ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
-        ...(c.keepOfflineAccessOnLogout ? { keep_offline_access_on_logout: true } : {}),
-        ...(c.firstParty ? { first_party: true } : {}),
-        ...(c.idTokenSigningAlg ? { id_token_signed_response_alg: c.idTokenSigningAlg } : {}),
-        ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
-      };
-      if (metadata.scope === undefined) delete metadata.scope;
-      await deps.validateMetadata?.(metadata);
+      const { metadata, clientSecret } = await prepare(input, {});
       await deps.clients.insert(metadata);
       cache.delete(metadata.client_id);
       const client = summarize(metadata);
       deps.onChange?.({ kind: 'created', clientId: client.clientId, details: { name: client.name, grantTypes: client.grantTypes, type: client.type } });
       return { client, clientSecret };
     },
+
+    /**
+     * A client registered by the client itself (RFC 7591): always third-party, checked like any
+     * other, and stored by `persist` (the caller's transaction, which also spends its quota).
+     */
+    async register(
+      input: NewClient,
+      persist: (metadata: ClientMetadata) => Promise<void>,
+    ): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
+      const { metadata, clientSecret } = await prepare({ ...input, firstParty: false }, {});
+      await persist(metadata);
+      cache.delete(metadata.client_id);
+      deps.onChange?.({ kind: 'created', clientId: metadata.client_id, details: { name: metadata.client_name, grantTypes: metadata.grant_types, dynamic: true } });
+      return { metadata, clientSecret };
+    },
+
+    /**
+     * Replaces a client's metadata (RFC 7592 update): same id, same secret digest while it still
+     * needs one (a client that becomes confidential gets a new secret, returned here once).
+     */
+    async replace(
+      current: ClientMetadata,
+      input: NewClient,
+      persist: (metadata: ClientMetadata) => Promise<void>,
+    ): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
+      const keep = typeof current.client_secret === 'string' ? current.client_secret : undefined;
+      const { metadata, clientSecret } = await prepare({ ...input, firstParty: false }, { clientId: current.client_id, secretDigest: keep });
+      await persist(metadata);
+      cache.delete(metadata.client_id);
+      deps.onChange?.({ kind: 'updated', clientId: metadata.client_id, details: { name: metadata.client_name, grantTypes: metadata.grant_types } });
+      return { metadata, clientSecret };
+    },
+
+    /** Forgets cached metadata of a client deleted by other means (the unused-client sweep). */
+    forget: (clientId: string) => void cache.delete(clientId),
     list: async () => (await deps.clients.list()).map(summarize),
     async delete(clientId: string): Promise<boolean> {
       const deleted = await deps.clients.delete(clientId);

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { createApiQueries } from './apis.ts';
 import { createAuditQueries } from './audit-events.ts';
 import { createClientQueries } from './clients.ts';
+import { createDynamicRegistrationQueries } from './dynamic-registration.ts';
 import { createEmailTokenQueries } from './email-tokens.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
@@ -19,6 +20,7 @@ export function createQueries(db: Knex) {
     signingKeys: createSigningKeyQueries(db),
     mfa: createMfaQueries(db),
     emailTokens: createEmailTokenQueries(db),
+    dynamicRegistration: createDynamicRegistrationQueries(db),
   };
 }
 
