@@ -115,6 +115,7 @@ export function createApp(deps: AppDeps): Koa {
     const registration = createRegistrationRouter({
       registration: deps.services.registration,
       security: deps.services.security,
+      audit: deps.services.audit,
       logger,
       views,
       bodyLimitBytes: config.bodyLimitBytes,

@@ -11,19 +11,21 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import type { AuditTrail } from '../audit/index.ts';
 import { RegistrationRefused } from '../errors.ts';
 import { errorMiddleware } from '../http/error-middleware.ts';
 import { identityEncodingOnly } from '../http/form-routes.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
 import type { RegistrationService, RequestOrigin } from '../registration/index.ts';
-import type { SecurityService } from '../security/index.ts';
+import { RateLimited, type SecurityService } from '../security/index.ts';
 
 export const REGISTRATION_PATH = '/register';
 
 export interface RegistrationRouteDeps {
   registration: RegistrationService;
   security: SecurityService;
+  audit: AuditTrail;
   logger: Logger;
   views: Views;
   bodyLimitBytes: number;
@@ -58,7 +60,14 @@ export function createRegistrationRouter(deps: RegistrationRouteDeps): Router {
   router.use(errorMiddleware({ logger: deps.logger, views: deps.views, json: true }), noStore);
 
   router.post('/', async (ctx, next) => {
-    await deps.security.consume('clientRegistrationPerIp', ctx.ip);
+    try {
+      await deps.security.consume('clientRegistrationPerIp', ctx.ip);
+    } catch (error) {
+      if (error instanceof RateLimited) {
+        deps.audit.record({ type: 'ratelimit.rejected', outcome: 'failure', ...origin(ctx), details: { path: ctx.path } });
+      }
+      throw error;
+    }
     await next();
   }, identityEncodingOnly, jsonOnly, body, async (ctx) => {
     ctx.body = await registration.register({ initialAccessToken: bearer(ctx), body: ctx.request.body, origin: origin(ctx) });

@@ -1,5 +1,5 @@
 /** Shared setup of the dynamic client registration tests: a trusted statement issuer and HTTP helpers. */
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { RegistrationPolicyInput } from '../../../src/registration/index.ts';
 import type { TestServer } from '../../harness/server.ts';
 
