@@ -1,6 +1,7 @@
 import { apisCommand } from './commands/apis.ts';
 import { auditCommand } from './commands/audit.ts';
 import { clientsCommand } from './commands/clients.ts';
+import { iatCommand } from './commands/iat.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { usersCommand } from './commands/users.ts';
@@ -13,6 +14,7 @@ export const COMMANDS: Record<string, (ctx: CommandContext, args: string[]) => P
   users: usersCommand,
   keys: keysCommand,
   audit: auditCommand,
+  iat: iatCommand,
 };
 
 export const USAGE = `Usage: gatehouse <command> [options]
@@ -37,6 +39,11 @@ export const USAGE = `Usage: gatehouse <command> [options]
   audit verify                              check the hash chain; exit 1 if any row was edited or removed
   audit tail [--type T] [--user EMAIL] [--limit N] [--json]
   audit prune [--days N]                    drop events past retention (GATEHOUSE_AUDIT_RETENTION_DAYS)
+  iat create --expires 7d --quota N [--grant-types a,b] [--scopes s,t] [--redirect-hosts h,*.h]
+             [--resources r] [--allow-confidential] [--description D] [--json]
+                                            an initial access token for /register (shown once)
+  iat list [--json]
+  iat revoke ID                             no further registrations with it
 
 Environment: the same variables as the server (DATABASE_URL, REDIS_URL, GATEHOUSE_DATA_DIR, ...).
 In embedded mode, while the server runs, commands are executed by the server itself.`;
