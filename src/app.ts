@@ -13,6 +13,7 @@ import type { Logger } from './logger.ts';
 import type { LiveProvider } from './oidc/live-provider.ts';
 import type { Metrics } from './ops/metrics.ts';
 import { createOpsRouter, type Probe } from './ops/routes.ts';
+import { createRegistrationRouter } from './registration-api/routes.ts';
 import { createEmailLinkRouter } from './self-service/email-links.ts';
 import { createSelfServiceRouter } from './self-service/routes.ts';
 import type { Services } from './services.ts';
@@ -114,6 +115,19 @@ export function createApp(deps: AppDeps): Koa {
     bodyLimitBytes: config.bodyLimitBytes,
   });
   app.use(emailLinks.routes());
+
+  if (config.dcr.enabled) {
+    const registration = createRegistrationRouter({
+      registration: deps.services.registration,
+      security: deps.services.security,
+      audit: deps.services.audit,
+      logger,
+      views,
+      bodyLimitBytes: config.bodyLimitBytes,
+    });
+    app.use(registration.routes());
+    app.use(registration.allowedMethods());
+  }
 
   app.use(tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }));
 

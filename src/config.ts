@@ -197,6 +197,23 @@ export const environmentSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('pino log level.'),
+  GATEHOUSE_DCR_ENABLED: flag(false, 'Dynamic client registration (RFC 7591/7592) at /register, gated by initial access tokens (`gatehouse iat create`).'),
+  GATEHOUSE_DCR_UNUSED_CLIENT_TTL: seconds(7_776_000, 'A dynamically registered client unused this long (seconds) is deleted (90 days).'),
+  GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS: z
+    .string()
+    .default('{}')
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1), z.union([z.url(), z.object({ keys: z.array(z.looseObject({ kty: z.string() }).refine((jwk) => !('d' in jwk), 'public keys only')).min(1) })])))
+    .describe('Trusted software-statement issuers, JSON: {"issuer": "https://…/jwks.json"} or {"issuer": {"keys": [public JWKs]}}.'),
+  GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT: flag(false, 'Every registration must carry a software statement signed by a trusted issuer.'),
+  GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20).describe('Registration requests (RFC 7591) accepted per client IP per hour.'),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -261,6 +278,14 @@ export interface Config {
   /** Claims an API may list for its access tokens (never PII; see ACCESS_TOKEN_PII_CLAIMS). */
   readonly accessTokenClaims: readonly AccessTokenClaim[];
   readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly onMainPort: boolean };
+  readonly dcr: {
+    readonly enabled: boolean;
+    readonly unusedClientTtl: number;
+    /** issuer → its jwks_uri, or its public JWKS inline. */
+    readonly softwareStatementIssuers: Readonly<Record<string, string | { readonly keys: ReadonlyArray<Record<string, unknown>> }>>;
+    readonly requireSoftwareStatement: boolean;
+    readonly registrationsPerIpPerHour: number;
+  };
 }
 
 /** The longest access-token lifetime an API may set (apis/): keys outlive it before leaving the JWKS. */
@@ -340,6 +365,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (e.GATEHOUSE_KEY_PUBLISH_LEAD < e.GATEHOUSE_JWKS_MAX_AGE) {
     throw new ConfigError('GATEHOUSE_KEY_PUBLISH_LEAD must be at least GATEHOUSE_JWKS_MAX_AGE, or cached key sets would miss new keys');
+  }
+  if (e.GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT && Object.keys(e.GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS).length === 0) {
+    throw new ConfigError('GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT needs at least one issuer in GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS');
   }
   if (production) {
     if (!issuer.startsWith('https://')) {
@@ -427,6 +455,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       port: e.GATEHOUSE_METRICS_PORT,
       // Metrics reveal traffic shape: in production they need a token or a private port.
       onMainPort: e.GATEHOUSE_METRICS_PORT === undefined && (!production || e.GATEHOUSE_METRICS_TOKEN !== undefined),
+    },
+    dcr: {
+      enabled: e.GATEHOUSE_DCR_ENABLED,
+      unusedClientTtl: e.GATEHOUSE_DCR_UNUSED_CLIENT_TTL,
+      softwareStatementIssuers: e.GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS,
+      requireSoftwareStatement: e.GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT,
+      registrationsPerIpPerHour: e.GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR,
     },
   } satisfies Config);
 }

@@ -10,8 +10,9 @@ export type GatehouseErrorCode =
   | 'csrf_failed'
   | 'rate_limited'
   | 'unavailable'
-  | 'unauthenticated'
-  | 'forbidden';
+  | 'forbidden'
+  | 'registration_refused'
+  | 'invalid_token';
 
 export class GatehouseError extends Error {
   readonly code: GatehouseErrorCode;
@@ -64,16 +65,25 @@ export class StoreUnavailable extends GatehouseError {
   }
 }
 
-/** No valid credential was presented (a missing, expired or forged bearer token). */
-export class Unauthenticated extends GatehouseError {
-  constructor(message = 'a valid bearer token is required') {
-    super('unauthenticated', message);
-  }
-}
-
 /** The caller is known but lacks the permission (e.g. a token without the admin scope). */
 export class Forbidden extends GatehouseError {
   constructor(message: string) {
     super('forbidden', message);
+  }
+}
+
+/** RFC 7591 §3.2.2: a client registration (or RFC 7592 update) the server refuses, with the RFC's error code. */
+export class RegistrationRefused extends GatehouseError {
+  readonly error: 'invalid_client_metadata' | 'invalid_redirect_uri' | 'invalid_software_statement' | 'unapproved_software_statement';
+  constructor(error: RegistrationRefused['error'], description: string) {
+    super('registration_refused', description);
+    this.error = error;
+  }
+}
+
+/** A bearer token (RFC 6750) that is missing, unknown, expired, revoked or used up. */
+export class InvalidToken extends GatehouseError {
+  constructor(message = 'the access token is missing or not valid') {
+    super('invalid_token', message);
   }
 }

@@ -11,11 +11,13 @@ import { developmentSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
 import type { KeyView } from './keys/index.ts';
 import type { Logger } from './logger.ts';
+import { clientMetadataValidator } from './oidc/client-metadata.ts';
 import { createJwksDocument } from './oidc/jwks-endpoint.ts';
 import { type KeyWatcher, startKeyWatcher } from './oidc/key-watcher.ts';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.ts';
 import { createProvider } from './oidc/provider.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { startUnusedClientSweeper } from './registration/index.ts';
 import { buildServices, type Secrets, type Services } from './services.ts';
 import { openAndMigrate, type Storage } from './storage/index.ts';
 
@@ -65,7 +67,16 @@ export async function createGatehouse(
       },
       redisReady: () => (storage.redis ? storage.redis.status === 'ready' : undefined),
     });
-    const services = buildServices({ config, storage, clock, logger, secrets, observeAudit: (event) => metrics.securityEvent(event.type, event.outcome) });
+    let liveProvider: LiveProvider | undefined;
+    const services = buildServices({
+      config,
+      storage,
+      clock,
+      logger,
+      secrets,
+      observeAudit: (event) => metrics.securityEvent(event.type, event.outcome),
+      validateClientMetadata: clientMetadataValidator(() => liveProvider?.current()),
+    });
     await services.keys.ensureSigningKeys({ wait: true });
     const accountClientId = await services.clients.ensureAccountClient(config.issuer);
     await ensureAdminApi(services, config.issuer);
@@ -90,9 +101,24 @@ export async function createGatehouse(
       provider.on('grant.success', (ctx: { oidc: { params?: Record<string, unknown> } }) =>
         metrics.tokenIssued(String(ctx.oidc.params?.grant_type ?? '')),
       );
+      if (config.dcr.enabled) {
+        // Last use of dynamically registered clients (at most one write per client and hour).
+        provider.on('grant.success', (ctx: { oidc: { client?: { clientId: string } } }) => {
+          const clientId = ctx.oidc.client?.clientId;
+          if (clientId) services.registration.noteClientUsed(clientId).catch((err: unknown) => logger.warn({ err, clientId }, 'could not record client use'));
+        });
+      }
       return provider;
     };
     const provider = createLiveProvider(buildProvider(initialKeys));
+    liveProvider = provider;
+    const sweeper = config.dcr.enabled
+      ? startUnusedClientSweeper({
+          sweep: () => services.registration.sweepUnusedClients(),
+          intervalMs: 3600 * 1000,
+          onError: (err) => logger.warn({ err }, 'unused-client sweep failed'),
+        })
+      : undefined;
     const jwks = createJwksDocument(initialKeys, { path: '/jwks', maxAge: config.keys.jwksMaxAge });
     const keyWatcher = startKeyWatcher({
       keys: services.keys,
@@ -133,6 +159,7 @@ export async function createGatehouse(
       metrics,
       close: async () => {
         keyWatcher.stop();
+        sweeper?.stop();
         await services.audit.flush();
         await storage.close();
       },

@@ -17,6 +17,7 @@ import { createMailer, type Mailer } from './mail/index.ts';
 import { createMailTemplates } from './mail/templates.ts';
 import { createMfaService } from './mfa/index.ts';
 import { createRbacService } from './rbac/index.ts';
+import { createRegistrationService } from './registration/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
 import { createSessionService } from './sessions/index.ts';
 import {
@@ -26,6 +27,7 @@ import {
   sessionsOfAccount,
 } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
+import type { ClientMetadata } from './storage/queries/clients.ts';
 import { createLimiterFactory } from './storage/rate-limiter-store.ts';
 
 export interface Secrets {
@@ -42,6 +44,8 @@ export function buildServices(deps: {
   mailer?: Mailer;
   /** Sees every audit event (metrics count them). */
   observeAudit?: (event: AuditEvent) => void;
+  /** oidc-provider's client-metadata validation (the server passes it; the CLI has no provider). */
+  validateClientMetadata?: (metadata: ClientMetadata) => Promise<void>;
 }) {
   const { config, storage, clock, logger, secrets } = deps;
   const { queries } = storage;
@@ -51,6 +55,7 @@ export function buildServices(deps: {
     createLimiter: createLimiterFactory(storage.redis),
     createLocalLimiter: createLimiterFactory(undefined),
     signIn: defaultSignInPolicy(config.backoffCeilingSeconds),
+    limits: { clientRegistrationPerIp: { points: config.dcr.registrationsPerIpPerHour, durationSeconds: 3600 } },
   });
   // The policy loads its dictionary and estimator on first use (about 85 MB), not at start.
   const accounts = createAccountService({
@@ -78,6 +83,7 @@ export function buildServices(deps: {
     onChange: (change) => audit.record({ type: `client.${change.kind}`, outcome: 'success', subject: change.clientId, details: change.details }),
     clock,
     cacheTtlMs,
+    ...(deps.validateClientMetadata ? { validateMetadata: deps.validateClientMetadata } : {}),
   });
   const keys = createKeyService({
     signingKeys: queries.signingKeys,
@@ -129,7 +135,17 @@ export function buildServices(deps: {
     clock,
     cacheTtlMs,
   });
-  return { accounts, apis, audit, clients, flows, keys, mailer, mfa, security, sessions, rbac };
+  const registration = createRegistrationService({
+    queries: queries.dynamicRegistration,
+    clientQueries: queries.clients,
+    clients,
+    audit,
+    clock,
+    issuer: config.issuer,
+    softwareStatements: { issuers: config.dcr.softwareStatementIssuers, required: config.dcr.requireSoftwareStatement },
+    unusedClientTtlSeconds: config.dcr.unusedClientTtl,
+  });
+  return { accounts, apis, audit, clients, flows, keys, mailer, mfa, security, sessions, rbac, registration };
 }
 
 export type Services = ReturnType<typeof buildServices>;

@@ -5,7 +5,7 @@
  * role and a sign-in with a second factor (acr urn:gatehouse:loa:2).
  */
 import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify } from 'jose';
-import { Forbidden, Unauthenticated } from '../errors.ts';
+import { Forbidden, InvalidToken } from '../errors.ts';
 import { MFA_ACR } from '../mfa/policy.ts';
 
 export const ADMIN_READ_SCOPE = 'admin:read';
@@ -46,7 +46,7 @@ export function createAdminAuthenticator(deps: {
 
   return async function authenticate(authorization: string | undefined, access: 'read' | 'write'): Promise<AdminPrincipal> {
     const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '');
-    if (!match?.[1]) throw new Unauthenticated();
+    if (!match?.[1]) throw new InvalidToken("a valid bearer token is required");
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(match[1], currentKeySet(), {
@@ -57,7 +57,7 @@ export function createAdminAuthenticator(deps: {
         currentDate: deps.now(),
       }));
     } catch {
-      throw new Unauthenticated('the bearer token is invalid or expired');
+      throw new InvalidToken('the bearer token is invalid or expired');
     }
     const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
     const needed = access === 'read' ? [ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE] : [ADMIN_WRITE_SCOPE];

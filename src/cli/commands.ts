@@ -2,6 +2,7 @@ import { apisCommand } from './commands/apis.ts';
 import { auditCommand } from './commands/audit.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { groupsCommand } from './commands/groups.ts';
+import { iatCommand } from './commands/iat.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { rolesCommand } from './commands/roles.ts';
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, (ctx: CommandContext, args: string[]) => P
   audit: auditCommand,
   roles: rolesCommand,
   groups: groupsCommand,
+  iat: iatCommand,
 };
 
 export const USAGE = `Usage: gatehouse <command> [options]
@@ -52,6 +54,11 @@ export const USAGE = `Usage: gatehouse <command> [options]
   roles grant|revoke ROLE (--user EMAIL | --client CLIENT_ID | --group NAME)
   groups create NAME [--description D] | list [--json] | delete NAME
   groups add-member|remove-member GROUP EMAIL
+  iat create --expires 7d --quota N [--grant-types a,b] [--scopes s,t] [--redirect-hosts h,*.h]
+             [--resources r] [--allow-confidential] [--description D] [--json]
+                                            an initial access token for /register (shown once)
+  iat list [--json]
+  iat revoke ID                             no further registrations with it
 
 Environment: the same variables as the server (DATABASE_URL, REDIS_URL, GATEHOUSE_DATA_DIR, ...).
 In embedded mode, while the server runs, commands are executed by the server itself.`;

@@ -15,7 +15,7 @@ import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.t
 import { createTtlCache } from '../ttl-cache.ts';
 import { generateClientSecret, hashClientSecret, type PreviousClientSecret } from './client-secret.ts';
 
-export { clientSecretAccepted, clientSecretMatches, type PreviousClientSecret } from './client-secret.ts';
+export { clientSecretAccepted, clientSecretMatches, generateClientSecret, hashClientSecret, type PreviousClientSecret } from './client-secret.ts';
 
 /** Scopes oidc-provider itself knows; every other scope belongs to a registered API. */
 export const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
@@ -242,6 +242,28 @@ export function createClientService(deps: {
       if (!(await deps.apiExists(resource))) throw new ValidationFailed([`resource ${resource} is not a registered API`]);
     }
   }
+
+  /**
+   * Validated metadata of a new client, or of one replacing `existing`: the id, the secret digest
+   * (and its rotation overlap) and records owned elsewhere (dynamic registration) are kept. A
+   * client that starts needing a secret gets one, returned here once.
+   */
+  async function prepare(input: NewClient, existing?: ClientMetadata): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
+    const settings = parseSettings(input);
+    await assertApisExist(settings.resources);
+    const kept = existing ? Object.fromEntries(Object.entries(existing).filter(([key]) => !(SETTINGS_KEYS as readonly string[]).includes(key))) : {};
+    const metadata: ClientMetadata = { ...kept, ...settingsMetadata(settings), client_id: existing?.client_id ?? randomBytes(16).toString('base64url') };
+    let clientSecret: string | undefined;
+    if (!usesSecret(metadata.token_endpoint_auth_method)) {
+      delete metadata.client_secret;
+      delete metadata.previous_client_secrets;
+    } else if (typeof metadata.client_secret !== 'string') {
+      clientSecret = generateClientSecret();
+      metadata.client_secret = hashClientSecret(clientSecret);
+    }
+    await deps.validateMetadata?.(metadata);
+    return { metadata, clientSecret };
+  }
   return {
     /** Client metadata for oidc-provider, cached (the token endpoint's hot path). */
     findMetadata: (clientId: string) => cache.getOrLoad(clientId, () => deps.clients.find(clientId)),
@@ -275,15 +297,7 @@ export function createClientService(deps: {
     },
 
     async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
-      const settings = parseSettings(input);
-      await assertApisExist(settings.resources);
-      const clientSecret = usesSecret(authMethodOf(settings)) ? generateClientSecret() : undefined;
-      const metadata: ClientMetadata = {
-        client_id: randomBytes(16).toString('base64url'),
-        ...settingsMetadata(settings),
-        ...(clientSecret ? { client_secret: hashClientSecret(clientSecret) } : {}),
-      };
-      await deps.validateMetadata?.(metadata);
+      const { metadata, clientSecret } = await prepare(input);
       await deps.clients.insert(metadata);
       cache.delete(metadata.client_id);
       const client = summarize(metadata, nowSeconds());
@@ -301,25 +315,15 @@ export function createClientService(deps: {
      * starts using a secret gets one, returned once; one that stops using it loses it.
      */
     async update(clientId: string, input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
-      const settings = parseSettings(input);
-      await assertApisExist(settings.resources);
       let clientSecret: string | undefined;
       const metadata = await deps.clients.transform(clientId, async (existing) => {
-        const kept = Object.fromEntries(Object.entries(existing).filter(([key]) => !(SETTINGS_KEYS as readonly string[]).includes(key)));
-        const next: ClientMetadata = { ...kept, ...settingsMetadata(settings), client_id: clientId };
-        if (!usesSecret(next.token_endpoint_auth_method)) {
-          delete next.client_secret;
-          delete next.previous_client_secrets;
-        } else if (!next.client_secret) {
-          clientSecret = generateClientSecret();
-          next.client_secret = hashClientSecret(clientSecret);
-        }
-        await deps.validateMetadata?.(next);
-        return next;
+        const prepared = await prepare(input, existing);
+        clientSecret = prepared.clientSecret;
+        return prepared.metadata;
       });
       if (!metadata) throw new NotFound(`client ${clientId}`);
       cache.delete(clientId);
-      deps.onChange?.({ kind: 'updated', clientId, details: { name: settings.name, grantTypes: settings.grantTypes } });
+      deps.onChange?.({ kind: 'updated', clientId, details: { name: metadata.client_name, grantTypes: metadata.grant_types } });
       return { client: summarize(metadata, nowSeconds()), clientSecret };
     },
 
@@ -352,6 +356,36 @@ export function createClientService(deps: {
       return { clientSecret, previousSecretExpiresAt };
     },
 
+    /**
+     * A client registered by the client itself (RFC 7591): always third-party, checked like any
+     * other, and stored by `persist` (the caller's transaction, which also spends its quota).
+     */
+    async register(
+      input: NewClient,
+      persist: (metadata: ClientMetadata) => Promise<void>,
+    ): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
+      const { metadata, clientSecret } = await prepare({ ...input, firstParty: false });
+      await persist(metadata);
+      cache.delete(metadata.client_id);
+      deps.onChange?.({ kind: 'created', clientId: metadata.client_id, details: { name: metadata.client_name, grantTypes: metadata.grant_types, dynamic: true } });
+      return { metadata, clientSecret };
+    },
+
+    /** Replaces a dynamically registered client's metadata (RFC 7592 update), stored by `persist`. */
+    async replace(
+      current: ClientMetadata,
+      input: NewClient,
+      persist: (metadata: ClientMetadata) => Promise<void>,
+    ): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
+      const { metadata, clientSecret } = await prepare({ ...input, firstParty: false }, current);
+      await persist(metadata);
+      cache.delete(metadata.client_id);
+      deps.onChange?.({ kind: 'updated', clientId: metadata.client_id, details: { name: metadata.client_name, grantTypes: metadata.grant_types } });
+      return { metadata, clientSecret };
+    },
+
+    /** Forgets cached metadata of a client deleted by other means (the unused-client sweep). */
+    forget: (clientId: string) => void cache.delete(clientId),
     list: async () => (await deps.clients.list()).map((metadata) => summarize(metadata, nowSeconds())),
     async delete(clientId: string): Promise<boolean> {
       const deleted = await deps.clients.delete(clientId);

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { GatehouseError, type GatehouseErrorCode } from '../errors.ts';
+import { GatehouseError, type GatehouseErrorCode, RegistrationRefused } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Views } from './views.ts';
 
@@ -12,8 +12,9 @@ export const STATUS: Record<GatehouseErrorCode, number> = {
   csrf_failed: 403,
   rate_limited: 429,
   unavailable: 503,
-  unauthenticated: 401,
   forbidden: 403,
+  registration_refused: 400,
+  invalid_token: 401,
 };
 
 const HEADINGS = new Set([400, 403, 404, 413, 429, 503]);
@@ -31,7 +32,7 @@ interface HttpishError {
  * Renders every error from Gatehouse's own routes: an HTML page (or JSON when asked for), with a
  * request id and never a stack trace. Unknown errors become a 500 that says nothing.
  */
-export function errorMiddleware(deps: { logger: Logger; views: Views }): Middleware {
+export function errorMiddleware(deps: { logger: Logger; views: Views; /** JSON APIs answer JSON whatever Accept says. */ json?: boolean }): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -43,7 +44,7 @@ export function errorMiddleware(deps: { logger: Logger; views: Views }): Middlew
       if (caught instanceof GatehouseError) {
         status = STATUS[caught.code];
         message = caught.code === 'csrf_failed' ? 'error.csrf_failed' : caught.message;
-        code = caught.code;
+        code = caught instanceof RegistrationRefused ? caught.error : caught.code;
       } else if (typeof (error.status ?? error.statusCode) === 'number' && (error.status ?? error.statusCode)! < 500) {
         status = (error.status ?? error.statusCode)!;
         code = error.error ?? 'invalid_request';
@@ -55,7 +56,8 @@ export function errorMiddleware(deps: { logger: Logger; views: Views }): Middlew
       if (caught instanceof GatehouseError && caught.code === 'rate_limited' && 'retryAfter' in caught) {
         ctx.set('Retry-After', String((caught as { retryAfter: number }).retryAfter));
       }
-      if (ctx.accepts('html', 'json') === 'json') {
+      if (caught instanceof GatehouseError && caught.code === 'invalid_token') ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      if (deps.json || ctx.accepts('html', 'json') === 'json') {
         ctx.body = { error: code, error_description: message };
       } else {
         ctx.type = 'html';

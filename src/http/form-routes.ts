@@ -6,7 +6,7 @@ import { errorMiddleware } from './error-middleware.ts';
 import type { Views } from './views.ts';
 
 /** Browsers never compress form posts; refusing other encodings removes a decompression attack surface. */
-const identityEncodingOnly: Middleware = async (ctx, next) => {
+export const identityEncodingOnly: Middleware = async (ctx, next) => {
   const encoding = ctx.get('content-encoding').trim().toLowerCase();
   if (encoding && encoding !== 'identity') {
     ctx.status = 415;

@@ -146,6 +146,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         sessionTtlSeconds: ttl.session,
       }),
     },
+    // RFC 7591 §3 / RFC 8414: our own /register (registration-api/), advertised only when it is on.
+    discovery: config.dcr.enabled ? { registration_endpoint: `${config.issuer}/register` } : {},
     fetch: createOutboundFetch({ allowPrivateNetworks: config.outboundAllowPrivate, attempts: 3, deadlineMs: 5000 }) as never,
     // No `none`, no HS*: only the algorithms Gatehouse keeps rotating keys for.
     enabledJWA: {

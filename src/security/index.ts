@@ -42,6 +42,8 @@ export const DEFAULT_LIMITS = {
   registrationPerIp: { points: 10, durationSeconds: 3600 },
   verificationMailPerAccount: { points: 5, durationSeconds: 3600 },
   stuffingPerIp: { points: 20, durationSeconds: 900, blockSeconds: 3600 },
+  /** RFC 7591 registrations (GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR overrides the points). */
+  clientRegistrationPerIp: { points: 20, durationSeconds: 3600 },
 } satisfies Record<string, WindowLimit>;
 
 export type LimitName = keyof typeof DEFAULT_LIMITS;

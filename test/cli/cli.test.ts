@@ -136,3 +136,28 @@ test('roles and groups: create, grant to a group, a user and a client, list, rev
   const roles = JSON.parse(await run(['roles', 'list', '--json'])) as Array<{ name: string }>;
   assert.deepEqual(roles.map((r) => r.name).filter((n) => ['reader', 'staff'].includes(n)), ['staff']);
 });
+
+test('iat create prints the token once; iat list shows its policy and use, never the token; iat revoke ends it', async () => {
+  const created = await cli(['iat', 'create', '--expires', '7d', '--quota', '5', '--scopes', 'openid,email', '--redirect-hosts', 'app.example.test', '--allow-confidential', '--json']);
+  assert.equal(created.code, 0, created.stderr);
+  const { id, token, expiresAt } = JSON.parse(created.stdout) as { id: string; token: string; expiresAt: string };
+  assert.ok(token.length >= 43, 'a 256-bit token');
+  const days = (Date.parse(expiresAt) - Date.now()) / 86_400_000;
+  assert.ok(days > 6.9 && days <= 7, `expires in 7 days (${days})`);
+
+  const listed = await cli(['iat', 'list', '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.ok(!listed.stdout.includes(token), 'the token is never shown again');
+  const row = (JSON.parse(listed.stdout) as Array<{ id: string; quota: number; used: number; state: string; policy: { scopes: string[]; redirectUriHosts: string[]; allowConfidential: boolean } }>).find((t) => t.id === id);
+  assert.deepEqual(
+    { quota: row?.quota, used: row?.used, state: row?.state, scopes: row?.policy.scopes, hosts: row?.policy.redirectUriHosts, confidential: row?.policy.allowConfidential },
+    { quota: 5, used: 0, state: 'active', scopes: ['openid', 'email'], hosts: ['app.example.test'], confidential: true },
+  );
+  assert.match((await cli(['iat', 'list'])).stdout, new RegExp(`${id}\\s+active\\s+0/5`));
+
+  assert.equal((await cli(['iat', 'revoke', id])).code, 0);
+  assert.equal((await cli(['iat', 'revoke', id])).code, 2, 'revoking twice is a usage error');
+  assert.match((await cli(['iat', 'list'])).stdout, new RegExp(`${id}\\s+revoked`));
+  assert.equal((await cli(['iat', 'create', '--expires', 'soon', '--quota', '1'])).code, 2);
+  assert.equal((await cli(['iat', 'create', '--expires', '1d', '--quota', '0'])).code, 1, 'a quota below 1 is refused');
+});

@@ -75,3 +75,22 @@ test('access-token claims default to roles, groups and org_id; a PII claim is re
   }
   assert.throws(() => loadConfig({ GATEHOUSE_ACCESS_TOKEN_CLAIMS: 'tenant_color' }), /unknown claim tenant_color/);
 });
+
+test('dynamic client registration: off by default; trusted statement issuers are validated at start', () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.dcr.enabled, false);
+  assert.equal(defaults.dcr.unusedClientTtl, 90 * 86_400);
+  const configured = loadConfig({
+    GATEHOUSE_DCR_ENABLED: 'true',
+    GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS: JSON.stringify({ 'https://a.example': 'https://a.example/jwks.json', 'https://b.example': { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] } }),
+  });
+  assert.equal(Object.keys(configured.dcr.softwareStatementIssuers).length, 2);
+  for (const [value, message] of [
+    ['not json', /GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS.*JSON/],
+    ['{"https://a.example": "not a url"}', /GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS/],
+    ['{"https://a.example": {"keys": [{"kty": "EC", "d": "secret"}]}}', /public keys only/],
+  ] as const) {
+    assert.throws(() => loadConfig({ GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS: value }), (error: Error) => error instanceof ConfigError && message.test(error.message));
+  }
+  assert.throws(() => loadConfig({ GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT: 'true' }), /needs at least one issuer/);
+});

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { createApiQueries } from './apis.ts';
 import { createAuditQueries } from './audit-events.ts';
 import { createClientQueries } from './clients.ts';
+import { createDynamicRegistrationQueries } from './dynamic-registration.ts';
 import { createEmailTokenQueries } from './email-tokens.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
@@ -21,6 +22,7 @@ export function createQueries(db: Knex) {
     mfa: createMfaQueries(db),
     emailTokens: createEmailTokenQueries(db),
     rbac: createRbacQueries(db),
+    dynamicRegistration: createDynamicRegistrationQueries(db),
   };
 }
 
