@@ -11,6 +11,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { apiRoutes } from './resources/apis.ts';
 import { auditRoutes } from './resources/audit.ts';
 import { clientRoutes } from './resources/clients.ts';
+import { initialAccessTokenRoutes } from './resources/initial-access-tokens.ts';
 import { keyRoutes } from './resources/keys.ts';
 import { roleRoutes } from './resources/roles.ts';
 import { userRoutes } from './resources/users.ts';
@@ -39,6 +40,7 @@ export function createAdminApi(deps: { config: Config; services: Services; publi
     ...keyRoutes(services),
     ...auditRoutes(services),
     ...roleRoutes(services),
+    ...initialAccessTokenRoutes(services),
   ];
   let document: unknown;
   return createAdminRouter({

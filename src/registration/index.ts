@@ -20,7 +20,7 @@ import type { DynamicRegistrationQueries, InitialAccessTokenRow } from '../stora
 import { clientMetadataSchema, decideClient, policySchema, type RegistrationPolicy } from './policy.ts';
 import { createSoftwareStatementVerifier, type TrustedIssuers } from './software-statement.ts';
 
-export { hostAllowed, type RegistrationPolicy, type RegistrationPolicyInput } from './policy.ts';
+export { hostAllowed, policySchema, type RegistrationPolicy, type RegistrationPolicyInput } from './policy.ts';
 export { startUnusedClientSweeper } from './sweeper.ts';
 
 /** Where a request came from, for the audit trail. */

@@ -19,7 +19,7 @@ let admin: Awaited<ReturnType<typeof openAdminApi>>;
 let writer: string;
 let reader: string;
 before(async () => {
-  server = await startServer();
+  server = await startServer({ env: { GATEHOUSE_DCR_ENABLED: 'true' } });
   admin = await openAdminApi(server);
   writer = await adminToken(server, [ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE]);
   reader = await adminToken(server, [ADMIN_READ_SCOPE]);
@@ -240,6 +240,31 @@ test('roles and groups page with an opaque cursor that reaches every item', asyn
     cursor = page.nextCursor;
   } while (cursor);
   assert.deepEqual(names.filter((n) => n.startsWith(prefix)), [`${prefix}-1`, `${prefix}-2`, `${prefix}-3`]);
+});
+
+test('initial access tokens: mint (shown once), a client registers with it, the use is counted, revoke stops it', async () => {
+  const minted = await admin.call('POST', '/initial-access-tokens', {
+    token: writer,
+    body: { expiresIn: 3600, quota: 2, policy: { redirectUriHosts: ['partner.example.test'] }, description: 'Partner onboarding' },
+  });
+  assert.equal(minted.status, 201);
+  const { id, token } = minted.body as { id: string; token: string };
+  const register = () =>
+    fetch(`${server.url}/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Partner app', redirect_uris: ['https://partner.example.test/cb'] }),
+    });
+  assert.equal((await register()).status, 201);
+  const listed = (await admin.call('GET', '/initial-access-tokens', { token: reader })).body as { items: Array<{ id: string; used: number; state: string }> };
+  const entry = listed.items.find((item) => item.id === id);
+  assert.deepEqual([entry?.used, entry?.state], [1, 'active']);
+  assert.ok(!JSON.stringify(listed).includes(token), 'the token is never shown again');
+
+  assert.equal((await admin.call('DELETE', `/initial-access-tokens/${id}`, { token: writer })).status, 204);
+  assert.equal((await register()).status, 401, 'a revoked token registers nothing');
+  assert.equal((await admin.call('DELETE', '/initial-access-tokens/unknown', { token: writer })).status, 404);
+  assert.equal((await admin.call('POST', '/initial-access-tokens', { token: writer, body: { expiresIn: 10, quota: 0 } })).status, 400);
 });
 
 test('the test suite exercised every documented operation', () => {
