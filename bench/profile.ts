@@ -183,7 +183,14 @@ function summariseProfile(profile: CpuProfile): { buckets: Map<string, number>; 
 // Windows
 
 interface Probe {
-  counts: { sql: Record<string, number>; redis: Record<string, number>; redisKeys: Record<string, number>; redisRoundTrips: number };
+  counts: {
+    sql: Record<string, number>;
+    redis: Record<string, number>;
+    redisKeys: Record<string, number>;
+    redisRoundTrips: number;
+    /** process.memoryUsage() at the end of the window, MiB. */
+    memoryMiB: Record<string, number>;
+  };
   profile?: CpuProfile;
 }
 
@@ -220,6 +227,7 @@ interface WorkloadResult {
   redis: Record<string, number>;
   redisKeys: Record<string, number>;
   redisRoundTrips: number;
+  memoryMiB: Record<string, number>;
   buckets: Array<[string, number]>;
   functions: Array<[string, number]>;
 }
@@ -298,6 +306,7 @@ async function profileWorkload(target: Target, base: string, workload: Workload,
     redis: perOp(plain.probe.counts.redis, requests),
     redisKeys: perOp(plain.probe.counts.redisKeys, requests),
     redisRoundTrips: plain.probe.counts.redisRoundTrips / requests,
+    memoryMiB: plain.probe.counts.memoryMiB,
     buckets: [...buckets].filter(([name]) => name !== '(idle)').map(([name, ms]) => [name, ms * scale] as [string, number]).sort((a, b) => b[1] - a[1]),
     functions: [...functions].map(([name, ms]) => [name, ms * scale] as [string, number]).sort((a, b) => b[1] - a[1]).slice(0, options.top),
   };
@@ -351,6 +360,8 @@ function report(results: WorkloadResult[]): string {
         ['l', 'r', 'r'],
       ),
     );
+    const mem = r.memoryMiB;
+    lines.push('', `Memory at the end of the counted window: RSS ${mem.rss} MiB (V8 heap ${mem.heapUsed} used of ${mem.heapTotal}, external ${mem.external}, array buffers ${mem.arrayBuffers}).`);
     if (sum(r.redisKeys) > 0) lines.push('', `Redis commands per request by key: ${countText(r.redisKeys).replace(/^[\d.]+ \((.*)\)$/, '$1')}.`);
     if (options.top > 0) {
       lines.push('', `Top functions (self time, ms/req): ${r.functions.map(([name, v]) => `\`${name}\` ${ms(v)}`).join('; ')}.`);

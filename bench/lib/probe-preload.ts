@@ -82,6 +82,8 @@ process.on('SIGUSR2', () => {
       session = undefined;
       if (out) writeFileSync(`${out}.cpuprofile`, JSON.stringify(cpuProfile));
     }
+    const memory = process.memoryUsage();
+    Object.assign(counts, { memoryMiB: Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, Math.round(v / 1048576)])) });
     // Written aside and renamed: the benchmark polls for this file and must never see it half-written.
     if (out) {
       writeFileSync(`${out}.json.tmp`, JSON.stringify(counts));
