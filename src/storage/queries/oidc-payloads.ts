@@ -6,21 +6,6 @@ export interface StoredPayload {
   consumedAt: Date | null;
 }
 
-/**
- * The statements every refresh and introspection runs (find, consume, save), as fixed SQL text:
- * building them with knex's query builder cost about as much CPU as the driver call itself
- * (bench/profile.ts). Same SQL as the builder produced; still parameterized.
- */
-const SQL = {
-  upsert:
-    'insert into oidc_payloads (model, id, payload, grant_id, uid, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?) ' +
-    'on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid, expires_at = excluded.expires_at',
-  find: 'select payload, consumed_at from oidc_payloads where model = ? and id = ? limit 1',
-  consumeOnce: 'update oidc_payloads set consumed_at = ? where model = ? and id = ? and consumed_at is null returning id',
-} as const;
-
-type Rows<T> = { rows: T[] };
-
 /** Durable oidc-provider models. Facts and atomic operations only; no token policy here. */
 export function createOidcPayloadQueries(db: Knex) {
   return {
@@ -31,12 +16,24 @@ export function createOidcPayloadQueries(db: Knex) {
       meta: { grantId?: string | undefined; uid?: string | undefined; expiresAt: Date | null; now: Date },
     ) =>
       translated(
-        db.raw(SQL.upsert, [model, id, JSON.stringify(payload), meta.grantId ?? null, meta.uid ?? null, meta.expiresAt, meta.now]),
+        db('oidc_payloads')
+          .insert({
+            model,
+            id,
+            payload: JSON.stringify(payload),
+            grant_id: meta.grantId ?? null,
+            uid: meta.uid ?? null,
+            expires_at: meta.expiresAt,
+            created_at: meta.now,
+          })
+          .onConflict(['model', 'id'])
+          .merge(['payload', 'grant_id', 'uid', 'expires_at']),
       ).then(() => undefined),
 
     find: async (model: string, id: string): Promise<StoredPayload | undefined> => {
-      const result: Rows<{ payload: Record<string, unknown>; consumed_at: Date | null }> = await translated(db.raw(SQL.find, [model, id]));
-      const row = result.rows[0];
+      const row = await translated(
+        db('oidc_payloads').select('payload', 'consumed_at').where({ model, id }).first(),
+      );
       return row ? { payload: row.payload, consumedAt: row.consumed_at ? new Date(row.consumed_at) : null } : undefined;
     },
 
@@ -54,8 +51,14 @@ export function createOidcPayloadQueries(db: Knex) {
      * interface lacks. Exactly one of any number of concurrent callers gets `true`.
      */
     consumeOnce: async (model: string, id: string, at: Date): Promise<boolean> => {
-      const result: Rows<{ id: string }> = await translated(db.raw(SQL.consumeOnce, [at, model, id]));
-      return result.rows.length === 1;
+      const rows = await translated(
+        db('oidc_payloads')
+          .where({ model, id })
+          .whereNull('consumed_at')
+          .update({ consumed_at: at })
+          .returning('id'),
+      );
+      return rows.length === 1;
     },
 
     destroy: (model: string, id: string) =>
