@@ -16,7 +16,7 @@
  *   BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npx node bench/run.ts --only refresh --no-docs
  */
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -616,6 +616,19 @@ ${problems.length ? problems.map((line) => (line.startsWith('    ') ? `    ${lin
 `;
 }
 
+const PRESERVED = /<!-- preserved:begin -->[\s\S]*?<!-- preserved:end -->\n?/;
+
+/**
+ * The profile section (hand-written notes around the tables bench/profile.ts generates) lives
+ * between `preserved:begin`/`preserved:end` markers: carried over from the previous page, before Method.
+ */
+function keepPreserved(doc: string, previous: string): string {
+  const kept = PRESERVED.exec(previous)?.[0];
+  if (!kept) return doc;
+  const at = doc.indexOf('\n## Method');
+  return at < 0 ? `${doc}\n${kept}` : `${doc.slice(0, at + 1)}${kept.endsWith('\n') ? kept : `${kept}\n`}\n${doc.slice(at + 1)}`;
+}
+
 function runMeta(runtimeSeconds: number) {
   return { date: new Date().toISOString(), ...machineInfo(), commit: gitCommit(), pinned: PINNED, runtimeSeconds, options };
 }
@@ -651,7 +664,8 @@ if (outcome) {
   const meta = runMeta(runtimeSeconds);
   if (!values['no-docs']) {
     const file = join(ROOT, 'docs', 'performance.md');
-    await writeFile(file, performanceDoc(meta, rows, idleRss, maxRss, afterRss, problems));
+    const previous = await readFile(file, 'utf8').catch(() => '');
+    await writeFile(file, keepPreserved(performanceDoc(meta, rows, idleRss, maxRss, afterRss, problems), previous));
     console.log(`wrote ${file}`);
   }
   if (values.json) {

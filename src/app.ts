@@ -1,16 +1,18 @@
 /** The Koa middleware order, on one screen. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Config } from './config.ts';
 import { negotiateLocale } from './http/i18n.ts';
+import { protocolFastPath } from './http/protocol-fast-path.ts';
 import { requestLogging } from './http/request-logging.ts';
-import { httpsOnly, PAGE_CSP, securityHeaders } from './http/security-headers.ts';
+import { httpsOnly, securityHeaders } from './http/security-headers.ts';
 import { tokenEndpointLimits } from './http/token-endpoint-limits.ts';
 import type { Views } from './http/views.ts';
 import { createInteractionRouter } from './interactions/routes.ts';
 import type { Logger } from './logger.ts';
+import { discoveryDocument } from './oidc/discovery-document.ts';
 import type { LiveProvider } from './oidc/live-provider.ts';
+import { mountProvider } from './oidc/provider-mount.ts';
 import type { Metrics } from './ops/metrics.ts';
 import { createOpsRouter, type Probe } from './ops/routes.ts';
 import { createRegistrationRouter } from './registration-api/routes.ts';
@@ -42,14 +44,22 @@ export function createApp(deps: AppDeps): Koa {
   // Errors are logged once, by the error middleware or oidc-provider's server_error event.
   app.silent = true;
 
-  app.use(requestLogging(logger, deps.metrics));
+  const logging = requestLogging(logger, deps.metrics);
+  const headers = securityHeaders({ hsts: config.issuer.startsWith('https://') });
+  const https = httpsOnly({ enabled: config.production });
+  const limits = tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit });
+  const provider = mountProvider({ provider: deps.provider, issuer: config.issuer, trustProxy: config.trustProxy });
+  // Token, introspection, revocation, JWKS, discovery: the same steps, without the page stack.
+  app.use(protocolFastPath([logging, headers, https, deps.jwks, discoveryDocument(deps.provider), limits, provider]));
+
+  app.use(logging);
   app.use(async (ctx, next) => {
     const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
     ctx.state.locale = negotiateLocale(uiLocales, ctx.get('accept-language'));
     await next();
   });
-  app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
-  app.use(httpsOnly({ enabled: config.production }));
+  app.use(headers);
+  app.use(https);
 
   const ops = createOpsRouter({
     probes: deps.probes,
@@ -129,27 +139,7 @@ export function createApp(deps: AppDeps): Koa {
     app.use(registration.allowedMethods());
   }
 
-  app.use(tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }));
-
-  // Everything else is oidc-provider (itself a Koa app): handed the raw request, with Host and
-  // protocol pinned to the issuer so no header can change the endpoints it advertises (discovery
-  // built from a forged Host could send clients' credentials elsewhere via a poisoned cache).
-  const issuer = new URL(config.issuer);
-  const callbacks = new WeakMap<object, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
-  app.use(async (ctx) => {
-    const provider = deps.provider.current();
-    let callback = callbacks.get(provider);
-    if (!callback) {
-      callback = provider.callback() as unknown as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-      callbacks.set(provider, callback);
-    }
-    ctx.respond = false;
-    ctx.req.headers.host = issuer.host;
-    delete ctx.req.headers['x-forwarded-host'];
-    if (config.trustProxy) ctx.req.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
-    // Set before oidc-provider renders: its pages (logout, errors, form_post) inherit it.
-    ctx.res.setHeader('Content-Security-Policy', PAGE_CSP);
-    await callback(ctx.req, ctx.res);
-  });
+  app.use(limits);
+  app.use(provider);
   return app;
 }

@@ -2,6 +2,8 @@
  * Composition root: config → Gatehouse (storage, services, provider, app) → listen.
  * Shutdown order on SIGTERM/SIGINT: stop accepting, finish in-flight requests, close stores.
  */
+// First: sizes libuv's threadpool before anything uses it.
+import './threadpool.ts';
 import { createServer } from 'node:http';
 import type { Server as SocketServer } from 'node:net';
 import Koa from 'koa';

@@ -97,8 +97,8 @@ export interface Server {
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Starts `node <args>` on CPU 0. taskset execs node, so the child's pid is the server's. */
-export function startServer(name: string, args: string[], env: Record<string, string | undefined>): Server {
-  const nodeArgs = [...SERVER_NODE_ARGS, ...args];
+export function startServer(name: string, args: string[], env: Record<string, string | undefined>, extraNodeArgs: string[] = []): Server {
+  const nodeArgs = [...SERVER_NODE_ARGS, ...extraNodeArgs, ...args];
   const [command, argv] = PINNED ? ['taskset', ['-c', SERVER_CPUS, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(command, argv as string[], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const server: Server = { name, child, tail: [], problems: [], ready: false };

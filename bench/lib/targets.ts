@@ -41,14 +41,15 @@ export function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
 
-export async function startPeer(): Promise<Target> {
+export async function startPeer(extra: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Target> {
   const clientId = 'bench';
   const clientSecret = randomBytes(32).toString('base64url');
-  const server = startServer('oidc-provider (peer)', ['bench/peer-server.ts'], {
-    ...baseEnv,
-    BENCH_CLIENT_ID: clientId,
-    BENCH_CLIENT_SECRET: clientSecret,
-  });
+  const server = startServer(
+    'oidc-provider (peer)',
+    ['bench/peer-server.ts'],
+    { ...baseEnv, ...extra.env, BENCH_CLIENT_ID: clientId, BENCH_CLIENT_SECRET: clientSecret },
+    extra.nodeArgs,
+  );
   let url = '';
   server.child.stdout!.on('data', (chunk: Buffer) => {
     url ||= /READY (\S+)/.exec(chunk.toString())?.[1] ?? '';
@@ -82,6 +83,8 @@ export interface GatehouseOptions {
   webClient?: boolean;
   /** How many users to create (verified email, random password). */
   users?: number;
+  /** Node flags for the server process (bench/profile.ts preloads its probe). */
+  nodeArgs?: string[];
 }
 
 /** Registers the API, clients and users with the CLI (before the server holds the data dir), then starts it. */
@@ -128,7 +131,7 @@ export async function startGatehouse(name: string, options: GatehouseOptions): P
   await pool(users, 4, (user) => cli(['users', 'create', '--email', user.email, '--password-stdin', '--verified'], `${user.password}\n`));
 
   const url = `http://127.0.0.1:${port}`;
-  const server = startServer(name, ['src/main.ts'], env);
+  const server = startServer(name, ['src/main.ts'], env, options.nodeArgs);
   await waitUntil(server, async () => (await fetch(`${url}/healthz`)).ok, name);
   return { name, url, server, authorization: basic(machine.clientId, machine.clientSecret), web, users };
 }

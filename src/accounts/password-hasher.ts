@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 
 export interface PasswordHashingParameters {
@@ -15,8 +16,33 @@ export interface PasswordHasher {
   verifyDummy(password: string): Promise<void>;
 }
 
-/** argon2id (RFC 9106); hashes carry their parameters in the PHC string. */
-export function createPasswordHasher(parameters: PasswordHashingParameters): PasswordHasher {
+/**
+ * Runs at most `limit` operations at once, the others wait in arrival order. Password hashes
+ * wait here instead of in libuv's threadpool queue, where token signatures would wait behind
+ * them (see src/threadpool.ts).
+ */
+function concurrencyLimit(limit: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(operation: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running += 1;
+    try {
+      return await operation();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
+
+/**
+ * argon2id (RFC 9106); hashes carry their parameters in the PHC string. `maxConcurrent` hashes
+ * run at once (default: one per core; src/threadpool.ts sizes the pool to match).
+ */
+export function createPasswordHasher(parameters: PasswordHashingParameters, maxConcurrent = availableParallelism()): PasswordHasher {
+  const limited = concurrencyLimit(Math.max(1, maxConcurrent));
   const options = {
     type: argon2.argon2id,
     memoryCost: parameters.memoryKib,
@@ -25,18 +51,19 @@ export function createPasswordHasher(parameters: PasswordHashingParameters): Pas
   } as const;
   let dummyHash: Promise<string> | undefined;
   return {
-    hash: (password) => argon2.hash(password, options),
+    hash: (password) => limited(() => argon2.hash(password, options)),
     verify: async (hash, password) => {
       try {
-        return await argon2.verify(hash, password);
+        return await limited(() => argon2.verify(hash, password));
       } catch {
         return false;
       }
     },
     needsRehash: (hash) => argon2.needsRehash(hash, options),
     verifyDummy: async (password) => {
-      dummyHash ??= argon2.hash('gatehouse-dummy-password', options);
-      await argon2.verify(await dummyHash, password).catch(() => false);
+      dummyHash ??= limited(() => argon2.hash('gatehouse-dummy-password', options));
+      const hash = await dummyHash;
+      await limited(() => argon2.verify(hash, password)).catch(() => false);
     },
   };
 }

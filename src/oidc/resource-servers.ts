@@ -2,6 +2,22 @@ import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { ApiService } from '../apis/index.ts';
 
+type ClientLike = { metadata(): Record<string, unknown> };
+
+/**
+ * `metadata()` rebuilds the whole snake_case record on every call (a few dozen keys); oidc-provider
+ * reuses one Client instance per distinct metadata, so the record is read once per instance.
+ */
+const metadataCache = new WeakMap<ClientLike, Record<string, unknown>>();
+function metadataOf(client: ClientLike): Record<string, unknown> {
+  let metadata = metadataCache.get(client);
+  if (!metadata) {
+    metadata = client.metadata();
+    metadataCache.set(client, metadata);
+  }
+  return metadata;
+}
+
 /**
  * Registered APIs become RFC 8707 resource servers that receive RFC 9068 JWT access tokens:
  * one `aud`, `typ: at+jwt`, signed with the API's algorithm (RS256 unless it chose ES256 or
@@ -12,13 +28,14 @@ export function createResourceServerCallbacks(deps: { apis: ApiService; defaultA
     async getResourceServerInfo(
       _ctx: KoaContextWithOIDC,
       resourceIndicator: string,
-      client: { metadata(): Record<string, unknown> },
+      client: ClientLike,
     ): Promise<ResourceServer> {
-      const allowed = (client.metadata().resources as string[] | undefined) ?? [];
+      const metadata = metadataOf(client);
+      const allowed = (metadata.resources as string[] | undefined) ?? [];
       const api = allowed.includes(resourceIndicator) ? await deps.apis.find(resourceIndicator) : undefined;
       if (!api) throw new errors.InvalidTarget('resource is not a registered API this client may use');
       // A client gets at most the API scopes it was registered with.
-      const clientScopes = new Set((client.metadata().resource_scopes as string[] | undefined) ?? []);
+      const clientScopes = new Set((metadata.resource_scopes as string[] | undefined) ?? []);
       return {
         scope: api.scopes
           .map((scope) => scope.name)
@@ -41,11 +58,11 @@ export function createResourceServerCallbacks(deps: { apis: ApiService; defaultA
      */
     async defaultResource(
       ctx: KoaContextWithOIDC,
-      client: { metadata(): Record<string, unknown> },
+      client: ClientLike,
       oneOf?: string[],
     ): Promise<string | string[] | undefined> {
       if (oneOf) return oneOf;
-      const resources = (client.metadata().resources as string[] | undefined) ?? [];
+      const resources = (metadataOf(client).resources as string[] | undefined) ?? [];
       if (ctx.oidc.params?.grant_type === 'client_credentials' && resources.length === 1) return resources[0];
       return undefined;
     },

@@ -20,8 +20,15 @@ const KNOWN_ROUTES: Array<[RegExp, string]> = [
   [/^\/assets\//, '/assets'],
 ];
 
+const scanRoutes = (path: string) => KNOWN_ROUTES.find(([pattern]) => pattern.test(path))?.[1] ?? 'other';
+
+/** Paths that are their own label (/token, /jwks, …), looked up without scanning the patterns. */
+const EXACT_ROUTES = new Map<string, string>(
+  KNOWN_ROUTES.filter(([, label]) => scanRoutes(label) === label).map(([, label]) => [label, label]),
+);
+
 export function routeLabel(path: string): string {
-  return KNOWN_ROUTES.find(([pattern]) => pattern.test(path))?.[1] ?? 'other';
+  return EXACT_ROUTES.get(path) ?? scanRoutes(path);
 }
 
 export interface MetricsSources {
@@ -92,12 +99,28 @@ export function createMetrics(sources: MetricsSources) {
     },
   });
 
+  // Labelled children, kept: prom-client hashes the label set on every inc()/observe() otherwise.
+  // Bounded: routes are a fixed set, methods and statuses are few (unknown methods never get here
+  // past Node's HTTP parser).
+  const perRoute = new Map<string, { inc(): void }>();
+  const perRouteDuration = new Map<string, { observe(value: number): void }>();
   return {
     registry,
     observeRequest(path: string, method: string, status: number, seconds: number) {
       const route = routeLabel(path);
-      requests.inc({ route, method, status: String(status) });
-      duration.observe({ route, method }, seconds);
+      const key = `${route} ${method}`;
+      let counter = perRoute.get(`${key} ${status}`);
+      if (!counter) {
+        counter = requests.labels({ route, method, status: String(status) });
+        perRoute.set(`${key} ${status}`, counter);
+      }
+      counter.inc();
+      let histogram = perRouteDuration.get(key);
+      if (!histogram) {
+        histogram = duration.labels({ route, method });
+        perRouteDuration.set(key, histogram);
+      }
+      histogram.observe(seconds);
     },
     tokenIssued: (grantType: string) => tokens.inc({ grant_type: grantType || 'unknown' }),
     securityEvent: (type: string, outcome: string) => events.inc({ type, outcome }),
