@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { Logger } from '../logger.ts';
 
 export interface Mail {
@@ -22,10 +21,13 @@ export interface Mailer {
 
 export function createMailer(options: { smtpUrl: string | undefined; from: string; outboxDir: string; logger: Logger }): Mailer {
   if (options.smtpUrl) {
-    const transport = nodemailer.createTransport(options.smtpUrl);
+    const { smtpUrl } = options;
+    // Loaded on the first mail: nodemailer is ~20 MB of resident memory an idle server never needs.
+    let transport: Promise<{ sendMail(mail: Record<string, unknown>): Promise<unknown> }> | undefined;
     return {
       async send(mail) {
-        await transport.sendMail({ from: options.from, ...mail });
+        transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(smtpUrl));
+        await (await transport).sendMail({ from: options.from, ...mail });
       },
     };
   }

@@ -14,7 +14,6 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib/functional';
-import QRCode from 'qrcode';
 import { type Clock, epochSeconds } from '../clock.ts';
 import { seal, unseal } from '../sealing.ts';
 import type { MfaQueries } from '../storage/queries/mfa.ts';
@@ -65,6 +64,8 @@ export function createMfaService(deps: { mfa: MfaQueries; keyEncryptionSecret: U
       const secret = generateSecret();
       await mfa.savePendingSecret(userId, await seal(secret, deps.keyEncryptionSecret, 'totp-secret'));
       const uri = generateURI({ issuer: deps.issuerName, label, secret });
+      // Loaded at the first enrolment, not at start (resident memory of an idle server).
+      const { default: QRCode } = await import('qrcode');
       const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
       return { secret, uri, qrSvg };
     },

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import { migrations } from '../../migrations/index.ts';
 
 export type Database = Knex;
@@ -19,7 +18,7 @@ export interface DatabaseLog {
 const MIGRATION_LOCK_KEY = 724_311_001;
 
 /** Opens Postgres (pooled) or embedded PGlite (one connection, as PGlite is single-user). */
-export function openDatabase(target: DatabaseTarget, log?: DatabaseLog): Database {
+export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): Promise<Database> {
   const knexLog = {
     warn: (message: unknown) => log?.warn(String(message)),
     error: (message: unknown) => log?.warn(String(message)),
@@ -33,6 +32,8 @@ export function openDatabase(target: DatabaseTarget, log?: DatabaseLog): Databas
       mkdirSync(dir, { recursive: true });
       connection = { filename: dir };
     }
+    // Imported only in embedded mode: production (Postgres) never loads PGlite.
+    const { default: ClientPgLite } = await import('knex-pglite');
     return knexFactory({ client: ClientPgLite, dialect: 'postgres', connection, log: knexLog } as Knex.Config);
   }
   const statementTimeout = target.statementTimeoutMs ?? 5000;

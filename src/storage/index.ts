@@ -38,7 +38,7 @@ export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'
   const unlock = persistentEmbedded && config.storage.kind === 'embedded' ? lockEmbeddedDataDir(config.storage.dataDir) : () => {};
   const db =
     config.storage.kind === 'services'
-      ? openDatabase(
+      ? await openDatabase(
           {
             kind: 'postgres',
             url: config.storage.databaseUrl,
@@ -47,7 +47,7 @@ export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'
           },
           { warn: (message) => options.onConnectionProblem?.('database', message) },
         )
-      : openDatabase({ kind: 'pglite', dataDir: options.inMemoryEmbedded ? undefined : config.storage.dataDir });
+      : await openDatabase({ kind: 'pglite', dataDir: options.inMemoryEmbedded ? undefined : config.storage.dataDir });
   const redisStore =
     config.storage.kind === 'services'
       ? await createRedisKeyValueStore({

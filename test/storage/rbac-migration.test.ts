@@ -17,7 +17,7 @@ after(() => db?.destroy());
 
 test('existing users.roles become global roles granted to each user, then the column goes', async () => {
   const env = await storageEnv();
-  db = storageMode() === 'services' ? openDatabase({ kind: 'postgres', url: String(env.DATABASE_URL) }) : openDatabase({ kind: 'pglite', dataDir: undefined });
+  db = storageMode() === 'services' ? await openDatabase({ kind: 'postgres', url: String(env.DATABASE_URL) }) : await openDatabase({ kind: 'pglite', dataDir: undefined });
   await db.migrate.latest({ migrationSource: source('004_email_tokens') });
   const user = (id: string, roles: unknown) => ({ id, email: `${id}@example.test`, password_hash: 'x', roles: JSON.stringify(roles) });
   await db('users').insert([user('u1', ['admin', 'employee']), user('u2', ['admin', 'admin']), user('u3', [])]);
