@@ -8,10 +8,8 @@ import { cpuSeconds, cpuSecondsByName, machineBusySeconds, PINNED, type Server }
 
 const STORES = new Set(['postgres', 'redis-server']);
 
-export interface Sample {
-  workload: string;
-  target: string;
-  rep: number;
+/** What a measured run reports, whatever drives the load. */
+export interface RunFigures {
   /** Successful (2xx) responses — or completed flows — per second. */
   rate: number;
   /** Milliseconds (autocannon records whole milliseconds). */
@@ -22,6 +20,15 @@ export interface Sample {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /** First few failure descriptions (non-autocannon workloads). */
+  failures?: string[];
+}
+
+/** One measured repetition of one workload against one server. */
+export interface Sample extends RunFigures {
+  workload: string;
+  target: string;
+  rep: number;
   /** Cores the server process used during the measurement (1.00 = its pinned core, saturated). */
   serverCpu: number;
   /** Cores this process (the load generator) used during the measurement. */
@@ -34,22 +41,8 @@ export interface Sample {
   serverProblems: number;
   /** Whether the server was confined to one core for this measurement. */
   pinned: boolean;
-  /** First few failure descriptions (non-autocannon workloads). */
-  failures?: string[];
   /** How many times this measurement was taken (repeated when other processes disturbed it). */
   attempts?: number;
-}
-
-/** What a measured run reports, whatever drives the load. */
-export interface RunFigures {
-  rate: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodes: Record<string, number>;
-  failures?: string[];
 }
 
 export function autocannonFigures(result: Result): RunFigures {

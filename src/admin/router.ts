@@ -28,6 +28,12 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** What the body parser's and media-type check's own errors mean, for the problem `detail`. */
+const CLIENT_ERROR_DETAILS: Record<number, string> = {
+  413: 'the body is too large',
+  415: 'the body must be application/json',
+};
+
 function problem(ctx: Context, status: number, detail: string, errors?: readonly string[]) {
   ctx.status = status;
   ctx.type = 'application/problem+json';
@@ -58,7 +64,7 @@ function problems(logger: Logger): Middleware {
       }
       const status = (caught as { status?: number }).status;
       if (typeof status === 'number' && status >= 400 && status < 500) {
-        problem(ctx, status, status === 413 ? 'the body is too large' : 'the request body is not valid JSON');
+        problem(ctx, status, CLIENT_ERROR_DETAILS[status] ?? 'the request body is not valid JSON');
         return;
       }
       logger.error({ err: caught, requestId: ctx.state.requestId, path: ctx.path }, 'admin request failed');

@@ -16,6 +16,7 @@ import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
 import type { RbacService } from '../rbac/index.ts';
 import { createAccessTokenClaims } from './access-token-claims.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
+import { type ClientLike, metadataOf } from './client-metadata-of.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
@@ -72,7 +73,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     allowOmittingSingleRegisteredRedirectUri: false,
     // Bearer tokens only in headers or bodies (RFC 6750 §5.3, RFC 9700 §4.3.2).
     acceptQueryParamAccessTokens: false,
-    clientBasedCORS: (_ctx, origin, client) => corsOriginAllowed(origin, client.metadata()),
+    clientBasedCORS: (_ctx, origin, client) => corsOriginAllowed(origin, metadataOf(client)),
     extraClientMetadata: {
       properties: [...Object.keys(EXTRA_CLIENT_METADATA)],
       validator(_ctx, key, value) {
@@ -256,8 +257,8 @@ function corsOriginAllowed(origin: string, metadata: Record<string, unknown>): b
 }
 
 /** A client's own lifetime may only shorten the server-wide one. */
-function clientLifetime(client: { metadata(): Record<string, unknown> } | undefined, key: 'access_token_ttl' | 'refresh_token_ttl', serverWide: number): number {
-  const own = client?.metadata()[key];
+function clientLifetime(client: ClientLike | undefined, key: 'access_token_ttl' | 'refresh_token_ttl', serverWide: number): number {
+  const own = client ? metadataOf(client)[key] : undefined;
   return typeof own === 'number' ? Math.min(own, serverWide) : serverWide;
 }
 

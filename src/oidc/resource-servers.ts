@@ -1,22 +1,7 @@
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { ApiService } from '../apis/index.ts';
-
-type ClientLike = { metadata(): Record<string, unknown> };
-
-/**
- * `metadata()` rebuilds the whole snake_case record on every call (a few dozen keys); oidc-provider
- * reuses one Client instance per distinct metadata, so the record is read once per instance.
- */
-const metadataCache = new WeakMap<ClientLike, Record<string, unknown>>();
-function metadataOf(client: ClientLike): Record<string, unknown> {
-  let metadata = metadataCache.get(client);
-  if (!metadata) {
-    metadata = client.metadata();
-    metadataCache.set(client, metadata);
-  }
-  return metadata;
-}
+import { type ClientLike, metadataOf } from './client-metadata-of.ts';
 
 /**
  * Registered APIs become RFC 8707 resource servers that receive RFC 9068 JWT access tokens:
@@ -45,7 +30,7 @@ export function createResourceServerCallbacks(deps: { apis: ApiService; defaultA
         // The API's lifetime, shortened further by the client's own if it has one.
         accessTokenTTL: Math.min(
           api.accessTokenTtl ?? deps.defaultAccessTokenTtl,
-          (client.metadata().access_token_ttl as number | undefined) ?? Number.POSITIVE_INFINITY,
+          (metadata.access_token_ttl as number | undefined) ?? Number.POSITIVE_INFINITY,
         ),
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: api.signingAlg } },

@@ -126,10 +126,18 @@ export async function authorizationCodeFlow(
   return { tokens, callback, browser };
 }
 
-/** An authorization request (code + PKCE S256) for the test client's redirect URI. */
-export async function authorizationRequestUrl(baseUrl: string, clientId: string, verifier: string, params: Record<string, string> = {}): Promise<URL> {
+/**
+ * An authorization request (code + PKCE S256) for the test client's redirect URI; a parameter
+ * given as `undefined` is left out.
+ */
+export async function authorizationRequestUrl(
+  baseUrl: string,
+  clientId: string,
+  verifier: string,
+  params: Record<string, string | undefined> = {},
+): Promise<URL> {
   const url = new URL(`${baseUrl}/auth`);
-  url.search = new URLSearchParams({
+  const all: Record<string, string | undefined> = {
     client_id: clientId,
     response_type: 'code',
     scope: 'openid offline_access',
@@ -138,7 +146,8 @@ export async function authorizationRequestUrl(baseUrl: string, clientId: string,
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     ...params,
-  }).toString();
+  };
+  url.search = new URLSearchParams(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined)).toString();
   return url;
 }
 

@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib/functional';
 import type { Browser } from './browser.ts';
-import { REDIRECT_URI, tokenRequest } from './fixtures.ts';
+import { authorizationRequestUrl, REDIRECT_URI, tokenRequest } from './fixtures.ts';
 import type { TestServer } from './server.ts';
 
 /** A code for the next time step: the current one may already be spent (each step is accepted once). */
@@ -30,16 +30,7 @@ export async function authorizeThroughMfa(
 ) {
   const extra = options.extra ?? {};
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = new URL(`${server.url}/auth`);
-  url.search = new URLSearchParams({
-    client_id: client.clientId,
-    response_type: 'code',
-    scope: 'openid',
-    redirect_uri: REDIRECT_URI,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    ...extra,
-  }).toString();
+  const url = await authorizationRequestUrl(server.url, client.clientId, verifier, { scope: 'openid', prompt: undefined, ...extra });
   const seen: Seen = { login: false, mfa: false, enrol: false, recoveryCodes: [] };
   let step = await browser.follow(url, server.url);
   for (let i = 0; i < 8 && !step.leftTo; i += 1) {

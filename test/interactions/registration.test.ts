@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { Browser } from '../harness/browser.ts';
-import { authorizationCodeFlow, createUser, createWebClient, discover, REDIRECT_URI, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
+import { authorizationCodeFlow, authorizationRequestUrl, createUser, createWebClient, discover, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-reg-'));
@@ -30,15 +30,7 @@ function mailsTo(email: string): Array<{ subject: string; text: string }> {
 const linkIn = (text: string) => /(http\S+\?token=\S+)/.exec(text)![1]!;
 
 async function loginPage(browser: Browser) {
-  const url = new URL(`${server.url}/auth`);
-  url.search = new URLSearchParams({
-    client_id: client.clientId,
-    response_type: 'code',
-    scope: 'openid',
-    redirect_uri: REDIRECT_URI,
-    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-  }).toString();
+  const url = await authorizationRequestUrl(server.url, client.clientId, oidc.randomPKCECodeVerifier(), { scope: 'openid', prompt: undefined });
   const step = await browser.follow(url, server.url);
   return { html: await step.response!.text() };
 }
