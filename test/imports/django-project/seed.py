@@ -3,7 +3,7 @@
 Fills the project's database through Django itself (django.contrib.auth, allauth's models, the
 DOT-shaped application table) and prints what the tests need as JSON: passwords and secrets.
 
-    python3 manage.py migrate --run-syncdb && python3 seed.py
+    python3 manage.py migrate && python3 seed.py
 """
 import base64
 import hashlib
