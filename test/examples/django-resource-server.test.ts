@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createApi, createMachineClient } from '../harness/fixtures.ts';
-import { type TestServer, startServer } from '../harness/server.ts';
+import { startServer, type TestServer } from '../harness/server.ts';
 import { freePort } from '../harness/server-process.ts';
 import { djangoPython } from '../imports/python.ts';
 
