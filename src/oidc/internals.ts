@@ -20,7 +20,7 @@ import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import resolveResource from 'oidc-provider/lib/helpers/resolve_resource.js';
 import presence from 'oidc-provider/lib/helpers/validate_presence.js';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
-import { clientSecretAccepted, type PreviousClientSecret } from '../clients/index.ts';
+import { clientSecretAccepted, isImportedClientSecret, type PreviousClientSecret } from '../clients/index.ts';
 import type { Clock } from '../clock.ts';
 
 export const internals = {
@@ -54,15 +54,22 @@ export function boundGrantHelpers(provider: Provider): Record<string, (...args: 
  * Client secrets are stored as SHA-256 digests (clients/client-secret.ts), so the comparison
  * oidc-provider makes against the stored metadata must hash the presented secret first; during a
  * rotation's overlap the previous secret (extra metadata `previous_client_secrets`) is accepted too.
+ * A secret imported from django-oauth-toolkit is still Django's hash until its first use:
+ * `importedSecrets` checks it with Django's hasher and re-stores it as a digest.
  */
-export function compareClientSecretsAsDigests(provider: Provider, clock: Clock): void {
+export function compareClientSecretsAsDigests(
+  provider: Provider,
+  clock: Clock,
+  importedSecrets?: { accept(clientId: string, stored: string, presented: string): Promise<boolean> },
+): void {
   const prototype = (provider.Client as unknown as { prototype: Record<string, unknown> }).prototype;
-  prototype.compareClientSecret = function compareClientSecret(
+  prototype.compareClientSecret = async function compareClientSecret(
     // Extra metadata keeps its snake_case name on the client instance.
-    this: { clientSecret?: string; previous_client_secrets?: PreviousClientSecret[] },
+    this: { clientId: string; clientSecret?: string; previous_client_secrets?: PreviousClientSecret[] },
     actual: string,
   ) {
     const nowSeconds = Math.floor(clock.now().getTime() / 1000);
-    return clientSecretAccepted({ current: this.clientSecret, previous: this.previous_client_secrets }, actual, nowSeconds);
+    if (clientSecretAccepted({ current: this.clientSecret, previous: this.previous_client_secrets }, actual, nowSeconds)) return true;
+    return importedSecrets !== undefined && isImportedClientSecret(this.clientSecret) && importedSecrets.accept(this.clientId, this.clientSecret, actual);
   };
 }

@@ -35,6 +35,8 @@ export interface ProviderDeps {
   accounts: AccountService;
   apis: ApiService;
   rbac: RbacService;
+  /** Checks a client secret imported from django-oauth-toolkit and re-stores it as a digest. */
+  importedClientSecrets?: { accept(clientId: string, stored: string, presented: string): Promise<boolean> };
   audit: AuditTrail;
   views: Views;
   logger: Logger;
@@ -171,7 +173,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
-  compareClientSecretsAsDigests(provider, deps.clock);
+  compareClientSecretsAsDigests(provider, deps.clock, deps.importedClientSecrets);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
     graceSeconds: config.refreshGraceSeconds,
