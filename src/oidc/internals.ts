@@ -66,3 +66,17 @@ export function compareClientSecretsAsDigests(provider: Provider, clock: Clock):
     return clientSecretAccepted({ current: this.clientSecret, previous: this.previous_client_secrets }, actual, nowSeconds);
   };
 }
+
+/**
+ * Every ID token (and the code, refresh and access tokens it comes with) carries `sid`, the
+ * session's id for that client. oidc-provider 9.13.3 adds it only when the client registered
+ * back-channel logout with `backchannel_logout_session_required` (`Client#includeSid`), or when
+ * the claims parameter asks for it. Logout needs it on every ID token: an `id_token_hint` proves
+ * the current session only if its `sid` is that session's (provider.ts, `hintFromThisSession`).
+ */
+export function includeSessionIdInIdTokens(provider: Provider): void {
+  const prototype = (provider.Client as unknown as { prototype: Record<string, unknown> }).prototype;
+  prototype.includeSid = function includeSid() {
+    return true;
+  };
+}
