@@ -80,3 +80,24 @@ export function includeSessionIdInIdTokens(provider: Provider): void {
     return true;
   };
 }
+
+/**
+ * A client registered with `exact_redirect_port` (clients/) gets its redirect and post-logout
+ * redirect URIs matched exactly, port included. oidc-provider 9.13.3 lets native clients use
+ * any port on a registered loopback redirect URI (RFC 8252 §7.3), which lets any local process
+ * that listens on another port receive the client's authorization responses.
+ */
+export function exactRedirectPortMatching(provider: Provider): void {
+  type ClientInstance = { exact_redirect_port?: boolean; redirectUris?: string[]; postLogoutRedirectUris?: string[] };
+  const prototype = (provider.Client as unknown as { prototype: Record<string, (this: ClientInstance, value: string) => boolean> }).prototype;
+  for (const [method, registered] of [
+    ['redirectUriAllowed', 'redirectUris'],
+    ['postLogoutRedirectUriAllowed', 'postLogoutRedirectUris'],
+  ] as const) {
+    const anyLoopbackPort = prototype[method] as (this: ClientInstance, value: string) => boolean;
+    prototype[method] = function uriAllowed(this: ClientInstance, value: string) {
+      if (this.exact_redirect_port === true) return (this[registered] ?? []).includes(value);
+      return anyLoopbackPort.call(this, value);
+    };
+  }
+}

@@ -21,7 +21,7 @@ import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
-import { compareClientSecretsAsDigests, includeSessionIdInIdTokens } from './internals.ts';
+import { compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
@@ -174,6 +174,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   compareClientSecretsAsDigests(provider, deps.clock);
   // `sid` in every ID token, so logout can tell this session's hint from an old one (hintFromThisSession).
   includeSessionIdInIdTokens(provider);
+  // RFC 8252 §7.3's any-port loopback rule, unless the client opted out (exact_redirect_port).
+  exactRedirectPortMatching(provider);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
     graceSeconds: config.refreshGraceSeconds,
@@ -285,6 +287,8 @@ const EXTRA_CLIENT_METADATA = {
   require_mfa: booleanValue,
   allow_unverified_email: booleanValue,
   allowed_cors_origins: stringArray,
+  /** Loopback redirect URIs match on their port too (internals.ts, exactRedirectPortMatching). */
+  exact_redirect_port: booleanValue,
   access_token_ttl: positiveInteger,
   refresh_token_ttl: positiveInteger,
   /** Secrets replaced by rotation, accepted until they expire (clients/client-secret.ts). */
