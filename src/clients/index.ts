@@ -94,7 +94,10 @@ export const clientSettingsSchema = z.object({
    * as RFC 8252 §7.3 asks (the app listens on whatever port is free). true: the port must match
    * too, so no other local process on another port can receive this client's codes.
    */
-  exactRedirectPort: z.boolean().default(false),
+  exactRedirectPort: z
+    .boolean()
+    .default(false)
+    .describe('Loopback redirect URIs match only on their registered port (default: any port, RFC 8252 §7.3).'),
 });
 
 const newClientSchema = clientSettingsSchema.superRefine((client, ctx) => {
