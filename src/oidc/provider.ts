@@ -172,10 +172,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   compareClientSecretsAsDigests(provider, deps.clock);
-  // `sid` in every ID token, so logout can tell this session's hint from an old one (hintFromThisSession).
-  includeSessionIdInIdTokens(provider);
-  // RFC 8252 §7.3's any-port loopback rule, unless the client opted out (exact_redirect_port).
-  exactRedirectPortMatching(provider);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
     graceSeconds: config.refreshGraceSeconds,
@@ -193,6 +189,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   });
   auditProviderEvents(provider, deps.audit);
+  // `sid` in every ID token, so logout can tell this session's hint from an old one (hintFromThisSession).
+  includeSessionIdInIdTokens(provider);
+  // RFC 8252 §7.3's any-port loopback rule, unless the client opted out (exact_redirect_port).
+  exactRedirectPortMatching(provider);
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
