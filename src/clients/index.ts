@@ -96,6 +96,15 @@ export const clientSettingsSchema = z.object({
   allowedCorsOrigins: z.array(origin).max(20).optional(),
   accessTokenTtl: lifetime(MAX_API_ACCESS_TOKEN_TTL).optional(),
   refreshTokenTtl: lifetime(365 * 86_400).optional(),
+  /**
+   * Loopback redirect URIs (http://127.0.0.1:PORT/…) of native apps match on any port by default,
+   * as RFC 8252 §7.3 asks (the app listens on whatever port is free). true: the port must match
+   * too, so no other local process on another port can receive this client's codes.
+   */
+  exactRedirectPort: z
+    .boolean()
+    .default(false)
+    .describe('Loopback redirect URIs match only on their registered port (default: any port, RFC 8252 §7.3).'),
 });
 
 const newClientSchema = clientSettingsSchema.superRefine((client, ctx) => {
@@ -136,6 +145,8 @@ export interface ClientSummary {
   allowedCorsOrigins: string[] | null;
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
+  /** Loopback redirect URIs match only on their registered port (otherwise any port, RFC 8252 §7.3). */
+  exactRedirectPort: boolean;
   /** Epoch seconds until which a previous secret is still accepted; null outside a rotation overlap. */
   previousSecretExpiresAt: number | null;
 }
@@ -162,6 +173,7 @@ function summarize(metadata: ClientMetadata, nowSeconds: number): ClientSummary 
     allowedCorsOrigins: (metadata.allowed_cors_origins as string[] | undefined) ?? null,
     accessTokenTtl: (metadata.access_token_ttl as number | undefined) ?? null,
     refreshTokenTtl: (metadata.refresh_token_ttl as number | undefined) ?? null,
+    exactRedirectPort: metadata.exact_redirect_port === true,
     previousSecretExpiresAt: previous.length ? Math.max(...previous.map((entry) => entry.expires_at)) : null,
   };
 }
@@ -189,6 +201,7 @@ const SETTINGS_KEYS = [
   'allowed_cors_origins',
   'access_token_ttl',
   'refresh_token_ttl',
+  'exact_redirect_port',
 ] as const;
 
 function authMethodOf(c: ClientSettings): string {
@@ -220,6 +233,7 @@ function settingsMetadata(c: ClientSettings): Omit<ClientMetadata, 'client_id'> 
     ...(c.allowedCorsOrigins ? { allowed_cors_origins: c.allowedCorsOrigins } : {}),
     ...(c.accessTokenTtl ? { access_token_ttl: c.accessTokenTtl } : {}),
     ...(c.refreshTokenTtl ? { refresh_token_ttl: c.refreshTokenTtl } : {}),
+    ...(c.exactRedirectPort ? { exact_redirect_port: true } : {}),
   };
 }
 

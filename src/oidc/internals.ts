@@ -73,3 +73,38 @@ export function compareClientSecretsAsDigests(
     return importedSecrets !== undefined && isImportedClientSecret(this.clientSecret) && importedSecrets.accept(this.clientId, this.clientSecret, actual);
   };
 }
+
+/**
+ * Every ID token (and the code, refresh and access tokens it comes with) carries `sid`, the
+ * session's id for that client. oidc-provider 9.13.3 adds it only when the client registered
+ * back-channel logout with `backchannel_logout_session_required` (`Client#includeSid`), or when
+ * the claims parameter asks for it. Logout needs it on every ID token: an `id_token_hint` proves
+ * the current session only if its `sid` is that session's (provider.ts, `hintFromThisSession`).
+ */
+export function includeSessionIdInIdTokens(provider: Provider): void {
+  const prototype = (provider.Client as unknown as { prototype: Record<string, unknown> }).prototype;
+  prototype.includeSid = function includeSid() {
+    return true;
+  };
+}
+
+/**
+ * A client registered with `exact_redirect_port` (clients/) gets its redirect and post-logout
+ * redirect URIs matched exactly, port included. oidc-provider 9.13.3 lets native clients use
+ * any port on a registered loopback redirect URI (RFC 8252 §7.3), which lets any local process
+ * that listens on another port receive the client's authorization responses.
+ */
+export function exactRedirectPortMatching(provider: Provider): void {
+  type ClientInstance = { exact_redirect_port?: boolean; redirectUris?: string[]; postLogoutRedirectUris?: string[] };
+  const prototype = (provider.Client as unknown as { prototype: Record<string, (this: ClientInstance, value: string) => boolean> }).prototype;
+  for (const [method, registered] of [
+    ['redirectUriAllowed', 'redirectUris'],
+    ['postLogoutRedirectUriAllowed', 'postLogoutRedirectUris'],
+  ] as const) {
+    const anyLoopbackPort = prototype[method] as (this: ClientInstance, value: string) => boolean;
+    prototype[method] = function uriAllowed(this: ClientInstance, value: string) {
+      if (this.exact_redirect_port === true) return (this[registered] ?? []).includes(value);
+      return anyLoopbackPort.call(this, value);
+    };
+  }
+}
