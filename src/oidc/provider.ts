@@ -31,6 +31,7 @@ import { createOutboundFetch } from './outbound-fetch.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
 import { createResourceServerCallbacks } from './resource-servers.ts';
 import { revocationAnswersWithoutContentType } from './revocation-response.ts';
+import { exchangeTokenClaims, registerTokenExchangeGrant } from './token-exchange-grant.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -137,7 +138,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         (await deps.storage.payloads.grantsForAccount(accountId)).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
     }) as never,
     // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
-    extraTokenClaims: createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never,
+    // Exchanged tokens (token-exchange-grant.ts) also carry `act` and the subject token's acr/amr.
+    extraTokenClaims: exchangeTokenClaims(createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never) as never,
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {
@@ -215,6 +217,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   });
   refuseUngrantableClientCredentialsScopes(provider);
+  // RFC 8693 for service chains; the policy is each API's (apis/token-exchange.ts).
+  registerTokenExchangeGrant(provider, { ...deps, issuer: config.issuer, algorithms: config.keys.algorithms, getResourceServerInfo: resourceServers.getResourceServerInfo as never });
   auditProviderEvents(provider, deps.audit);
   reportOAuthErrors(provider, { logger, count: deps.countOAuthError });
   // OIDC Core §3.1.2.1 POST, answered as the same GET (why: authorization-post.ts).
