@@ -143,8 +143,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {
-      AccessToken: (_ctx, _token, client) => clientLifetime(client, 'access_token_ttl', ttl.accessToken),
-      ClientCredentials: (_ctx, _token, client) => clientLifetime(client, 'access_token_ttl', ttl.accessToken),
+      // A token for an API lives as that API says (resource-servers.ts, already shortened by the client's own).
+      AccessToken: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
+      ClientCredentials: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
       AuthorizationCode: ttl.authorizationCode,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
@@ -285,6 +286,8 @@ function corsOriginAllowed(origin: string, metadata: Record<string, unknown>): b
     }
   });
 }
+
+const apiLifetime = (token: unknown) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL;
 
 /** A client's own lifetime may only shorten the server-wide one. */
 function clientLifetime(client: ClientLike | undefined, key: 'access_token_ttl' | 'refresh_token_ttl', serverWide: number): number {

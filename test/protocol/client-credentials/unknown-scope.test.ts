@@ -48,3 +48,23 @@ test('allowed scopes still work: the token carries them, and no scope asked is s
   const unasked = await tokenRequest(server, { grant_type: 'client_credentials' }, auth());
   assert.equal(unasked.status, 200);
 });
+
+test('an API’s own access-token lifetime applies, longer or shorter than the server default; a client’s own shortens it', async () => {
+  const expiresIn = async (apiTtl: number, clientTtl?: number) => {
+    const identifier = await createApi(server, ['invoices:read']);
+    await server.gatehouse.services.apis.update(identifier, { accessTokenTtl: apiTtl });
+    const { client, clientSecret } = await server.gatehouse.services.clients.create({
+      name: 'lifetimes',
+      type: 'confidential',
+      grantTypes: ['client_credentials'],
+      resources: [identifier],
+      scopes: ['invoices:read'],
+      ...(clientTtl ? { accessTokenTtl: clientTtl } : {}),
+    });
+    const response = await tokenRequest(server, { grant_type: 'client_credentials', scope: 'invoices:read' }, { id: client.clientId, secret: clientSecret! });
+    return response.body.expires_in;
+  };
+  assert.equal(await expiresIn(600), 600);
+  assert.equal(await expiresIn(3600), 3600);
+  assert.equal(await expiresIn(3600, 300), 300);
+});
