@@ -98,6 +98,7 @@ export async function createGatehouse(
         views,
         logger,
         clock,
+        countOAuthError: metrics.oauthError,
       });
       provider.on('grant.success', (ctx: { oidc: { params?: Record<string, unknown> } }) =>
         metrics.tokenIssued(String(ctx.oidc.params?.grant_type ?? '')),

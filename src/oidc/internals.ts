@@ -10,6 +10,7 @@ import { checkAttestBinding } from 'oidc-provider/lib/helpers/check_attest_bindi
 import { boolean, resourceServer } from 'oidc-provider/lib/helpers/configuration_result.js';
 import * as formatters from 'oidc-provider/lib/helpers/formatters.js';
 import {
+  applyDpopBinding,
   applyMtlsBinding,
   checkAccountMismatch,
   createAccessToken,
@@ -30,6 +31,7 @@ export const internals = {
   boolean,
   resourceServer,
   pluralize: formatters.pluralize as (word: string, count: number) => string,
+  applyDpopBinding,
   applyMtlsBinding,
   checkAccountMismatch,
   createAccessToken,

@@ -7,6 +7,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { AccountService } from '../accounts/index.ts';
 import type { ApiService } from '../apis/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
+import { AUTH_METHODS } from '../clients/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { negotiateLocale } from '../http/i18n.ts';
@@ -16,6 +17,8 @@ import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
 import type { RbacService } from '../rbac/index.ts';
 import { createAccessTokenClaims } from './access-token-claims.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
+import { authorizationRequestsByPost } from './authorization-post.ts';
+import { refuseUngrantableClientCredentialsScopes } from './client-credentials-scopes.ts';
 import { type ClientLike, metadataOf } from './client-metadata-of.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
@@ -23,9 +26,12 @@ import { createLoadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
 import { compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
+import { answeredError, reportOAuthErrors } from './oauth-errors.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
 import { createResourceServerCallbacks } from './resource-servers.ts';
+import { revocationAnswersWithoutContentType } from './revocation-response.ts';
+import { exchangeTokenClaims, registerTokenExchangeGrant } from './token-exchange-grant.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -41,9 +47,15 @@ export interface ProviderDeps {
   views: Views;
   logger: Logger;
   clock: Clock;
+  /** Counts an OAuth error answer (gatehouse_oauth_errors_total). */
+  countOAuthError?: (endpoint: string, error: string) => void;
 }
 
 export const INTERACTION_PATH = '/interaction';
+/** oidc-provider's authorization route (its default). */
+const AUTHORIZATION_PATH = '/auth';
+/** Client authentication, the same at the token, introspection, revocation and PAR endpoints. */
+const CLIENT_AUTH_SIGNING_ALGS: Array<'RS256' | 'PS256' | 'ES256' | 'EdDSA'> = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, views, logger } = deps;
@@ -76,6 +88,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Bearer tokens only in headers or bodies (RFC 6750 §5.3, RFC 9700 §4.3.2).
     acceptQueryParamAccessTokens: false,
     clientBasedCORS: (_ctx, origin, client) => corsOriginAllowed(origin, metadataOf(client)),
+    clientAuthMethods: [...AUTH_METHODS],
     extraClientMetadata: {
       properties: [...Object.keys(EXTRA_CLIENT_METADATA)],
       validator(_ctx, key, value) {
@@ -86,6 +99,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449: a client proving a key gets tokens bound to it (`cnf.jkt`, token_type DPoP);
+      // one registered with `dpop_bound_access_tokens` must always prove one. Proof replay is
+      // refused across instances (ReplayDetection lives in the shared ephemeral store).
+      dPoP: { enabled: true, allowReplay: false },
+      // RFC 9126: decided on, not required: a client may push its request (parameters off the
+      // URL, authenticated, 60 s, single use); plain GET/POST requests keep working.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
       // RFC 7662 §4 / RFC 7009 §2.1: a client may only introspect or revoke its own tokens.
       introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
@@ -120,12 +140,14 @@ export function createProvider(deps: ProviderDeps): Provider {
         (await deps.storage.payloads.grantsForAccount(accountId)).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
     }) as never,
     // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
-    extraTokenClaims: createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never,
+    // Exchanged tokens (token-exchange-grant.ts) also carry `act` and the subject token's acr/amr.
+    extraTokenClaims: exchangeTokenClaims(createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never) as never,
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {
-      AccessToken: (_ctx, _token, client) => clientLifetime(client, 'access_token_ttl', ttl.accessToken),
-      ClientCredentials: (_ctx, _token, client) => clientLifetime(client, 'access_token_ttl', ttl.accessToken),
+      // A token for an API lives as that API says (resource-servers.ts, already shortened by the client's own).
+      AccessToken: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
+      ClientCredentials: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
       AuthorizationCode: ttl.authorizationCode,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
@@ -149,8 +171,15 @@ export function createProvider(deps: ProviderDeps): Provider {
         sessionTtlSeconds: ttl.session,
       }),
     },
-    // RFC 7591 §3 / RFC 8414: our own /register (registration-api/), advertised only when it is on.
-    discovery: config.dcr.enabled ? { registration_endpoint: `${config.issuer}/register` } : {},
+    discovery: {
+      // RFC 7591 §3 / RFC 8414: our own /register (registration-api/), advertised only when it is on.
+      ...(config.dcr.enabled ? { registration_endpoint: `${config.issuer}/register` } : {}),
+      // RFC 8414 §2: without these, strict clients assume client_secret_basic alone works there.
+      introspection_endpoint_auth_methods_supported: [...AUTH_METHODS],
+      introspection_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_SIGNING_ALGS,
+      revocation_endpoint_auth_methods_supported: [...AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_SIGNING_ALGS,
+    },
     fetch: createOutboundFetch({ allowPrivateNetworks: config.outboundAllowPrivate, attempts: 3, deadlineMs: 5000 }) as never,
     // No `none`, no HS*: only the algorithms Gatehouse keeps rotating keys for.
     enabledJWA: {
@@ -158,7 +187,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       userinfoSigningAlgValues: [...config.keys.algorithms],
       introspectionSigningAlgValues: [...config.keys.algorithms],
       authorizationSigningAlgValues: [...config.keys.algorithms],
-      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clientAuthSigningAlgValues: CLIENT_AUTH_SIGNING_ALGS,
     },
     async renderError(ctx, out) {
       ctx.type = 'html';
@@ -190,12 +219,19 @@ export function createProvider(deps: ProviderDeps): Provider {
       });
     },
   });
+  refuseUngrantableClientCredentialsScopes(provider);
+  // RFC 8693 for service chains; the policy is each API's (apis/token-exchange.ts).
+  registerTokenExchangeGrant(provider, { ...deps, issuer: config.issuer, algorithms: config.keys.algorithms, getResourceServerInfo: resourceServers.getResourceServerInfo as never });
   auditProviderEvents(provider, deps.audit);
   // `sid` in every ID token, so logout can tell this session's hint from an old one (hintFromThisSession).
   includeSessionIdInIdTokens(provider);
   // RFC 8252 §7.3's any-port loopback rule, unless the client opted out (exact_redirect_port).
   exactRedirectPortMatching(provider);
+  reportOAuthErrors(provider, { logger, count: deps.countOAuthError });
+  // OIDC Core §3.1.2.1 POST, answered as the same GET (why: authorization-post.ts).
+  provider.use(authorizationRequestsByPost({ path: AUTHORIZATION_PATH, bodyLimitBytes: config.bodyLimitBytes }));
   provider.use(unauthorizedClientForDisallowedGrants);
+  provider.use(revocationAnswersWithoutContentType);
   provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
     logger.error({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'oidc server_error');
@@ -203,16 +239,11 @@ export function createProvider(deps: ProviderDeps): Provider {
   return provider;
 }
 
-/**
- * Deviation from oidc-provider 9.13.3: it answers a grant type the client is not registered for
- * with invalid_request; RFC 6749 §5.2 names unauthorized_client for exactly this case.
- */
+/** RFC 6749 §5.2: unauthorized_client for a grant type the client is not registered for (see answeredError). */
 async function unauthorizedClientForDisallowedGrants(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
   await next();
   const body = ctx.body as { error?: string; error_description?: string } | undefined;
-  if (ctx.oidc?.route === 'token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
-    body.error = 'unauthorized_client';
-  }
+  if (ctx.oidc?.route && body?.error) body.error = answeredError(ctx.oidc.route, body.error, body.error_description);
 }
 
 /**
@@ -263,6 +294,8 @@ function corsOriginAllowed(origin: string, metadata: Record<string, unknown>): b
     }
   });
 }
+
+const apiLifetime = (token: unknown) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL;
 
 /** A client's own lifetime may only shorten the server-wide one. */
 function clientLifetime(client: ClientLike | undefined, key: 'access_token_ttl' | 'refresh_token_ttl', serverWide: number): number {

@@ -21,6 +21,7 @@ const client = z
     accessTokenTtl: z.number().int().nullable(),
     refreshTokenTtl: z.number().int().nullable(),
     exactRedirectPort: z.boolean(),
+    dpopBoundAccessTokens: z.boolean().describe('Every token request must carry a DPoP proof (RFC 9449).'),
     previousSecretExpiresAt: z.number().int().nullable(),
   })
   .meta({ id: 'Client' });
