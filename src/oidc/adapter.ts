@@ -11,7 +11,6 @@
 import { createHash } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import { StoreUnavailable } from '../errors.ts';
 import {
   kvAccountSessionsKey,
   kvConsumedKey,
@@ -26,6 +25,7 @@ export { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
 
 import type { ClientQueries } from '../storage/queries/clients.ts';
 import type { OidcPayloadQueries } from '../storage/queries/oidc-payloads.ts';
+import { asProviderError } from './store-outage.ts';
 
 export const DURABLE_MODELS = new Set(['Grant', 'RefreshToken', 'RegistrationAccessToken', 'InitialAccessToken']);
 
@@ -73,25 +73,11 @@ function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
   return rest;
 }
 
-/**
- * A store outage inside oidc-provider: 503 `temporarily_unavailable`, shown as a page (never a
- * redirect carrying the error, never a 500).
- */
-export class TemporarilyUnavailable extends errors.OIDCProviderError {
-  override error_description = 'Gatehouse is temporarily unavailable. Please try again in a moment.';
-  constructor(options?: ErrorOptions) {
-    super(503, 'temporarily_unavailable', options);
-    this.expose = true;
-    this.allow_redirect = false;
-  }
-}
-
 async function available<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof StoreUnavailable) throw new TemporarilyUnavailable({ cause: error });
-    throw error;
+    throw asProviderError(error);
   }
 }
 

@@ -9,6 +9,7 @@ import type { ApiService } from '../apis/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
 import { negotiateLocale } from '../http/i18n.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
@@ -26,6 +27,7 @@ import { revokeGrantsOnLogout } from './logout-revocation.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
 import { createResourceServerCallbacks } from './resource-servers.ts';
+import { storeOutageAnswers, storeOutageIn } from './store-outage.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -48,6 +50,15 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { ttl } = config;
   const resourceServers = createResourceServerCallbacks({ apis: deps.apis, defaultAccessTokenTtl: ttl.accessToken });
   const cookie = { httpOnly: true, sameSite: 'lax', secure: config.production } as const;
+  const renderErrorPage = (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => {
+    ctx.type = 'html';
+    ctx.body = views.render('error', {
+      locale: localeOf(ctx),
+      heading: ctx.status === 503 ? 'error.heading.503' : 'error.heading.signin',
+      message: ctx.status === 503 ? 'error.temporarily_unavailable' : (out.error_description ?? out.error),
+      requestId: ctx.res.getHeader('x-request-id'),
+    });
+  };
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(deps.storage),
@@ -159,18 +170,21 @@ export function createProvider(deps: ProviderDeps): Provider {
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     },
     async renderError(ctx, out) {
-      ctx.type = 'html';
-      ctx.body = views.render('error', {
-        locale: localeOf(ctx),
-        heading: ctx.status === 503 ? 'error.heading.503' : 'error.heading.signin',
-        message: ctx.status === 503 ? 'error.temporarily_unavailable' : (out.error_description ?? out.error),
-        requestId: ctx.res.getHeader('x-request-id'),
-      });
+      renderErrorPage(ctx, out);
     },
   };
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // First, so it is outermost: store outages anywhere inside answer 503 + Retry-After (store-outage.ts).
+  provider.use(
+    storeOutageAnswers(provider, {
+      retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+      renderPage: (ctx) => renderErrorPage(ctx, { error: 'temporarily_unavailable' }),
+      onOutage: (ctx, error) =>
+        logger.warn({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'store unavailable: answered 503'),
+    }),
+  );
   compareClientSecretsAsDigests(provider, deps.clock);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
@@ -192,6 +206,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+    // Store outages are answered (and logged at warn) by storeOutageAnswers.
+    if (storeOutageIn(error)) return;
     logger.error({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'oidc server_error');
   });
   return provider;
