@@ -126,7 +126,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     loadExistingGrant: createLoadExistingGrant({
       grantIdFor: async (accountId, clientId) =>
-        (await deps.storage.payloads.grantsForAccount(accountId)).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
+        (await deps.storage.payloads.grantsForAccount(accountId, deps.clock.now())).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
     }) as never,
     // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
     extraTokenClaims: createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never,
