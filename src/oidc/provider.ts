@@ -124,8 +124,9 @@ export function createProvider(deps: ProviderDeps): Provider {
         useGrantedResource: async () => false,
       },
     },
+    // One grant (and refresh-token family) per device; consent remembered across devices (first-party.ts).
     loadExistingGrant: createLoadExistingGrant({
-      grantIdFor: async (accountId, clientId) =>
+      newestGrantIdFor: async (accountId, clientId) =>
         (await deps.storage.payloads.grantsForAccount(accountId, deps.clock.now())).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
     }) as never,
     // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
