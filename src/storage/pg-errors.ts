@@ -26,11 +26,12 @@ const UNAVAILABLE_SOCKET_CODES = new Set([
 ]);
 
 /**
- * What the pg driver and knex's pool say when the link dies or stays silent. They carry no code,
- * only these messages (pg 8: lib/client.js, lib/connection.js; knex 3: KnexTimeoutError).
+ * What the pg driver and knex's pool say when the link dies or stays silent (a connect or read
+ * timeout, a reset, a reply out of step after one). They carry no code, only these messages
+ * (pg 8: lib/client.js; knex 3: KnexTimeoutError).
  */
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|Query read timeout|timeout exceeded when trying to connect|not queryable|Knex: Timeout acquiring a connection|connected to a read-only standby/;
+  /Connection terminated|Query read timeout|timeout expired|timeout exceeded when trying to connect|not queryable|Received unexpected \w+ message from backend|Knex: Timeout acquiring a connection|connected to a read-only standby/;
 
 /** Translates driver errors into Gatehouse errors, once, at the storage boundary. */
 export function translateDatabaseError(error: unknown): unknown {
