@@ -16,6 +16,9 @@ export interface DatabaseLog {
   warn(message: string): void;
 }
 
+/** SQLSTATE of a write on a server that is (no longer) the primary. */
+const READ_ONLY_TRANSACTION = '25006';
+
 /** Arbitrary constant: the advisory lock every instance takes while migrating. */
 const MIGRATION_LOCK_KEY = 724_311_001;
 
@@ -73,12 +76,14 @@ export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): P
   });
   // A connection whose statement got no answer (read timeout, reset) is in an unknown state: the
   // statement may still run later — a BEGIN that opens a transaction nobody will commit, so that
-  // the next user's writes silently vanish; a write that lands after we answered 503. It is ended
-  // at once (the server rolls back whatever it had open) and never handed out again.
+  // the next user's writes silently vanish; a write that lands after we answered 503. And one that
+  // says "read-only transaction" (25006) still points at a demoted primary after a failover. Either
+  // is ended at once (the server rolls back whatever it had open) and never handed out again.
   db.on('query-error', (error: unknown, query: { __knexUid?: string }) => {
     const connection = query.__knexUid ? pooled.get(query.__knexUid) : undefined;
-    const answered = /^[0-9A-Z]{5}$/.test(String((error as { code?: unknown })?.code)); // an SQLSTATE: the server replied
-    if (!connection || answered || !(translateDatabaseError(error) instanceof StoreUnavailable)) return;
+    const code = String((error as { code?: unknown })?.code);
+    const unusable = !/^[0-9A-Z]{5}$/.test(code) || code === READ_ONLY_TRANSACTION; // no SQLSTATE: the server never replied
+    if (!connection || !unusable || !(translateDatabaseError(error) instanceof StoreUnavailable)) return;
     connection.__knex__disposed = error;
     pooled.delete(connection.__knexUid);
     void connection.end().catch(() => undefined);
