@@ -36,6 +36,8 @@ export interface AppDeps {
   accountClientId: string;
   kv: KeyValueStore;
   probes: Probe[];
+  /** Shutting down (ops/drain.ts): readiness fails. */
+  isDraining?: (() => boolean) | undefined;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -63,6 +65,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const ops = createOpsRouter({
     probes: deps.probes,
+    isDraining: deps.isDraining,
     metrics: config.metrics.onMainPort ? { metrics: deps.metrics, token: config.metrics.token } : undefined,
   });
   app.use(ops.routes());

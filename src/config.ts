@@ -36,6 +36,15 @@ export const environmentSchema = z.object({
     .describe('Public issuer URL, e.g. https://id.example.com. Defaults to http://localhost:PORT outside production.'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port to listen on.'),
   GATEHOUSE_HOST: z.string().default('127.0.0.1').describe('Interface to bind. Use 0.0.0.0 in containers.'),
+  GATEHOUSE_SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(600)
+    .default(25)
+    .describe(
+      'On SIGTERM/SIGINT: /readyz answers 503 at once, new connections are refused, requests in flight finish and kept-alive connections close after their current response; past this many seconds the rest are cut and the process exits 1. Keep it below the orchestrator\'s kill timeout (Kubernetes: 30 s).',
+    ),
   DATABASE_URL: z
     .string()
     .optional()
@@ -229,6 +238,7 @@ export interface Config {
   readonly issuer: string;
   readonly port: number;
   readonly host: string;
+  readonly shutdownGraceSeconds: number;
   readonly storage:
     | { readonly kind: 'embedded'; readonly dataDir: string }
     | {
@@ -419,6 +429,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     issuer,
     port: e.PORT,
     host: e.GATEHOUSE_HOST,
+    shutdownGraceSeconds: e.GATEHOUSE_SHUTDOWN_GRACE_SECONDS,
     storage:
       e.DATABASE_URL && e.REDIS_URL
         ? {

@@ -45,7 +45,7 @@ export function resolveSecrets(config: Config): Secrets {
 
 export async function createGatehouse(
   config: Config,
-  options: { logger: Logger; clock?: Clock; secrets?: Secrets; inMemoryEmbedded?: boolean },
+  options: { logger: Logger; clock?: Clock; secrets?: Secrets; inMemoryEmbedded?: boolean; /** Shutting down: readiness fails. */ isDraining?: () => boolean },
 ): Promise<Gatehouse> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
@@ -146,6 +146,7 @@ export async function createGatehouse(
       metrics,
       accountClientId,
       kv: storage.kv,
+      isDraining: options.isDraining,
       probes: [
         { name: 'database', check: storage.pingDatabase },
         { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },

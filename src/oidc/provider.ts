@@ -10,6 +10,7 @@ import type { AuditTrail } from '../audit/index.ts';
 import { AUTH_METHODS } from '../clients/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
 import { negotiateLocale } from '../http/i18n.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
@@ -31,6 +32,7 @@ import { createOutboundFetch } from './outbound-fetch.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
 import { createResourceServerCallbacks } from './resource-servers.ts';
 import { revocationAnswersWithoutContentType } from './revocation-response.ts';
+import { storeOutageAnswers, storeOutageIn } from './store-outage.ts';
 import { exchangeTokenClaims, registerTokenExchangeGrant } from './token-exchange-grant.ts';
 
 export interface ProviderDeps {
@@ -62,6 +64,15 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { ttl } = config;
   const resourceServers = createResourceServerCallbacks({ apis: deps.apis, defaultAccessTokenTtl: ttl.accessToken });
   const cookie = { httpOnly: true, sameSite: 'lax', secure: config.production } as const;
+  const renderErrorPage = (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => {
+    ctx.type = 'html';
+    ctx.body = views.render('error', {
+      locale: localeOf(ctx),
+      heading: ctx.status === 503 ? 'error.heading.503' : 'error.heading.signin',
+      message: ctx.status === 503 ? 'error.temporarily_unavailable' : (out.error_description ?? out.error),
+      requestId: ctx.res.getHeader('x-request-id'),
+    });
+  };
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(deps.storage),
@@ -135,9 +146,10 @@ export function createProvider(deps: ProviderDeps): Provider {
         useGrantedResource: async () => false,
       },
     },
+    // One grant (and refresh-token family) per device; consent remembered across devices (first-party.ts).
     loadExistingGrant: createLoadExistingGrant({
-      grantIdFor: async (accountId, clientId) =>
-        (await deps.storage.payloads.grantsForAccount(accountId)).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
+      newestGrantIdFor: async (accountId, clientId) =>
+        (await deps.storage.payloads.grantsForAccount(accountId, deps.clock.now())).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
     }) as never,
     // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
     // Exchanged tokens (token-exchange-grant.ts) also carry `act` and the subject token's acr/amr.
@@ -190,18 +202,21 @@ export function createProvider(deps: ProviderDeps): Provider {
       clientAuthSigningAlgValues: CLIENT_AUTH_SIGNING_ALGS,
     },
     async renderError(ctx, out) {
-      ctx.type = 'html';
-      ctx.body = views.render('error', {
-        locale: localeOf(ctx),
-        heading: ctx.status === 503 ? 'error.heading.503' : 'error.heading.signin',
-        message: ctx.status === 503 ? 'error.temporarily_unavailable' : (out.error_description ?? out.error),
-        requestId: ctx.res.getHeader('x-request-id'),
-      });
+      renderErrorPage(ctx, out);
     },
   };
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // First, so it is outermost: store outages anywhere inside answer 503 + Retry-After (store-outage.ts).
+  provider.use(
+    storeOutageAnswers(provider, {
+      retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+      renderPage: (ctx) => renderErrorPage(ctx, { error: 'temporarily_unavailable' }),
+      onOutage: (ctx, error) =>
+        logger.warn({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'store unavailable: answered 503'),
+    }),
+  );
   compareClientSecretsAsDigests(provider, deps.clock, deps.importedClientSecrets);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
@@ -234,6 +249,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(revocationAnswersWithoutContentType);
   provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+    // Store outages are answered (and logged at warn) by storeOutageAnswers.
+    if (storeOutageIn(error)) return;
     logger.error({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'oidc server_error');
   });
   return provider;
