@@ -4,14 +4,17 @@
  */
 // First: sizes libuv's threadpool before anything uses it.
 import './threadpool.ts';
-import { createServer } from 'node:http';
-import type { Server as SocketServer } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
-import { adminSocketPath, serveAdminSocket } from './cli/admin-socket.ts';
+import { OPERATOR } from './admin/auth.ts';
+import { createAdminDispatcher } from './admin/dispatch.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { type AdminSocket, adminSocketPath, serveAdminSocket } from './admin/socket.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createGatehouse } from './gatehouse.ts';
 import { createLogger } from './logger.ts';
 import { metricsRouter } from './ops/routes.ts';
+import { describeStartError } from './start-errors.ts';
 
 function loadConfigOrExit(): Config {
   try {
@@ -27,13 +30,28 @@ function loadConfigOrExit(): Config {
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+/** Resolves once listening; a busy or forbidden port rejects (start-errors.ts words it). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function main(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const gatehouse = await createGatehouse(config, { logger });
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    await gatehouse.close();
+    throw error;
+  }
 
   // Optional private metrics listener (bind the port to an internal interface at the platform level).
   let metricsServer: ReturnType<typeof createServer> | undefined;
@@ -42,25 +60,20 @@ async function main(): Promise<void> {
     const metricsApp = new Koa();
     metricsApp.use(router.routes());
     metricsServer = createServer(metricsApp.callback());
-    await new Promise<void>((resolve) => metricsServer?.listen(config.metrics.port, config.host, resolve));
+    await listen(metricsServer, config.metrics.port, config.host);
   }
 
-  let adminSocket: SocketServer | undefined;
-  if (config.storage.kind === 'embedded') {
-    // The CLI cannot open PGlite while we hold it; it hands its commands to us instead.
-    adminSocket = await serveAdminSocket(adminSocketPath(config.storage.dataDir), ({ out, secret }) => ({
-      config,
-      storage: gatehouse.storage,
-      appliedMigrations: [],
-      services: gatehouse.services,
-      logger,
-      out,
-      readSecret: async () => {
-        if (secret === undefined) throw new Error('no secret was sent');
-        return secret;
-      },
-    }));
-  }
+  // The CLI on this machine sends its admin requests here (embedded mode: PGlite is ours alone).
+  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services), logger });
+  const adminSocket: AdminSocket | undefined = await serveAdminSocket({
+    path: adminSocketPath(config.dataDir),
+    dispatch: (request) => dispatch(request, OPERATOR),
+    logger,
+    maxRequestBytes: config.bodyLimitBytes,
+  }).catch((error: unknown) => {
+    logger.warn({ reason: describeStartError(error) }, 'no admin socket: the CLI cannot reach this server');
+    return undefined;
+  });
 
   const mode = config.storage.kind === 'embedded' ? `embedded (data in ${config.storage.dataDir})` : 'Postgres + Redis';
   logger.info({ issuer: config.issuer, mode }, 'gatehouse listening');
@@ -75,8 +88,8 @@ async function main(): Promise<void> {
         `  Discovery: ${config.issuer}/.well-known/openid-configuration`,
         '',
         '  Create a user and a client (in another terminal):',
-        "    printf '%s' 'a long passphrase here' | npm run cli -- users create --email you@example.com --password-stdin --verified",
-        '    npm run cli -- clients create --name "My app" --type public --grant-types authorization_code,refresh_token \\',
+        "    printf '%s' 'a long passphrase here' | npx gatehouse users create --email you@example.com --password-stdin --verified",
+        '    npx gatehouse clients create --name "My app" --type public --grant-types authorization_code,refresh_token \\',
         '      --redirect-uris http://127.0.0.1:8080/callback --scopes openid,email,offline_access',
         '',
       ].join('\n'),
@@ -90,7 +103,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
-    adminSocket?.close();
+    void adminSocket?.close();
     metricsServer?.close();
     server.close(async () => {
       await gatehouse.close();
@@ -103,7 +116,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`gatehouse: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+const config = loadConfigOrExit();
+main(config).catch((error: unknown) => {
+  process.stderr.write(`gatehouse: ${describeStartError(error, { dataDir: config.dataDir, keysDir: config.keysDir })}\n`);
   process.exit(1);
 });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrations } from '../../migrations/index.ts';
+import { firstLine } from './unreachable.ts';
 
 export type Database = Knex;
 
@@ -19,9 +20,10 @@ const MIGRATION_LOCK_KEY = 724_311_001;
 
 /** Opens Postgres (pooled) or embedded PGlite (one connection, as PGlite is single-user). */
 export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): Promise<Database> {
+  // First lines only: knex passes errors with their stack, which has no place in an operator's log.
   const knexLog = {
-    warn: (message: unknown) => log?.warn(String(message)),
-    error: (message: unknown) => log?.warn(String(message)),
+    warn: (message: unknown) => log?.warn(firstLine(String(message))),
+    error: (message: unknown) => log?.warn(firstLine(String(message))),
     deprecate: () => {},
     debug: () => {},
   };

@@ -7,7 +7,7 @@ const key = z
   .object({
     kid: z.string(),
     alg: z.string(),
-    state: z.string().describe('published | signing | retiring | retired | revoked'),
+    state: z.string().describe('pending | published | active | retiring | retired | revoked'),
     publishAt: z.iso.datetime(),
     activateAt: z.iso.datetime(),
     deactivateAt: z.iso.datetime().nullable(),

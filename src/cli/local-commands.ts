@@ -1,0 +1,34 @@
+/**
+ * Commands that are not admin operations: they run in the CLI's own process against the
+ * configured storage (or none), never through a running server. Today `migrate`; a new one
+ * (an importer, a generator) is a file in commands/ registered below. Its help is built from the
+ * same fields as an operation's (summary, flags with descriptions, examples).
+ */
+import type { Config } from '../config.ts';
+import { migrateCommand } from './commands/migrate.ts';
+
+export interface LocalFlag {
+  type: 'string' | 'boolean';
+  description: string;
+  valueName?: string;
+  multiple?: boolean;
+}
+
+export interface LocalCommand {
+  /** Its words after `gatehouse`, e.g. `migrate` or `import django`. */
+  command: string;
+  summary: string;
+  args?: Array<{ name: string; description: string; optional?: boolean }>;
+  flags: Record<string, LocalFlag>;
+  examples: string[];
+  /** Returns the exit code (exit-codes.ts). */
+  run(input: {
+    config: Config;
+    values: Record<string, string | boolean | string[] | undefined>;
+    positionals: string[];
+    json: boolean;
+    out(text: string): void;
+  }): Promise<number>;
+}
+
+export const LOCAL_COMMANDS: readonly LocalCommand[] = [migrateCommand];
