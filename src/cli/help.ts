@@ -56,7 +56,7 @@ export function operationHelp(command: OperationCommand): string {
   const usage = [words, ...args.map((arg) => (arg.optional ? `[${arg.name}]` : arg.name)), ...required, '[flags]'].join(' ');
   const flagRows = [
     ...flags.map((flag) => row(`  ${usageOfFlag(flag)}`, flagDescription(flag), 34)),
-    row('  --json', 'Print the admin API’s JSON answer (camelCase names, null for absent values; lists: every item).', 34),
+    row('  --json', 'Print the admin API’s JSON answer (camelCase names, null for absent values; a list as an array of every item).', 34),
     row('  -h, --help', 'This help.', 34),
   ];
   return [

@@ -60,7 +60,7 @@ export interface OperationSpec {
   input?: (extra: Record<string, string | boolean | undefined>, lookups: Lookups) => Promise<Record<string, unknown>>;
   /** One line for usage when the flags alone do not tell (e.g. "exactly one of …"). */
   note?: string;
-  /** A list answer (`{ items, nextCursor }`): every page is fetched; `--json` prints the items. */
+  /** A paged list (`{ items, nextCursor }`): every page is fetched. Any list answer is shown, and printed by `--json`, as its items. */
   paginate?: boolean;
   examples: string[];
   /** The answer for people (`--json` prints the admin API's body instead). */

@@ -68,6 +68,9 @@ async function allPages(transport: Transport, request: AdminRequest): Promise<un
   return items;
 }
 
+const isList = (value: unknown): value is { items: unknown[] } =>
+  typeof value === 'object' && value !== null && Array.isArray((value as { items?: unknown }).items);
+
 async function runOperation(command: OperationCommand, argv: string[], io: Io): Promise<number> {
   const invocation = parseInvocation(command, argv);
   const { spec } = command;
@@ -77,7 +80,9 @@ async function runOperation(command: OperationCommand, argv: string[], io: Io): 
   const transport = createTransport(loadConfigFromProcess());
   try {
     const request = await invocation.build(lookupsOf(transport), (prompt) => readSecret(prompt));
-    const result = spec.paginate ? await allPages(transport, request) : await send(transport, request);
+    const answer = spec.paginate ? await allPages(transport, request) : await send(transport, request);
+    // A list answer ({ items, … }) is its items, whether or not it is paged.
+    const result = isList(answer) ? answer.items : answer;
     io.out(invocation.json ? json(result) : spec.show(result, { args: invocation.args, extra: invocation.extra }));
     return spec.exitCode?.(result) ?? EXIT.ok;
   } finally {

@@ -20,8 +20,8 @@ export const auditCommands: Record<string, OperationSpec> = {
     command: 'audit tail',
     hide: ['cursor'],
     examples: ['gatehouse audit tail --type signin.failure', 'gatehouse audit tail --user you@example.com --limit 20 --json'],
-    show: (result) =>
-      table((result as { items: AuditEvent[] }).items, {
+    show: (events) =>
+      table(events as AuditEvent[], {
         id: (e) => e.id,
         at: (e) => e.occurredAt,
         type: (e) => e.type,

@@ -14,8 +14,8 @@ export const initialAccessTokenCommands: Record<string, OperationSpec> = {
   listInitialAccessTokens: {
     command: 'iat list',
     examples: ['gatehouse iat list'],
-    show: (result) =>
-      table((result as { items: InitialAccessToken[] }).items, {
+    show: (tokens) =>
+      table(tokens as InitialAccessToken[], {
         id: (t) => t.id,
         state: (t) => t.state,
         used: (t) => `${t.used}/${t.quota}`,

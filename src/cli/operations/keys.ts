@@ -15,9 +15,9 @@ interface SigningKey {
 export const keyCommands: Record<string, OperationSpec> = {
   listKeys: {
     command: 'keys list',
-    examples: ['gatehouse keys list', 'gatehouse keys list --json | jq -r \'.items[] | select(.state == "active") | .kid\''],
-    show: (result) =>
-      table((result as { items: SigningKey[] }).items, {
+    examples: ['gatehouse keys list', 'gatehouse keys list --json | jq -r \'.[] | select(.state == "active") | .kid\''],
+    show: (keys) =>
+      table(keys as SigningKey[], {
         kid: (k) => k.kid,
         alg: (k) => k.alg,
         state: (k) => k.state,

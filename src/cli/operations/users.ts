@@ -49,8 +49,8 @@ export const userCommands: Record<string, OperationSpec> = {
     command: 'users sessions',
     args: [USER],
     examples: ['gatehouse users sessions you@example.com'],
-    show: (result) =>
-      table((result as { items: Array<{ uid: string; signedInAt: string | null; lastActivity: { at: string; ip: string; userAgent: string } | null }> }).items, {
+    show: (sessions) =>
+      table(sessions as Array<{ uid: string; signedInAt: string | null; lastActivity: { at: string; ip: string; userAgent: string } | null }>, {
         uid: (s) => s.uid,
         signed_in: (s) => s.signedInAt,
         last_activity: (s) => s.lastActivity?.at,
@@ -71,8 +71,8 @@ export const userCommands: Record<string, OperationSpec> = {
     command: 'users grants',
     args: [USER],
     examples: ['gatehouse users grants you@example.com'],
-    show: (result) =>
-      table((result as { items: Array<{ grantId: string; clientId: string; name: string; since: string }> }).items, {
+    show: (grants) =>
+      table(grants as Array<{ grantId: string; clientId: string; name: string; since: string }>, {
         grant_id: (g) => g.grantId,
         client_id: (g) => g.clientId,
         app: (g) => g.name,
