@@ -48,18 +48,29 @@ function permissionProblem(error: SystemError, directories: Array<[string, strin
   return `permission denied on ${error.path}${whose}${fix}`;
 }
 
-export function describeStartError(error: unknown, directories: { dataDir?: string; keysDir?: string } = {}): string {
+interface Directories {
+  dataDir?: string;
+  keysDir?: string;
+}
+
+/** The one-line reason for a failure to start, whatever it was. */
+export function describeStartError(error: unknown, directories: Directories = {}): string {
+  return startProblem(error, directories) ?? `failed to start: ${firstLine(String((error as SystemError | undefined)?.message ?? error))}`;
+}
+
+/** The operator-facing reason when the failure is one we know (a port, a store, a directory, the config); undefined otherwise. */
+export function startProblem(error: unknown, directories: Directories = {}): string | undefined {
   if (error instanceof ConfigError) return `configuration error: ${error.message}`;
   if (error instanceof StoreUnreachable) {
     return `${error.message} — is it running? (${error.store === 'Postgres' ? 'DATABASE_URL' : 'REDIS_URL'})`;
   }
   if (error instanceof EmbeddedDataDirBusy || error instanceof AdminSocketRefused) return error.message;
   const system = (error ?? {}) as SystemError;
-  const known =
+  return (
     listenProblem(system) ??
     permissionProblem(system, [
       ...(directories.dataDir ? [['GATEHOUSE_DATA_DIR', directories.dataDir] as [string, string]] : []),
       ...(directories.keysDir ? [['GATEHOUSE_KEYS_DIR', directories.keysDir] as [string, string]] : []),
-    ]);
-  return known ?? `failed to start: ${firstLine(String(system.message ?? error))}`;
+    ])
+  );
 }

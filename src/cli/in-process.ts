@@ -6,37 +6,17 @@
 import { OPERATOR } from '../admin/auth.ts';
 import { type AdminRequest, type AdminResponse, createAdminDispatcher } from '../admin/dispatch.ts';
 import { adminRoutes } from '../admin/routes.ts';
-import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { resolveSecrets } from '../dev-secrets.ts';
 import { createLogger } from '../logger.ts';
-import { buildServices } from '../services.ts';
-import { describeStartError } from '../start-errors.ts';
-import { migrateToLatest, openStorage, type Storage } from '../storage/index.ts';
-import { Unavailable } from './transport.ts';
+import { openContext } from './context.ts';
+import { unavailableIfKnown } from './transport.ts';
 
 export async function openInProcess(config: Config): Promise<{ dispatch(request: AdminRequest): Promise<AdminResponse>; close(): Promise<void> }> {
   // Info lines (each audit event) would bury the command's own output.
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
-  let storage: Storage;
-  try {
-    storage = await openStorage(config);
-  } catch (error) {
-    throw new Unavailable(describeStartError(error, { dataDir: config.dataDir, keysDir: config.keysDir }), { cause: error });
-  }
-  try {
-    await migrateToLatest(storage.db);
-    const services = buildServices({ config, storage, clock: systemClock, logger, secrets: resolveSecrets(config) });
-    const dispatch = createAdminDispatcher({ routes: adminRoutes(services), logger });
-    return {
-      dispatch: (request) => dispatch(request, OPERATOR),
-      close: async () => {
-        await services.audit.flush();
-        await storage.close();
-      },
-    };
-  } catch (error) {
-    await storage.close();
-    throw error;
-  }
+  const context = await openContext(config, logger).catch((error: unknown) => {
+    throw unavailableIfKnown(error, config);
+  });
+  const dispatch = createAdminDispatcher({ routes: adminRoutes(context.services), logger });
+  return { dispatch: (request) => dispatch(request, OPERATOR), close: context.close };
 }

@@ -1,7 +1,6 @@
-import { describeStartError } from '../../start-errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { LocalCommand } from '../local-commands.ts';
-import { Unavailable } from '../transport.ts';
+import { unavailableIfKnown } from '../transport.ts';
 
 /** Applies pending migrations under the advisory lock (the server also does at every start). */
 export const migrateCommand: LocalCommand = {
@@ -12,7 +11,7 @@ export const migrateCommand: LocalCommand = {
   async run({ config, json, out }) {
     const { migrateToLatest, openStorage } = await import('../../storage/index.ts');
     const storage = await openStorage(config).catch((error: unknown) => {
-      throw new Unavailable(describeStartError(error, { dataDir: config.dataDir, keysDir: config.keysDir }), { cause: error });
+      throw unavailableIfKnown(error, config);
     });
     try {
       const applied = await migrateToLatest(storage.db);
