@@ -7,11 +7,14 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { resolveSecrets } from '../dev-secrets.ts';
-import type { Logger } from '../logger.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import { buildServices, type Services } from '../services.ts';
 import { migrateToLatest, openStorage, type Storage } from '../storage/index.ts';
+import { EXIT } from './exit-codes.ts';
+import type { LocalCommand } from './local-commands.ts';
 import { table as alignedTable } from './output.ts';
 import { readSecret } from './secret-input.ts';
+import { unavailableIfKnown } from './transport.ts';
 import { UsageError } from './usage-error.ts';
 
 export { durationSeconds } from './durations.ts';
@@ -29,6 +32,9 @@ export interface CommandContext {
   readSecret(prompt: string): Promise<string>;
   close(): Promise<void>;
 }
+
+/** The CLI logs warnings and worse by default: info lines (each audit event) would bury its output. */
+export const quietLevel = (config: Config) => (config.logLevel === 'info' ? 'warn' : config.logLevel);
 
 export async function openContext(config: Config, logger: Logger): Promise<CommandContext> {
   const storage = await openStorage(config);
@@ -52,6 +58,24 @@ export async function openContext(config: Config, logger: Logger): Promise<Comma
       await services.audit.flush();
       await storage.close();
     },
+  };
+}
+
+/**
+ * A local command written against the services, as a LocalCommand's `run`: the context (storage,
+ * migrations, services) is opened around it and closed after.
+ */
+export function withContext(run: (ctx: CommandContext, argv: string[]) => Promise<void>): LocalCommand['run'] {
+  return async ({ config, argv, out }) => {
+    const ctx = await openContext(config, createLogger({ level: quietLevel(config) })).catch((error: unknown) => {
+      throw unavailableIfKnown(error, config);
+    });
+    try {
+      await run({ ...ctx, out }, argv);
+      return EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
   };
 }
 

@@ -8,12 +8,12 @@ import { type AdminRequest, type AdminResponse, createAdminDispatcher } from '..
 import { adminRoutes } from '../admin/routes.ts';
 import type { Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { openContext } from './context.ts';
+import { openContext, quietLevel } from './context.ts';
 import { unavailableIfKnown } from './transport.ts';
 
 export async function openInProcess(config: Config): Promise<{ dispatch(request: AdminRequest): Promise<AdminResponse>; close(): Promise<void> }> {
   // Info lines (each audit event) would bury the command's own output.
-  const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  const logger = createLogger({ level: quietLevel(config) });
   const context = await openContext(config, logger).catch((error: unknown) => {
     throw unavailableIfKnown(error, config);
   });

@@ -2,7 +2,8 @@
  * Commands that are not admin operations: they run in the CLI's own process against the
  * configured storage (or none), never through a running server. Today `migrate`; a new one
  * (an importer, a generator) is a file in commands/ registered below. Its help is built from the
- * same fields as an operation's (summary, flags with descriptions, examples).
+ * same fields as an operation's (summary, flags with descriptions, examples). A command written
+ * against the services (`(ctx: CommandContext, argv) => …`) is wrapped by `withContext` (context.ts).
  */
 import type { Config } from '../config.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -22,13 +23,18 @@ export interface LocalCommand {
   flags: Record<string, LocalFlag>;
   examples: string[];
   /** Returns the exit code (exit-codes.ts). */
-  run(input: {
-    config: Config;
-    values: Record<string, string | boolean | string[] | undefined>;
-    positionals: string[];
-    json: boolean;
-    out(text: string): void;
-  }): Promise<number>;
+  run(input: LocalInput): Promise<number>;
+}
+
+export interface LocalInput {
+  config: Config;
+  /** The flags, already checked against `flags`. */
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+  /** The arguments after the command's words, as typed (for commands that parse their own). */
+  argv: string[];
+  json: boolean;
+  out(text: string): void;
 }
 
 export const LOCAL_COMMANDS: readonly LocalCommand[] = [migrateCommand];

@@ -96,7 +96,7 @@ async function runLocal(command: LocalCommand, argv: string[], io: Io): Promise<
   );
   const { values, positionals } = parseArgv(argv, { ...options, json: { type: 'boolean' } }, `gatehouse ${command.command} --help`);
   const given = values as Record<string, string | boolean | string[] | undefined>;
-  return command.run({ config: loadConfigFromProcess(), values: given, positionals, json: given.json === true, out: io.out });
+  return command.run({ config: loadConfigFromProcess(), values: given, positionals, argv, json: given.json === true, out: io.out });
 }
 
 async function dispatch(argv: string[], io: Io): Promise<number> {
