@@ -62,7 +62,10 @@ export const environmentSchema = z.object({
     .max(120_000)
     .default(5000)
     .describe('Deadline of every SQL statement (server-side; the client gives up 1 s later).'),
-  GATEHOUSE_DATA_DIR: z.string().default('./data').describe('Embedded mode: where PGlite keeps its files.'),
+  GATEHOUSE_DATA_DIR: z
+    .string()
+    .default('./data')
+    .describe('Local state: PGlite\'s files (embedded mode), the mail outbox and the CLI\'s admin socket (run/admin.sock, 0600 in a 0700 directory).'),
   GATEHOUSE_KEYS_DIR: z
     .string()
     .default('./keys')
@@ -249,6 +252,8 @@ export interface Config {
         readonly statementTimeoutMs: number;
       };
   readonly redisPrefix: string;
+  /** GATEHOUSE_DATA_DIR in either mode: the mail outbox and the admin socket live there too. */
+  readonly dataDir: string;
   readonly keysDir: string;
   /** Unset outside production means "generate one into keysDir". */
   readonly keyEncryptionSecret: Uint8Array | undefined;
@@ -441,6 +446,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           }
         : { kind: 'embedded', dataDir: e.GATEHOUSE_DATA_DIR },
     redisPrefix: e.GATEHOUSE_REDIS_PREFIX,
+    dataDir: e.GATEHOUSE_DATA_DIR,
     keysDir: e.GATEHOUSE_KEYS_DIR,
     keyEncryptionSecret,
     cookieKeys,

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from './config.ts';
+import type { Secrets } from './services.ts';
 
 function readOrCreate(dir: string, name: string, create: () => string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -22,5 +24,17 @@ export function developmentSecrets(keysDir: string): { keyEncryptionSecret: Uint
   return {
     keyEncryptionSecret: new Uint8Array(Buffer.from(kek, 'base64url')),
     cookieKeys: cookieKeys.split(',').filter(Boolean),
+  };
+}
+
+/** The configured secrets; outside production, whatever is missing comes from the keys folder. */
+export function resolveSecrets(config: Config): Secrets {
+  if (config.keyEncryptionSecret && config.cookieKeys) {
+    return { keyEncryptionSecret: config.keyEncryptionSecret, cookieKeys: config.cookieKeys };
+  }
+  const generated = developmentSecrets(config.keysDir);
+  return {
+    keyEncryptionSecret: config.keyEncryptionSecret ?? generated.keyEncryptionSecret,
+    cookieKeys: config.cookieKeys ?? generated.cookieKeys,
   };
 }

@@ -7,7 +7,7 @@ import { createAdminApi, ensureAdminApi } from './admin/index.ts';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
-import { developmentSecrets } from './dev-secrets.ts';
+import { resolveSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
 import type { KeyView } from './keys/index.ts';
 import type { Logger } from './logger.ts';
@@ -32,16 +32,7 @@ export interface Gatehouse {
   close(): Promise<void>;
 }
 
-export function resolveSecrets(config: Config): Secrets {
-  if (config.keyEncryptionSecret && config.cookieKeys) {
-    return { keyEncryptionSecret: config.keyEncryptionSecret, cookieKeys: config.cookieKeys };
-  }
-  const generated = developmentSecrets(config.keysDir);
-  return {
-    keyEncryptionSecret: config.keyEncryptionSecret ?? generated.keyEncryptionSecret,
-    cookieKeys: config.cookieKeys ?? generated.cookieKeys,
-  };
-}
+export { resolveSecrets } from './dev-secrets.ts';
 
 export async function createGatehouse(
   config: Config,

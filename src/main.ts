@@ -6,15 +6,18 @@
  */
 // First: sizes libuv's threadpool before anything uses it.
 import './threadpool.ts';
-import { createServer } from 'node:http';
-import type { Server as SocketServer } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
-import { adminSocketPath, serveAdminSocket } from './cli/admin-socket.ts';
+import { OPERATOR } from './admin/auth.ts';
+import { createAdminDispatcher } from './admin/dispatch.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { type AdminSocket, adminSocketPath, serveAdminSocket } from './admin/socket.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createGatehouse } from './gatehouse.ts';
 import { createLogger } from './logger.ts';
 import { createDrain } from './ops/drain.ts';
 import { metricsRouter } from './ops/routes.ts';
+import { describeStartError } from './start-errors.ts';
 
 function loadConfigOrExit(): Config {
   try {
@@ -31,15 +34,30 @@ function loadConfigOrExit(): Config {
 /** After the grace period, closing the stores gets this long before the process exits anyway. */
 const STORE_CLOSE_DEADLINE_MS = 5000;
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+/** Resolves once listening; a busy or forbidden port rejects (start-errors.ts words it). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function main(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const drain = createDrain();
   const gatehouse = await createGatehouse(config, { logger, isDraining: drain.isDraining });
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
   server.keepAliveTimeout = 5000;
   drain.track(server);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    await gatehouse.close();
+    throw error;
+  }
 
   // Optional private metrics listener (bind the port to an internal interface at the platform level).
   let metricsServer: ReturnType<typeof createServer> | undefined;
@@ -48,25 +66,20 @@ async function main(): Promise<void> {
     const metricsApp = new Koa();
     metricsApp.use(router.routes());
     metricsServer = createServer(metricsApp.callback());
-    await new Promise<void>((resolve) => metricsServer?.listen(config.metrics.port, config.host, resolve));
+    await listen(metricsServer, config.metrics.port, config.host);
   }
 
-  let adminSocket: SocketServer | undefined;
-  if (config.storage.kind === 'embedded') {
-    // The CLI cannot open PGlite while we hold it; it hands its commands to us instead.
-    adminSocket = await serveAdminSocket(adminSocketPath(config.storage.dataDir), ({ out, secret }) => ({
-      config,
-      storage: gatehouse.storage,
-      appliedMigrations: [],
-      services: gatehouse.services,
-      logger,
-      out,
-      readSecret: async () => {
-        if (secret === undefined) throw new Error('no secret was sent');
-        return secret;
-      },
-    }));
-  }
+  // The CLI on this machine sends its admin requests here (embedded mode: PGlite is ours alone).
+  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services), logger });
+  const adminSocket: AdminSocket | undefined = await serveAdminSocket({
+    path: adminSocketPath(config.dataDir),
+    dispatch: (request) => dispatch(request, OPERATOR),
+    logger,
+    maxRequestBytes: config.bodyLimitBytes,
+  }).catch((error: unknown) => {
+    logger.warn({ reason: describeStartError(error) }, 'no admin socket: the CLI cannot reach this server');
+    return undefined;
+  });
 
   const mode = config.storage.kind === 'embedded' ? `embedded (data in ${config.storage.dataDir})` : 'Postgres + Redis';
   logger.info({ issuer: config.issuer, mode }, 'gatehouse listening');
@@ -81,8 +94,8 @@ async function main(): Promise<void> {
         `  Discovery: ${config.issuer}/.well-known/openid-configuration`,
         '',
         '  Create a user and a client (in another terminal):',
-        "    printf '%s' 'a long passphrase here' | npm run cli -- users create --email you@example.com --password-stdin --verified",
-        '    npm run cli -- clients create --name "My app" --type public --grant-types authorization_code,refresh_token \\',
+        "    printf '%s' 'a long passphrase here' | npx gatehouse users create --email you@example.com --password-stdin --verified",
+        '    npx gatehouse clients create --name "My app" --type public --grant-types authorization_code,refresh_token \\',
         '      --redirect-uris http://127.0.0.1:8080/callback --scopes openid,email,offline_access',
         '',
       ].join('\n'),
@@ -97,7 +110,7 @@ async function main(): Promise<void> {
     logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down: draining');
     // Whatever happens below (a store that hangs on close), the process ends.
     setTimeout(() => process.exit(1), graceMs + STORE_CLOSE_DEADLINE_MS).unref();
-    adminSocket?.close();
+    void adminSocket?.close();
     metricsServer?.close();
     const drained = await drain.begin(graceMs);
     if (!drained) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'grace period over: remaining connections cut');
@@ -109,7 +122,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`gatehouse: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+const config = loadConfigOrExit();
+main(config).catch((error: unknown) => {
+  process.stderr.write(`gatehouse: ${describeStartError(error, { dataDir: config.dataDir, keysDir: config.keysDir })}\n`);
   process.exit(1);
 });

@@ -2,6 +2,7 @@
  * The one object graph: every domain service built from config, storage, clock and logger.
  * Used alike by the server (gatehouse.ts), the CLI and the tests.
  */
+import { createAccountAdministration } from './accounts/administration.ts';
 import { createEmailTokens } from './accounts/email-tokens.ts';
 import { createAccountFlows } from './accounts/flows.ts';
 import { createAccountService, createPasswordHasher, createPasswordPolicy } from './accounts/index.ts';
@@ -49,7 +50,13 @@ export function buildServices(deps: {
 }) {
   const { config, storage, clock, logger, secrets } = deps;
   const { queries } = storage;
-  const audit = createAuditTrail({ events: queries.auditEvents, clock, logger, ...(deps.observeAudit ? { observe: deps.observeAudit } : {}) });
+  const audit = createAuditTrail({
+    events: queries.auditEvents,
+    clock,
+    logger,
+    retentionDays: config.auditRetentionDays,
+    ...(deps.observeAudit ? { observe: deps.observeAudit } : {}),
+  });
   const mailer = deps.mailer ?? createMailer({ ...config.mail, logger });
   const security = createSecurityService({
     createLimiter: createLimiterFactory(storage.redis),
@@ -115,7 +122,7 @@ export function buildServices(deps: {
     listSessions: (accountId) => sessionsOfAccount(storage.kv, accountId),
     endSession: (accountId, uid) => endSessionOfAccount(storage.kv, accountId, uid),
     endSessionsOf: (accountId, keep) => endSessionsOfAccount(storage.kv, accountId, keep),
-    onEvent: ({ type, accountId, details }) => audit.record({ type, outcome: 'success', subject: accountId, details }),
+    onEvent: ({ type, accountId, details, actor }) => audit.record({ type, outcome: 'success', subject: accountId, actor, details }),
   });
   const mfa = createMfaService({ mfa: queries.mfa, keyEncryptionSecret: secrets.keyEncryptionSecret, clock, issuerName: new URL(config.issuer).host });
   const flows = createAccountFlows({
@@ -136,6 +143,16 @@ export function buildServices(deps: {
     clock,
     cacheTtlMs,
   });
+  const accountAdministration = createAccountAdministration({
+    accounts,
+    roles: {
+      exists: async (name) => (await rbac.findRole(name)) !== undefined,
+      grantToUser: (role, userId, { actor }) => rbac.grant(role, { kind: 'user', id: userId }, { actor }),
+    },
+    sessions,
+    secondFactor: mfa,
+    audit: (event) => audit.record({ ...event, outcome: 'success' }),
+  });
   const registration = createRegistrationService({
     queries: queries.dynamicRegistration,
     clientQueries: queries.clients,
@@ -146,7 +163,7 @@ export function buildServices(deps: {
     softwareStatements: { issuers: config.dcr.softwareStatementIssuers, required: config.dcr.requireSoftwareStatement },
     unusedClientTtlSeconds: config.dcr.unusedClientTtl,
   });
-  return { accounts, apis, audit, clients, flows, keys, mailer, mfa, security, sessions, rbac, registration };
+  return { accounts, accountAdministration, apis, audit, clients, flows, keys, mailer, mfa, security, sessions, rbac, registration };
 }
 
 export type Services = ReturnType<typeof buildServices>;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { ALL_CPUS, baseEnv, freePort, onCleanup, PINNED, ROOT, type Server, startServer, waitUntil } from './process.ts';
+import { ALL_CPUS, baseEnv, freePort, onCleanup, PINNED, ROOT, type Server, startServer, stopProcess, waitUntil } from './process.ts';
 
 export const API = 'https://api.bench.example';
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
@@ -87,7 +87,7 @@ export interface GatehouseOptions {
   nodeArgs?: string[];
 }
 
-/** Registers the API, clients and users with the CLI (before the server holds the data dir), then starts it. */
+/** Registers the API, clients and users with the CLI (through a setup instance), then starts the measured server. */
 export async function startGatehouse(name: string, options: GatehouseOptions): Promise<GatehouseTarget> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
@@ -103,7 +103,12 @@ export async function startGatehouse(name: string, options: GatehouseOptions): P
     // Request logging at info would be part of the measurement; warnings still show up.
     LOG_LEVEL: 'warn',
   };
-  // Setup happens before any measurement: the CLI may use both CPUs.
+  // Setup happens before any measurement, through a setup instance of the server: every CLI call
+  // goes to it over its admin socket (the password policy loads once, not once per user), and the
+  // measured instance starts afterwards untouched (its idle memory is part of the results).
+  const url = `http://127.0.0.1:${port}`;
+  const setup = startServer(`${name} (setup)`, ['src/main.ts'], env);
+  await waitUntil(setup, async () => (await fetch(`${url}/healthz`)).ok, `${name} (setup)`);
   const [command, prefix] = PINNED ? ['taskset', ['-c', ALL_CPUS, process.execPath]] : [process.execPath, []];
   const cli = async (args: string[], input?: string) => {
     const pending = run(command, [...prefix, 'src/cli/main.ts', ...args], { cwd: ROOT, env });
@@ -111,26 +116,31 @@ export async function startGatehouse(name: string, options: GatehouseOptions): P
     return (await pending).stdout;
   };
   await cli(['apis', 'create', '--identifier', API, '--name', 'Bench', '--scopes', 'read']);
-  const machine = JSON.parse(
+  /** `clients create --json` prints the admin API's answer: `{ client, clientSecret }`. */
+  const credentials = (json: string): Credentials => {
+    const created = JSON.parse(json) as { client: { clientId: string }; clientSecret: string };
+    return { clientId: created.client.clientId, clientSecret: created.clientSecret };
+  };
+  const machine = credentials(
     await cli(['clients', 'create', '--name', 'bench', '--type', 'confidential', '--grant-types', 'client_credentials',
       '--resources', API, '--scopes', 'read', '--json']),
-  ) as Credentials;
+  );
   let web: Credentials | undefined;
   if (options.webClient) {
-    web = JSON.parse(
+    web = credentials(
       await cli(['clients', 'create', '--name', 'bench-web', '--type', 'confidential',
         '--grant-types', 'authorization_code,refresh_token', '--redirect-uris', REDIRECT_URI,
         '--scopes', 'openid,offline_access,email,profile', '--json']),
-    ) as Credentials;
+    );
   }
-  // One CLI process per user (each hashes its password with argon2id); a few at a time.
+  // One CLI process per user (the setup server hashes each password with argon2id); a few at a time.
   const users = Array.from({ length: options.users ?? 0 }, (_, i) => ({
     email: `bench-user-${i}@bench.example`,
     password: `bench-${randomBytes(12).toString('base64url')}`,
   }));
   await pool(users, 4, (user) => cli(['users', 'create', '--email', user.email, '--password-stdin', '--verified'], `${user.password}\n`));
+  await stopProcess(setup.child);
 
-  const url = `http://127.0.0.1:${port}`;
   const server = startServer(name, ['src/main.ts'], env, options.nodeArgs);
   await waitUntil(server, async () => (await fetch(`${url}/healthz`)).ok, name);
   return { name, url, server, authorization: basic(machine.clientId, machine.clientSecret), web, users };

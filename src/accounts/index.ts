@@ -8,9 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { Conflict, InvalidCredentials, ValidationFailed } from '../errors.ts';
 import type { UserQueries, UserRow } from '../storage/queries/users.ts';
+import { normalizeEmail } from './email.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import type { PasswordPolicy } from './password-policy.ts';
 
+export { normalizeEmail } from './email.ts';
 export { createPasswordHasher, type PasswordHasher, type PasswordHashScheme } from './password-hasher.ts';
 export { createPasswordPolicy, type PasswordPolicy } from './password-policy.ts';
 
@@ -23,9 +25,6 @@ export interface Account {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function normalizeEmail(email: string): string {
-  return email.trim().normalize('NFC').toLowerCase();
-}
 
 /** The address rule every account email meets (after normalizeEmail). */
 export function isValidEmail(email: string): boolean {

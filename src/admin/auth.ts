@@ -13,12 +13,21 @@ export const ADMIN_WRITE_SCOPE = 'admin:write';
 export const ADMIN_ROLE = 'admin';
 
 export interface AdminPrincipal {
-  kind: 'machine' | 'person';
-  /** The client id (machine) or account id (person). */
+  /** `operator`: the CLI, over the admin socket or in-process (no token: the filesystem or database credentials are the authority). */
+  kind: 'machine' | 'person' | 'operator';
+  /** The client id (machine), account id (person) or `cli` (operator): the audit trail's actor. */
   subject: string;
   clientId: string;
   scopes: ReadonlySet<string>;
 }
+
+/** The principal of the operator's CLI. */
+export const OPERATOR: AdminPrincipal = Object.freeze({
+  kind: 'operator',
+  subject: 'cli',
+  clientId: '',
+  scopes: new Set([ADMIN_WRITE_SCOPE]),
+});
 
 export function adminAudience(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/admin/v1`;

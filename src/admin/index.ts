@@ -8,16 +8,11 @@ import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE, adminAudience, createAdminAuthenticator } from './auth.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { apiRoutes } from './resources/apis.ts';
-import { auditRoutes } from './resources/audit.ts';
-import { clientRoutes } from './resources/clients.ts';
-import { initialAccessTokenRoutes } from './resources/initial-access-tokens.ts';
-import { keyRoutes } from './resources/keys.ts';
-import { roleRoutes } from './resources/roles.ts';
-import { userRoutes } from './resources/users.ts';
 import { createAdminRouter } from './router.ts';
+import { adminRoutes } from './routes.ts';
 
 export { ADMIN_READ_SCOPE, ADMIN_ROLE, ADMIN_WRITE_SCOPE, adminAudience } from './auth.ts';
+export { adminRoutes } from './routes.ts';
 
 /** Registers the admin API as a resource server, so clients can be granted its scopes. */
 export function ensureAdminApi(services: Services, issuer: string): Promise<void> {
@@ -33,15 +28,7 @@ export function ensureAdminApi(services: Services, issuer: string): Promise<void
 
 export function createAdminApi(deps: { config: Config; services: Services; publicJwks: () => JWK[]; logger: Logger; clock: Clock }) {
   const { config, services } = deps;
-  const routes = [
-    ...userRoutes(services),
-    ...clientRoutes(services),
-    ...apiRoutes(services),
-    ...keyRoutes(services),
-    ...auditRoutes(services),
-    ...roleRoutes(services),
-    ...initialAccessTokenRoutes(services),
-  ];
+  const routes = adminRoutes(services);
   let document: unknown;
   return createAdminRouter({
     routes,

@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import type { AdminPrincipal } from './auth.ts';
 
+/** Where the admin API is mounted; route paths are relative to it. */
+export const ADMIN_PREFIX = '/admin/v1';
+
 export type AdminMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface AdminResult {
@@ -18,7 +21,8 @@ export interface AdminInput<P, Q, B> {
   query: Q;
   body: B;
   principal: AdminPrincipal;
-  ip: string;
+  /** The caller's address over HTTP; undefined for the operator's CLI (socket or in-process). */
+  ip: string | undefined;
 }
 
 export interface AdminRoute {

@@ -5,28 +5,12 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { GatehouseError } from '../errors.ts';
-import { STATUS } from '../http/error-middleware.ts';
-import { parseInput } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminAuthenticator } from './auth.ts';
-import type { AdminRoute } from './route.ts';
+import { problemBody, problemFor, runRoute } from './dispatch.ts';
+import { ADMIN_PREFIX, type AdminRoute } from './route.ts';
 
-export const ADMIN_PREFIX = '/admin/v1';
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
+export { ADMIN_PREFIX } from './route.ts';
 
 /** What the body parser's and media-type check's own errors mean, for the problem `detail`. */
 const CLIENT_ERROR_DETAILS: Record<number, string> = {
@@ -37,14 +21,7 @@ const CLIENT_ERROR_DETAILS: Record<number, string> = {
 function problem(ctx: Context, status: number, detail: string, errors?: readonly string[]) {
   ctx.status = status;
   ctx.type = 'application/problem+json';
-  ctx.body = {
-    type: 'about:blank',
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    ...(errors?.length ? { errors: [...errors] } : {}),
-    ...(ctx.state.requestId ? { requestId: String(ctx.state.requestId) } : {}),
-  };
+  ctx.body = problemBody(status, detail, { errors, requestId: ctx.state.requestId ? String(ctx.state.requestId) : undefined });
 }
 
 function problems(logger: Logger): Middleware {
@@ -54,12 +31,13 @@ function problems(logger: Logger): Middleware {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) problem(ctx, 404, `no admin endpoint ${ctx.method} ${ctx.path}`);
     } catch (caught) {
-      if (caught instanceof GatehouseError) {
-        const status = STATUS[caught.code];
+      const known = problemFor(caught);
+      if (known) {
+        const { status } = known;
         if (status === 401) ctx.set('WWW-Authenticate', `Bearer realm="gatehouse-admin"${ctx.get('authorization') ? ', error="invalid_token"' : ''}`);
         if (status === 403) ctx.set('WWW-Authenticate', 'Bearer realm="gatehouse-admin", error="insufficient_scope"');
-        if ('retryAfter' in caught) ctx.set('Retry-After', String(caught.retryAfter));
-        problem(ctx, status, caught.message, 'issues' in caught ? (caught.issues as string[]) : undefined);
+        if (known.retryAfter !== undefined) ctx.set('Retry-After', String(known.retryAfter));
+        problem(ctx, status, known.detail, known.errors);
         return;
       }
       const status = (caught as { status?: number }).status;
@@ -102,10 +80,10 @@ export function createAdminRouter(deps: {
       },
       ...(route.body ? [requireJson, json] : []),
       async (ctx) => {
-        const result = await route.handle({
-          params: (route.params ? parseInput(route.params, ctx.params) : {}) as never,
-          query: (route.query ? parseInput(route.query, ctx.query) : {}) as never,
-          body: (route.body ? parseInput(route.body, (ctx.request as { body?: unknown }).body) : undefined) as never,
+        const result = await runRoute(route, {
+          params: ctx.params,
+          query: ctx.query,
+          body: (ctx.request as { body?: unknown }).body,
           principal: ctx.state.adminPrincipal,
           ip: ctx.ip,
         });

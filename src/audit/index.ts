@@ -8,6 +8,7 @@
  * const report = await audit.verify(); // { ok: true, checked } or { ok: false, brokenAt, reason }
  */
 import type { Clock } from '../clock.ts';
+import { ValidationFailed } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type AuditQueries, type AuditRow, GENESIS_HASH } from '../storage/queries/audit-events.ts';
 import { chainHash } from './chain.ts';
@@ -31,7 +32,14 @@ export type VerifyReport = { ok: true; checked: number } | { ok: false; checked:
 const FLUSH_INTERVAL_MS = 100;
 const MAX_BATCH = 200;
 
-export function createAuditTrail(deps: { events: AuditQueries; clock: Clock; logger: Logger; observe?: (event: AuditEvent) => void }) {
+export function createAuditTrail(deps: {
+  events: AuditQueries;
+  clock: Clock;
+  logger: Logger;
+  observe?: (event: AuditEvent) => void;
+  /** What `prune()` keeps when no age is given (GATEHOUSE_AUDIT_RETENTION_DAYS). */
+  retentionDays?: number;
+}) {
   const { events, clock, logger } = deps;
   let buffer: Parameters<AuditQueries['appendChained']>[0][number][] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -60,58 +68,88 @@ export function createAuditTrail(deps: { events: AuditQueries; clock: Clock; log
     return flushing;
   };
 
+  function record(event: AuditEvent): void {
+    const row = {
+      occurred_at: clock.now(),
+      type: event.type,
+      outcome: event.outcome,
+      actor: event.actor ?? null,
+      subject: event.subject ?? null,
+      ip: event.ip ?? null,
+      user_agent: event.userAgent?.slice(0, 512) ?? null,
+      request_id: event.requestId ?? null,
+      details: event.details ?? {},
+    };
+    buffer.push(row);
+    deps.observe?.(event);
+    logger[event.outcome === 'failure' ? 'warn' : 'info'](
+      { event: event.type, audit: true, outcome: event.outcome, actor: row.actor, subject: row.subject, ip: row.ip, requestId: row.request_id, details: row.details },
+      event.type,
+    );
+    if (buffer.length >= MAX_BATCH) void flush();
+    else if (!timer) {
+      timer = setTimeout(() => void flush(), FLUSH_INTERVAL_MS);
+      timer.unref();
+    }
+  }
+
+  /** Walks the whole chain; reports the first row whose link or hash does not match. */
+  async function walk(): Promise<VerifyReport> {
+    const checkpoint = await events.latestCheckpoint();
+    let prev = checkpoint?.last_pruned_hash ?? GENESIS_HASH;
+    let afterId = checkpoint?.pruned_through_id ? String(checkpoint.pruned_through_id) : '0';
+    let checked = 0;
+    for (;;) {
+      const rows = await events.page(afterId, 1000);
+      for (const row of rows) {
+        if (row.prev_hash !== prev) return { ok: false, checked, brokenAt: String(row.id), reason: 'link to the previous row is broken (a row was removed or reordered)' };
+        if (chainHash(prev, row) !== row.hash) return { ok: false, checked, brokenAt: String(row.id), reason: 'row content does not match its hash (edited)' };
+        prev = row.hash;
+        checked += 1;
+        afterId = String(row.id);
+      }
+      if (rows.length < 1000) return { ok: true, checked };
+    }
+  }
+
   return {
-    record(event: AuditEvent): void {
-      const row = {
-        occurred_at: clock.now(),
-        type: event.type,
-        outcome: event.outcome,
-        actor: event.actor ?? null,
-        subject: event.subject ?? null,
-        ip: event.ip ?? null,
-        user_agent: event.userAgent?.slice(0, 512) ?? null,
-        request_id: event.requestId ?? null,
-        details: event.details ?? {},
-      };
-      buffer.push(row);
-      deps.observe?.(event);
-      logger[event.outcome === 'failure' ? 'warn' : 'info'](
-        { event: event.type, audit: true, outcome: event.outcome, actor: row.actor, subject: row.subject, ip: row.ip, requestId: row.request_id, details: row.details },
-        event.type,
-      );
-      if (buffer.length >= MAX_BATCH) void flush();
-      else if (!timer) {
-        timer = setTimeout(() => void flush(), FLUSH_INTERVAL_MS);
-        timer.unref();
-      }
-    },
-
+    record,
     flush,
+    /** The configured retention (GATEHOUSE_AUDIT_RETENTION_DAYS), what `prune()` keeps by default. */
+    retentionDays: deps.retentionDays,
 
-    /** Walks the whole chain; reports the first row whose link or hash does not match. */
-    async verify(): Promise<VerifyReport> {
-      const checkpoint = await events.latestCheckpoint();
-      let prev = checkpoint?.last_pruned_hash ?? GENESIS_HASH;
-      let afterId = checkpoint?.pruned_through_id ? String(checkpoint.pruned_through_id) : '0';
-      let checked = 0;
-      for (;;) {
-        const rows = await events.page(afterId, 1000);
-        for (const row of rows) {
-          if (row.prev_hash !== prev) return { ok: false, checked, brokenAt: String(row.id), reason: 'link to the previous row is broken (a row was removed or reordered)' };
-          if (chainHash(prev, row) !== row.hash) return { ok: false, checked, brokenAt: String(row.id), reason: 'row content does not match its hash (edited)' };
-          prev = row.hash;
-          checked += 1;
-          afterId = String(row.id);
-        }
-        if (rows.length < 1000) return { ok: true, checked };
+    /**
+     * Walks the whole chain (queued events written first). With an `actor` (an operator's check),
+     * the result is itself recorded: a broken chain is a security event a SIEM should see.
+     */
+    async verify(options: { actor?: string } = {}): Promise<VerifyReport> {
+      await flush();
+      const report = await walk();
+      if (options.actor) {
+        record({
+          type: 'audit.verified',
+          outcome: report.ok ? 'success' : 'failure',
+          actor: options.actor,
+          details: report.ok ? { checked: report.checked } : { checked: report.checked, brokenAt: report.brokenAt, reason: report.reason },
+        });
       }
+      return report;
     },
 
     query: (filter: { type?: string; subject?: string; actor?: string; beforeId?: string; limit?: number }): Promise<AuditRow[]> =>
       events.query({ ...filter, limit: Math.min(filter.limit ?? 50, 1000) }),
 
-    /** Retention: removes events older than `days`, leaving a checkpoint so the rest still verifies. */
-    prune: (days: number) => events.prune(new Date(clock.now().getTime() - days * 86_400_000), clock.now()),
+    /**
+     * Retention: removes events older than `days` (default: the configured retention), leaving a
+     * checkpoint so the rest still verifies. With an `actor`, the pruning is recorded.
+     */
+    async prune(days: number | undefined = deps.retentionDays, options: { actor?: string } = {}): Promise<number> {
+      if (days === undefined || !Number.isInteger(days) || days < 1) throw new ValidationFailed(['days: a whole number of days, at least 1']);
+      await flush();
+      const removed = await events.prune(new Date(clock.now().getTime() - days * 86_400_000), clock.now());
+      if (options.actor) record({ type: 'audit.pruned', outcome: 'success', actor: options.actor, details: { days, removed } });
+      return removed;
+    },
   };
 }
 

@@ -1,27 +1,40 @@
+/**
+ * For local commands that need the services themselves (an importer, say): storage opened and
+ * migrated, the same object graph as the server, closed after. Operator actions do not use this:
+ * they are admin operations (operations/), sent through the admin API.
+ */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { resolveSecrets } from '../gatehouse.ts';
-import type { Logger } from '../logger.ts';
+import { resolveSecrets } from '../dev-secrets.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import { buildServices, type Services } from '../services.ts';
 import { migrateToLatest, openStorage, type Storage } from '../storage/index.ts';
+import { EXIT } from './exit-codes.ts';
+import type { LocalCommand } from './local-commands.ts';
+import { table as alignedTable } from './output.ts';
+import { readSecret } from './secret-input.ts';
+import { unavailableIfKnown } from './transport.ts';
+import { UsageError } from './usage-error.ts';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { durationSeconds } from './durations.ts';
+export { readSecret } from './secret-input.ts';
+export { UsageError } from './usage-error.ts';
 
 export interface CommandContext {
   config: Config;
   storage: Storage;
-  /** Migrations applied while opening (every command migrates first, under the advisory lock). */
+  /** Migrations applied while opening (under the advisory lock). */
   appliedMigrations: string[];
   services: Services;
   logger: Logger;
   out(text: string): void;
-  /** The secret a command needs (a password): from stdin, a prompt, or the CLI that sent the command. */
   readSecret(prompt: string): Promise<string>;
   close(): Promise<void>;
 }
+
+/** The CLI logs warnings and worse by default: info lines (each audit event) would bury its output. */
+export const quietLevel = (config: Config) => (config.logLevel === 'info' ? 'warn' : config.logLevel);
 
 export async function openContext(config: Config, logger: Logger): Promise<CommandContext> {
   const storage = await openStorage(config);
@@ -48,6 +61,24 @@ export async function openContext(config: Config, logger: Logger): Promise<Comma
   };
 }
 
+/**
+ * A local command written against the services, as a LocalCommand's `run`: the context (storage,
+ * migrations, services) is opened around it and closed after.
+ */
+export function withContext(run: (ctx: CommandContext, argv: string[]) => Promise<void>): LocalCommand['run'] {
+  return async ({ config, argv, out }) => {
+    const ctx = await openContext(config, createLogger({ level: quietLevel(config) })).catch((error: unknown) => {
+      throw unavailableIfKnown(error, config);
+    });
+    try {
+      await run({ ...ctx, out }, argv);
+      return EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
+  };
+}
+
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -68,55 +99,8 @@ export function required(value: string | undefined, flag: string): string {
   return value;
 }
 
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
-
-/** `90`, `90s`, `15m`, `24h`, `7d` → seconds. */
-export function durationSeconds(value: string, flag: string): number {
-  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
-  if (!match) throw new UsageError(`${flag} must be a duration like 90s, 15m, 24h or 7d`);
-  return Number(match[1]) * UNIT_SECONDS[(match[2] || 's') as keyof typeof UNIT_SECONDS];
-}
-
-/** Reads a secret from piped stdin, or prompts without echo on a terminal. */
-export async function readSecret(prompt: string): Promise<string> {
-  const { stdin } = process;
-  if (stdin.isTTY) {
-    process.stderr.write(prompt);
-    stdin.setRawMode(true);
-    let value = '';
-    return new Promise((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        for (const char of chunk.toString('utf8')) {
-          if (char === '\r' || char === '\n') {
-            stdin.setRawMode(false);
-            stdin.off('data', onData);
-            stdin.pause();
-            process.stderr.write('\n');
-            resolve(value);
-            return;
-          }
-          if (char === '\u0003') {
-            stdin.setRawMode(false);
-            reject(new UsageError('cancelled'));
-            return;
-          }
-          value = char === '\u007f' ? value.slice(0, -1) : value + char;
-        }
-      };
-      stdin.on('data', onData);
-      stdin.resume();
-    });
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
+/** Rows as a table, one column per key of the first row. */
 export function table(rows: Array<Record<string, unknown>>): string {
-  if (rows.length === 0) return '(none)';
   const headers = Object.keys(rows[0] ?? {});
-  const cells = rows.map((row) => headers.map((header) => String(row[header] ?? '')));
-  const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((row) => (row[i] ?? '').length)));
-  const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(headers), ...cells.map(line)].join('\n');
+  return alignedTable(rows, Object.fromEntries(headers.map((header) => [header, (row: Record<string, unknown>) => row[header]])));
 }

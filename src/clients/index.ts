@@ -76,28 +76,32 @@ const publicJwks = z
 const lifetime = (max: number) => z.number().int().min(60).max(max);
 
 export const clientSettingsSchema = z.object({
-  name: z.string().min(1).max(200),
-  type: z.enum(['public', 'confidential']),
-  grantTypes: z.array(z.enum(GRANT_TYPES)).min(1),
-  redirectUris: z.array(uri).max(50).default([]),
-  postLogoutRedirectUris: z.array(uri).max(50).default([]),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).max(200).default([]),
-  resources: z.array(z.url()).max(50).default([]),
-  tokenEndpointAuthMethod: z.enum(AUTH_METHODS).optional(),
-  jwksUri: z.url().optional(),
+  name: z.string().min(1).max(200).describe('Shown to people on the consent screen and in their account.'),
+  type: z.enum(['public', 'confidential']).describe('public: no secret (browser and native apps, PKCE); confidential: authenticates.'),
+  grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).describe('The OAuth grants it may use.'),
+  redirectUris: z.array(uri).max(50).default([]).describe('Exact redirect URIs (https; http only on loopback).'),
+  postLogoutRedirectUris: z.array(uri).max(50).default([]).describe('Where RP-initiated logout may return to.'),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/))
+    .max(200)
+    .default([])
+    .describe('Scopes it may ask for: OIDC scopes (openid, email, profile, offline_access) and its APIs’ scopes.'),
+  resources: z.array(z.url()).max(50).default([]).describe('APIs (identifiers) it may get access tokens for (RFC 8707).'),
+  tokenEndpointAuthMethod: z.enum(AUTH_METHODS).optional().describe('How it authenticates; default: none (public) or client_secret_basic.'),
+  jwksUri: z.url().optional().describe('Where its public keys are, for private_key_jwt.'),
   /** Inline public keys for private_key_jwt, for services that cannot serve a jwks_uri. */
-  jwks: publicJwks.optional(),
-  backchannelLogoutUri: uri.optional(),
-  keepOfflineAccessOnLogout: z.boolean().default(false),
+  jwks: publicJwks.optional().describe('Its public keys inline, for private_key_jwt ({"keys":[…]}; private members refused).'),
+  backchannelLogoutUri: uri.optional().describe('Where logout tokens are POSTed when a session ends (OIDC Back-Channel Logout).'),
+  keepOfflineAccessOnLogout: z.boolean().default(false).describe('Keep its offline_access refresh tokens when the user logs out.'),
   /** ID-token signing algorithm the client asks for; ES256/EdDSA need GATEHOUSE_SIGNING_ALGS. */
-  idTokenSigningAlg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
+  idTokenSigningAlg: z.enum(['RS256', 'ES256', 'EdDSA']).optional().describe('How its ID tokens are signed (ES256/EdDSA need GATEHOUSE_SIGNING_ALGS).'),
   /** First-party clients skip the consent screen; third-party clients never do. */
-  firstParty: z.boolean().default(false),
-  requireMfa: z.boolean().default(false),
+  firstParty: z.boolean().default(false).describe('First-party: skips the consent screen (third-party clients never do).'),
+  requireMfa: z.boolean().default(false).describe('Every sign-in to it needs a second factor.'),
   /** Browser origins allowed to call the token, userinfo and revocation endpoints (CORS). */
-  allowedCorsOrigins: z.array(origin).max(20).optional(),
-  accessTokenTtl: lifetime(MAX_API_ACCESS_TOKEN_TTL).optional(),
-  refreshTokenTtl: lifetime(365 * 86_400).optional(),
+  allowedCorsOrigins: z.array(origin).max(20).optional().describe('Browser origins allowed to call the token, userinfo and revocation endpoints (CORS).'),
+  accessTokenTtl: lifetime(MAX_API_ACCESS_TOKEN_TTL).optional().describe('Access-token lifetime in seconds, shorter than the server’s and the API’s.'),
+  refreshTokenTtl: lifetime(365 * 86_400).optional().describe('Refresh-token lifetime in seconds, shorter than the server’s.'),
   /**
    * Loopback redirect URIs (http://127.0.0.1:PORT/…) of native apps match on any port by default,
    * as RFC 8252 §7.3 asks (the app listens on whatever port is free). true: the port must match
@@ -108,7 +112,10 @@ export const clientSettingsSchema = z.object({
     .default(false)
     .describe('Loopback redirect URIs match only on their registered port (default: any port, RFC 8252 §7.3).'),
   /** RFC 9449: every token request must carry a DPoP proof, so every access token is bound to a key. */
-  dpopBoundAccessTokens: z.boolean().default(false),
+  dpopBoundAccessTokens: z
+    .boolean()
+    .default(false)
+    .describe('Every token request must carry a DPoP proof (RFC 9449), so every access token is bound to the client’s key.'),
 });
 
 const newClientSchema = clientSettingsSchema.superRefine((client, ctx) => {

@@ -31,9 +31,10 @@ export function createSessionService(deps: {
   listSessions: (accountId: string) => Promise<Array<{ id: string; uid: string; loginTs: number | undefined; activity?: { at: number; ip: string; userAgent: string } | undefined }>>;
   endSession: (accountId: string, uid: string) => Promise<boolean>;
   endSessionsOf: (accountId: string, keepSessionId?: string) => Promise<number>;
-  onEvent?: (event: { type: string; accountId: string; details: Record<string, unknown> }) => void;
+  onEvent?: (event: { type: string; accountId: string; details: Record<string, unknown>; actor?: string | undefined }) => void;
 }) {
-  const event = (type: string, accountId: string, details: Record<string, unknown>) => deps.onEvent?.({ type, accountId, details });
+  const event = (type: string, accountId: string, details: Record<string, unknown>, actor?: string) =>
+    deps.onEvent?.({ type, accountId, details, ...(actor ? { actor } : {}) });
 
   return {
     async listSessions(accountId: string): Promise<AccountSession[]> {
@@ -79,13 +80,19 @@ export function createSessionService(deps: {
       return true;
     },
 
-    /** Every session (but `keepSessionId`) ends and every grant is revoked, on every instance. */
-    async logoutEverywhere(accountId: string, options: { keepSessionId?: string } = {}): Promise<{ sessionsEnded: number; grantsRevoked: number }> {
+    /**
+     * Every session (but `keepSessionId`) ends and every grant is revoked, on every instance.
+     * `actor`: an operator acting on someone else's account (the audit trail names them).
+     */
+    async logoutEverywhere(
+      accountId: string,
+      options: { keepSessionId?: string; actor?: string } = {},
+    ): Promise<{ sessionsEnded: number; grantsRevoked: number }> {
       const sessionsEnded = await deps.endSessionsOf(accountId, options.keepSessionId);
       const grants = await deps.grantsForAccount(accountId);
       for (const grant of grants) await deps.revokeGrant(grant.grantId);
       const result = { sessionsEnded, grantsRevoked: grants.length };
-      event('user.logout_everywhere', accountId, result);
+      event('user.logout_everywhere', accountId, result, options.actor);
       return result;
     },
   };

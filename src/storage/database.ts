@@ -5,6 +5,7 @@ import { migrations } from '../../migrations/index.ts';
 import { StoreUnavailable } from '../errors.ts';
 import { translateDatabaseError } from './pg-errors.ts';
 import { restrictToOwner } from './private-data-dir.ts';
+import { firstLine } from './unreachable.ts';
 
 export type Database = Knex;
 
@@ -25,9 +26,10 @@ const MIGRATION_LOCK_KEY = 724_311_001;
 
 /** Opens Postgres (pooled) or embedded PGlite (one connection, as PGlite is single-user). */
 export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): Promise<Database> {
+  // First lines only: knex passes errors with their stack, which has no place in an operator's log.
   const knexLog = {
-    warn: (message: unknown) => log?.warn(String(message)),
-    error: (message: unknown) => log?.warn(String(message)),
+    warn: (message: unknown) => log?.warn(firstLine(String(message))),
+    error: (message: unknown) => log?.warn(firstLine(String(message))),
     deprecate: () => {},
     debug: () => {},
   };

@@ -6,11 +6,13 @@ import type { KeyValueStore } from './key-value.ts';
 import { createMemoryKeyValueStore } from './key-value-memory.ts';
 import { createRedisKeyValueStore } from './key-value-redis.ts';
 import { createQueries, type Queries } from './queries/index.ts';
+import { StoreUnreachable } from './unreachable.ts';
 
 export { migrateToLatest } from './database.ts';
 export { EmbeddedDataDirBusy } from './embedded-lock.ts';
 export type { KeyValueStore } from './key-value.ts';
 export type { Queries } from './queries/index.ts';
+export { StoreUnreachable } from './unreachable.ts';
 
 export interface Storage {
   kind: 'embedded' | 'services';
@@ -48,14 +50,31 @@ export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'
           { warn: (message) => options.onConnectionProblem?.('database', message) },
         )
       : await openDatabase({ kind: 'pglite', dataDir: options.inMemoryEmbedded ? undefined : config.storage.dataDir });
-  const redisStore =
-    config.storage.kind === 'services'
-      ? await createRedisKeyValueStore({
-          url: config.storage.redisUrl,
-          prefix: config.redisPrefix,
-          onError: (error) => options.onConnectionProblem?.('redis', error.message),
-        })
-      : undefined;
+  let redisStore: Awaited<ReturnType<typeof createRedisKeyValueStore>> | undefined;
+  if (config.storage.kind === 'services') {
+    // Both stores answer once before anything else runs, so a wrong URL or a stopped server is
+    // one clear line at start, not the first failing query.
+    const { databaseUrl, redisUrl } = config.storage;
+    let redisProblem: string | undefined;
+    try {
+      await pingDatabase(db).catch((error: Error) => {
+        throw new StoreUnreachable('Postgres', databaseUrl, error.message, { cause: error });
+      });
+      redisStore = await createRedisKeyValueStore({
+        url: redisUrl,
+        prefix: config.redisPrefix,
+        onError: (error) => {
+          redisProblem ??= error.message;
+          options.onConnectionProblem?.('redis', error.message);
+        },
+      }).catch((error: Error) => {
+        throw new StoreUnreachable('Redis', redisUrl, redisProblem ?? error.message, { cause: error });
+      });
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+  }
   const kv = redisStore ?? createMemoryKeyValueStore();
   return {
     kind: config.storage.kind,

@@ -62,8 +62,21 @@ async function cli(args: string[], stdin?: string) {
   return result.stdout;
 }
 const IMPORT = () => ['import', 'django', ...sourceArgs, '--staff-role', 'staff', '--superuser-role', 'admin', '--client-resources', API, '--client-scopes', 'openid,email,profile,offline_access,invoices:read', '--json'];
+/**
+ * `import django` is a local command: in embedded mode the running server owns the data
+ * directory, so the operator stops it for the import (as the README says) and starts it again.
+ */
 async function importDjango(extra: string[] = []) {
-  return JSON.parse(await cli([...IMPORT(), ...extra])) as {
+  const embedded = storageMode() === 'embedded';
+  if (embedded) await server.stop();
+  try {
+    return parseReport(await cli([...IMPORT(), ...extra]));
+  } finally {
+    if (embedded) server = await startServerProcess(env);
+  }
+}
+function parseReport(raw: string) {
+  return JSON.parse(raw) as {
     users: Record<string, number>;
     groups: Record<string, number>;
     clients: Record<string, number>;

@@ -29,11 +29,13 @@ const api = z
     tokenExchange: z.array(exchangeRule),
   })
   .meta({ id: 'Api' });
-const scopes = z.array(z.object({ name: z.string(), description: z.string() }));
+const scopes = z.array(z.object({ name: z.string(), description: z.string() })).describe('The scopes clients may ask for, each with a description.');
+const accessTokenTtl = z.number().int().nullable().describe('Access-token lifetime in seconds for this API; null: the server default.');
+const claims = z.array(z.string()).describe('Claims its access tokens carry besides sub, client_id and scope (roles, groups, org_id; never personal data).');
+const signingAlg = z.enum(['RS256', 'ES256', 'EdDSA']).describe('How its access tokens are signed (ES256/EdDSA need GATEHOUSE_SIGNING_ALGS).');
 const identifierParams = z.object({ identifier: z.string().min(1).max(500) });
 
 export function apiRoutes(services: Services) {
-  const { apis } = services;
   return [
     adminRoute({
       method: 'get',
@@ -43,7 +45,7 @@ export function apiRoutes(services: Services) {
       tag: 'APIs',
       query: pageQuery,
       responses: { 200: { description: 'A page of APIs', schema: pageOf(api) } },
-      handle: async ({ query }) => ok(paginate(await apis.list(), query)),
+      handle: async ({ query }) => ok(paginate(await services.apis.list(), query)),
     }),
     adminRoute({
       method: 'post',
@@ -52,17 +54,17 @@ export function apiRoutes(services: Services) {
       summary: 'Register an API',
       tag: 'APIs',
       body: z.object({
-        identifier: z.string().max(500),
-        name: z.string().max(200),
+        identifier: z.string().max(500).describe('A URL naming the API: the `aud` (RFC 8707 resource) of its access tokens.'),
+        name: z.string().max(200).optional().describe('Shown to people; defaults to the identifier.'),
         scopes: scopes.default([]),
-        accessTokenTtl: z.number().int().nullable().default(null),
-        claims: z.array(z.string()).default([]),
-        signingAlg: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'),
+        accessTokenTtl: accessTokenTtl.default(null),
+        claims: claims.default([]),
+        signingAlg: signingAlg.default('RS256'),
         accessTokenFormat: accessTokenFormat.default('jwt'),
         tokenExchange: tokenExchange.default([]),
       }),
       responses: { 201: { description: 'The API', schema: api } },
-      handle: async ({ body }) => created(await apis.create(body)),
+      handle: async ({ body }) => created(await services.apis.create({ ...body, name: body.name ?? body.identifier })),
     }),
     adminRoute({
       method: 'get',
@@ -73,7 +75,7 @@ export function apiRoutes(services: Services) {
       params: identifierParams,
       responses: { 200: { description: 'The API', schema: api } },
       async handle({ params }) {
-        const found = await apis.find(params.identifier);
+        const found = await services.apis.find(params.identifier);
         if (!found) throw new NotFound(`API ${params.identifier}`);
         return ok(found);
       },
@@ -86,16 +88,16 @@ export function apiRoutes(services: Services) {
       tag: 'APIs',
       params: identifierParams,
       body: z.object({
-        name: z.string().optional(),
+        name: z.string().max(200).optional().describe('Shown to people.'),
         scopes: scopes.optional(),
-        accessTokenTtl: z.number().int().nullable().optional(),
-        claims: z.array(z.string()).optional(),
-        signingAlg: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
+        accessTokenTtl: accessTokenTtl.optional(),
+        claims: claims.optional(),
+        signingAlg: signingAlg.optional(),
         accessTokenFormat: accessTokenFormat.optional(),
         tokenExchange: tokenExchange.optional(),
       }),
       responses: { 200: { description: 'The API', schema: api } },
-      handle: async ({ params, body }) => ok(await apis.update(params.identifier, body)),
+      handle: async ({ params, body }) => ok(await services.apis.update(params.identifier, body)),
     }),
   ];
 }

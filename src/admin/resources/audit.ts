@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeEmail } from '../../accounts/email.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, ok } from '../route.ts';
 
@@ -18,7 +19,6 @@ const auditEvent = z
   .meta({ id: 'AuditEvent' });
 
 export function auditRoutes(services: Services) {
-  const { audit } = services;
   return [
     adminRoute({
       method: 'get',
@@ -27,10 +27,15 @@ export function auditRoutes(services: Services) {
       summary: 'Audit events, newest first',
       tag: 'Audit',
       query: z.object({
-        type: z.string().max(100).optional(),
-        subject: z.string().max(300).optional(),
-        actor: z.string().max(300).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
+        type: z.string().max(100).optional().describe('Only events of this type, e.g. signin.failure.'),
+        subject: z.string().max(300).optional().describe('Only events about this subject (a user id, client id, kid, …).'),
+        actor: z.string().max(300).optional().describe('Only events caused by this actor.'),
+        user: z
+          .string()
+          .max(254)
+          .optional()
+          .describe('Only events about the user with this email: by account id, or by the email for events from before the account existed.'),
+        limit: z.coerce.number().int().min(1).max(200).default(50).describe('Events per page (1–200).'),
         cursor: z.string().regex(/^\d{1,19}$/).optional().describe('`nextCursor` of the previous page.'),
       }),
       responses: {
@@ -38,8 +43,11 @@ export function auditRoutes(services: Services) {
       },
       async handle({ query }) {
         // Queued events are written first, so a caller sees what it just caused.
-        await audit.flush();
-        const rows = await audit.query({ ...query, ...(query.cursor ? { beforeId: query.cursor } : {}) });
+        await services.audit.flush();
+        const { user, cursor, ...filter } = query;
+        // Events about an account are keyed by its id once it exists, by the typed email before.
+        const subject = user ? ((await services.accounts.findByEmail(user))?.id ?? normalizeEmail(user)) : filter.subject;
+        const rows = await services.audit.query({ ...filter, ...(subject ? { subject } : {}), ...(cursor ? { beforeId: cursor } : {}) });
         const items = rows.map((row) => ({
           id: String(row.id),
           occurredAt: new Date(row.occurred_at).toISOString(),
@@ -53,6 +61,50 @@ export function auditRoutes(services: Services) {
           details: row.details,
         }));
         return ok({ items, nextCursor: items.length === query.limit ? (items.at(-1)?.id ?? null) : null });
+      },
+    }),
+    adminRoute({
+      method: 'post',
+      path: '/audit-events/verification',
+      operationId: 'verifyAuditChain',
+      summary: 'Walk the hash chain: is any event edited, removed or reordered? (the check is itself audited)',
+      tag: 'Audit',
+      responses: {
+        200: {
+          description: 'The verdict: `ok` with the number of events checked, or the first broken event and why',
+          schema: z
+            .object({
+              ok: z.boolean(),
+              checked: z.number().int().describe('Events verified (before the broken one, if any).'),
+              brokenAt: z.string().nullable().describe('Id of the first event that does not verify; null when intact.'),
+              reason: z.string().nullable(),
+            })
+            .meta({ id: 'AuditVerification' }),
+        },
+      },
+      async handle({ principal }) {
+        const report = await services.audit.verify({ actor: principal.subject });
+        return ok(report.ok ? { ok: true, checked: report.checked, brokenAt: null, reason: null } : report);
+      },
+    }),
+    adminRoute({
+      method: 'post',
+      path: '/audit-events/pruning',
+      operationId: 'pruneAuditEvents',
+      summary: 'Retention: delete events older than the given days; a checkpoint keeps the rest verifiable',
+      tag: 'Audit',
+      body: z.object({
+        days: z.number().int().min(1).optional().describe('Keep this many days of events; default GATEHOUSE_AUDIT_RETENTION_DAYS.'),
+      }),
+      responses: {
+        200: {
+          description: 'How many events were deleted',
+          schema: z.object({ removed: z.number().int(), days: z.number().int() }),
+        },
+      },
+      async handle({ body, principal }) {
+        const days = body.days ?? services.audit.retentionDays;
+        return ok({ removed: await services.audit.prune(days, { actor: principal.subject }), days });
       },
     }),
   ];

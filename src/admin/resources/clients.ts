@@ -32,7 +32,6 @@ const settings = clientSettingsSchema.meta({ id: 'ClientSettings' });
 const clientParams = z.object({ clientId: z.string().min(1).max(200) });
 
 export function clientRoutes(services: Services) {
-  const { clients } = services;
   return [
     adminRoute({
       method: 'get',
@@ -42,7 +41,7 @@ export function clientRoutes(services: Services) {
       tag: 'Clients',
       query: pageQuery,
       responses: { 200: { description: 'A page of clients', schema: pageOf(client) } },
-      handle: async ({ query }) => ok(paginate(await clients.list(), query)),
+      handle: async ({ query }) => ok(paginate(await services.clients.list(), query)),
     }),
     adminRoute({
       method: 'post',
@@ -53,7 +52,7 @@ export function clientRoutes(services: Services) {
       body: settings,
       responses: { 201: { description: 'The client and its secret', schema: withSecret } },
       handle: async ({ body }) => {
-        const result = await clients.create(body);
+        const result = await services.clients.create(body);
         return created({ client: result.client, ...(result.clientSecret ? { clientSecret: result.clientSecret } : {}) });
       },
     }),
@@ -66,7 +65,7 @@ export function clientRoutes(services: Services) {
       params: clientParams,
       responses: { 200: { description: 'The client', schema: client } },
       async handle({ params }) {
-        const found = await clients.find(params.clientId);
+        const found = await services.clients.find(params.clientId);
         if (!found) throw new NotFound(`client ${params.clientId}`);
         return ok(found);
       },
@@ -81,7 +80,7 @@ export function clientRoutes(services: Services) {
       body: settings,
       responses: { 200: { description: 'The client (with a secret only if it newly needs one)', schema: withSecret } },
       handle: async ({ params, body }) => {
-        const result = await clients.update(params.clientId, body);
+        const result = await services.clients.update(params.clientId, body);
         return ok({ client: result.client, ...(result.clientSecret ? { clientSecret: result.clientSecret } : {}) });
       },
     }),
@@ -94,7 +93,7 @@ export function clientRoutes(services: Services) {
       params: clientParams,
       responses: { 204: { description: 'Deleted' } },
       async handle({ params }) {
-        if (!(await clients.delete(params.clientId))) throw new NotFound(`client ${params.clientId}`);
+        if (!(await services.clients.delete(params.clientId))) throw new NotFound(`client ${params.clientId}`);
         return noContent();
       },
     }),
@@ -105,14 +104,22 @@ export function clientRoutes(services: Services) {
       summary: 'Rotate the secret; the previous one keeps working for the overlap',
       tag: 'Clients',
       params: clientParams,
-      body: z.object({ overlapSeconds: z.number().int().min(0).max(MAX_SECRET_OVERLAP_SECONDS).default(86_400) }),
+      body: z.object({
+        overlapSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_SECRET_OVERLAP_SECONDS)
+          .default(86_400)
+          .describe('Seconds the previous secret keeps working (0 ends it now; at most 7 days).'),
+      }),
       responses: {
         200: {
           description: 'The new secret (shown once) and when the previous one stops working',
           schema: z.object({ clientSecret: z.string(), previousSecretExpiresAt: z.number().int().nullable() }),
         },
       },
-      handle: async ({ params, body }) => ok(await clients.rotateSecret(params.clientId, { overlapSeconds: body.overlapSeconds })),
+      handle: async ({ params, body }) => ok(await services.clients.rotateSecret(params.clientId, { overlapSeconds: body.overlapSeconds })),
     }),
   ];
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFound } from '../../errors.ts';
-import { policySchema } from '../../registration/index.ts';
+import { policySchema } from '../../registration/policy.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, created, noContent, ok } from '../route.ts';
 
@@ -28,7 +28,6 @@ const summary = z
   .meta({ id: 'InitialAccessToken' });
 
 export function initialAccessTokenRoutes(services: Services) {
-  const { registration } = services;
   return [
     adminRoute({
       method: 'get',
@@ -38,7 +37,7 @@ export function initialAccessTokenRoutes(services: Services) {
       tag: 'Dynamic registration',
       responses: { 200: { description: 'Tokens', schema: z.object({ items: z.array(summary) }) } },
       async handle() {
-        const items = (await registration.listInitialAccessTokens()).map((token) => ({
+        const items = (await services.registration.listInitialAccessTokens()).map((token) => ({
           ...token,
           expiresAt: token.expiresAt.toISOString(),
           revokedAt: token.revokedAt?.toISOString() ?? null,
@@ -57,7 +56,7 @@ export function initialAccessTokenRoutes(services: Services) {
         expiresIn: z.number().int().describe('Lifetime in seconds (60 s to a year).'),
         quota: z.number().int().describe('How many clients it may register.'),
         policy: policySchema.optional(),
-        description: z.string().optional(),
+        description: z.string().optional().describe('What it is for (shown in `iat list`).'),
       }),
       responses: {
         201: {
@@ -73,7 +72,7 @@ export function initialAccessTokenRoutes(services: Services) {
         },
       },
       async handle({ body, principal, ip }) {
-        const minted = await registration.mintInitialAccessToken(body, { actor: principal.subject, ip });
+        const minted = await services.registration.mintInitialAccessToken(body, { actor: principal.subject, ip });
         return created({ ...minted, expiresAt: minted.expiresAt.toISOString() });
       },
     }),
@@ -86,7 +85,7 @@ export function initialAccessTokenRoutes(services: Services) {
       params: z.object({ id: z.string().min(1).max(64) }),
       responses: { 204: { description: 'Revoked' } },
       async handle({ params, principal, ip }) {
-        if (!(await registration.revokeInitialAccessToken(params.id, { actor: principal.subject, ip }))) {
+        if (!(await services.registration.revokeInitialAccessToken(params.id, { actor: principal.subject, ip }))) {
           throw new NotFound(`initial access token ${params.id}`);
         }
         return noContent();

@@ -7,7 +7,7 @@ const key = z
   .object({
     kid: z.string(),
     alg: z.string(),
-    state: z.string().describe('published | signing | retiring | retired | revoked'),
+    state: z.string().describe('pending | published | active | retiring | retired | revoked'),
     publishAt: z.iso.datetime(),
     activateAt: z.iso.datetime(),
     deactivateAt: z.iso.datetime().nullable(),
@@ -18,8 +18,20 @@ const key = z
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
+const publicView = (row: SigningKeyRow) => ({
+  kid: row.kid,
+  alg: row.alg,
+  state: row.state,
+  publishAt: row.publish_at.toISOString(),
+  activateAt: row.activate_at.toISOString(),
+  deactivateAt: iso(row.deactivate_at),
+  retireAt: iso(row.retire_at),
+  revokedAt: iso(row.revoked_at),
+});
+
+type SigningKeyRow = Awaited<ReturnType<Services['keys']['list']>>[number];
+
 export function keyRoutes(services: Services) {
-  const { keys } = services;
   return [
     adminRoute({
       method: 'get',
@@ -28,19 +40,7 @@ export function keyRoutes(services: Services) {
       summary: 'Signing keys and their lifecycle state (public data only)',
       tag: 'Keys',
       responses: { 200: { description: 'Keys', schema: z.object({ items: z.array(key) }) } },
-      async handle() {
-        const items = (await keys.list()).map((row) => ({
-          kid: row.kid,
-          alg: row.alg,
-          state: row.state,
-          publishAt: row.publish_at.toISOString(),
-          activateAt: row.activate_at.toISOString(),
-          deactivateAt: iso(row.deactivate_at),
-          retireAt: iso(row.retire_at),
-          revokedAt: iso(row.revoked_at),
-        }));
-        return ok({ items });
-      },
+      handle: async () => ok({ items: (await services.keys.list()).map(publicView) }),
     }),
     adminRoute({
       method: 'post',
@@ -48,8 +48,17 @@ export function keyRoutes(services: Services) {
       operationId: 'rotateKeys',
       summary: 'Publish successors now; they sign after the publish lead',
       tag: 'Keys',
-      responses: { 201: { description: 'The new key ids', schema: z.object({ created: z.array(z.string()) }) } },
-      handle: async () => created({ created: await keys.rotateNow() }),
+      responses: {
+        201: {
+          description: 'The new key ids and the keys themselves (none when a successor is already scheduled)',
+          schema: z.object({ created: z.array(z.string()), keys: z.array(key) }),
+        },
+      },
+      async handle() {
+        const kids = await services.keys.rotateNow();
+        const keys = (await services.keys.list()).filter((row) => kids.includes(row.kid)).map(publicView);
+        return created({ created: kids, keys });
+      },
     }),
     adminRoute({
       method: 'post',
@@ -65,7 +74,7 @@ export function keyRoutes(services: Services) {
         },
       },
       async handle({ params }) {
-        const result = await keys.revoke(params.kid);
+        const result = await services.keys.revoke(params.kid);
         if (!result) throw new NotFound(`key ${params.kid}`);
         return ok(result);
       },

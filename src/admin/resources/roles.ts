@@ -7,12 +7,14 @@ const role = z
   .object({ name: z.string(), description: z.string(), api: z.string().nullable().describe('The API the role belongs to; null = global.') })
   .meta({ id: 'Role' });
 const group = z.object({ name: z.string(), description: z.string() }).meta({ id: 'Group' });
+const groupWithRoles = z
+  .object({ name: z.string(), description: z.string(), roles: z.array(z.string()).describe('Roles granted to the group (its members hold them).') })
+  .meta({ id: 'GroupWithRoles' });
 const grantee = z.object({ kind: z.enum(['user', 'client', 'group']), id: z.string().min(1).max(200) });
 const roleParams = z.object({ name: z.string().min(1).max(128) });
 const groupParams = z.object({ group: z.string().min(1).max(128) });
 
 export function roleRoutes(services: Services) {
-  const { rbac } = services;
   return [
     adminRoute({
       method: 'get',
@@ -20,10 +22,10 @@ export function roleRoutes(services: Services) {
       operationId: 'listRoles',
       summary: 'List roles, optionally those of one API',
       tag: 'Roles',
-      query: pageQuery.extend({ api: z.string().max(500).optional() }),
+      query: pageQuery.extend({ api: z.string().max(500).optional().describe('Only the roles of this API (its identifier).') }),
       responses: { 200: { description: 'A page of roles', schema: pageOf(role) } },
       handle: async ({ query }) =>
-        ok(keysetPage(await rbac.listRoles({ limit: query.limit, after: keysetAfter(query.cursor), ...(query.api ? { api: query.api } : {}) }))),
+        ok(keysetPage(await services.rbac.listRoles({ limit: query.limit, after: keysetAfter(query.cursor), ...(query.api ? { api: query.api } : {}) }))),
     }),
     adminRoute({
       method: 'post',
@@ -31,9 +33,13 @@ export function roleRoutes(services: Services) {
       operationId: 'createRole',
       summary: 'Create a role, global or belonging to one API',
       tag: 'Roles',
-      body: z.object({ name: z.string(), description: z.string().optional(), api: z.string().nullable().optional() }),
+      body: z.object({
+        name: z.string().describe('Letters, digits and . _ : - (e.g. orders:admin).'),
+        description: z.string().optional().describe('What holding it means, for people.'),
+        api: z.string().nullable().optional().describe('The API (identifier) it belongs to; leave out for a global role.'),
+      }),
       responses: { 201: { description: 'The role', schema: role } },
-      handle: async ({ body, principal }) => created(await rbac.createRole(body, { actor: principal.subject })),
+      handle: async ({ body, principal }) => created(await services.rbac.createRole(body, { actor: principal.subject })),
     }),
     adminRoute({
       method: 'get',
@@ -44,7 +50,7 @@ export function roleRoutes(services: Services) {
       params: roleParams,
       responses: { 200: { description: 'The role', schema: role } },
       async handle({ params }) {
-        const found = await rbac.findRole(params.name);
+        const found = await services.rbac.findRole(params.name);
         if (!found) throw new NotFound(`role ${params.name}`);
         return ok(found);
       },
@@ -58,7 +64,7 @@ export function roleRoutes(services: Services) {
       params: roleParams,
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ params, principal }) => {
-        await rbac.deleteRole(params.name, { actor: principal.subject });
+        await services.rbac.deleteRole(params.name, { actor: principal.subject });
         return noContent();
       },
     }),
@@ -72,7 +78,7 @@ export function roleRoutes(services: Services) {
       body: grantee,
       responses: { 204: { description: 'Granted' } },
       handle: async ({ params, body, principal }) => {
-        await rbac.grant(params.name, body, { actor: principal.subject });
+        await services.rbac.grant(params.name, body, { actor: principal.subject });
         return noContent();
       },
     }),
@@ -85,7 +91,7 @@ export function roleRoutes(services: Services) {
       params: roleParams.extend(grantee.shape),
       responses: { 204: { description: 'Revoked' } },
       handle: async ({ params, principal }) => {
-        await rbac.revoke(params.name, { kind: params.kind, id: params.id }, { actor: principal.subject });
+        await services.rbac.revoke(params.name, { kind: params.kind, id: params.id }, { actor: principal.subject });
         return noContent();
       },
     }),
@@ -96,8 +102,14 @@ export function roleRoutes(services: Services) {
       summary: 'List groups',
       tag: 'Groups',
       query: pageQuery,
-      responses: { 200: { description: 'A page of groups', schema: pageOf(group) } },
-      handle: async ({ query }) => ok(keysetPage(await rbac.listGroups({ limit: query.limit, after: keysetAfter(query.cursor) }))),
+      responses: { 200: { description: 'A page of groups with the roles granted to each', schema: pageOf(groupWithRoles) } },
+      async handle({ query }) {
+        const page = await services.rbac.listGroups({ limit: query.limit, after: keysetAfter(query.cursor) });
+        const items = await Promise.all(
+          page.items.map(async (g) => ({ ...g, roles: (await services.rbac.directRoles({ kind: 'group', id: g.name })).map((role) => role.name) })),
+        );
+        return ok(keysetPage({ items, next: page.next }));
+      },
     }),
     adminRoute({
       method: 'post',
@@ -105,9 +117,12 @@ export function roleRoutes(services: Services) {
       operationId: 'createGroup',
       summary: 'Create a group (grant it roles; its members hold them)',
       tag: 'Groups',
-      body: z.object({ name: z.string(), description: z.string().optional() }),
+      body: z.object({
+        name: z.string().describe('The group’s name.'),
+        description: z.string().optional().describe('Who belongs in it, for people.'),
+      }),
       responses: { 201: { description: 'The group', schema: group } },
-      handle: async ({ body, principal }) => created(await rbac.createGroup(body, { actor: principal.subject })),
+      handle: async ({ body, principal }) => created(await services.rbac.createGroup(body, { actor: principal.subject })),
     }),
     adminRoute({
       method: 'delete',
@@ -118,7 +133,7 @@ export function roleRoutes(services: Services) {
       params: groupParams,
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ params, principal }) => {
-        await rbac.deleteGroup(params.group, { actor: principal.subject });
+        await services.rbac.deleteGroup(params.group, { actor: principal.subject });
         return noContent();
       },
     }),
@@ -132,7 +147,7 @@ export function roleRoutes(services: Services) {
       query: pageQuery,
       responses: { 200: { description: 'A page of user ids', schema: pageOf(z.string()) } },
       handle: async ({ params, query }) =>
-        ok(keysetPage(await rbac.listMembers(params.group, { limit: query.limit, after: keysetAfter(query.cursor) }))),
+        ok(keysetPage(await services.rbac.listMembers(params.group, { limit: query.limit, after: keysetAfter(query.cursor) }))),
     }),
     adminRoute({
       method: 'put',
@@ -143,7 +158,7 @@ export function roleRoutes(services: Services) {
       params: groupParams.extend({ userId: z.string().min(1).max(100) }),
       responses: { 204: { description: 'Added' } },
       handle: async ({ params, principal }) => {
-        await rbac.addMember(params.group, params.userId, { actor: principal.subject });
+        await services.rbac.addMember(params.group, params.userId, { actor: principal.subject });
         return noContent();
       },
     }),
@@ -156,7 +171,7 @@ export function roleRoutes(services: Services) {
       params: groupParams.extend({ userId: z.string().min(1).max(100) }),
       responses: { 204: { description: 'Removed' } },
       handle: async ({ params, principal }) => {
-        await rbac.removeMember(params.group, params.userId, { actor: principal.subject });
+        await services.rbac.removeMember(params.group, params.userId, { actor: principal.subject });
         return noContent();
       },
     }),
@@ -170,7 +185,7 @@ export function roleRoutes(services: Services) {
       body: z.object({ orgId: z.string().nullable() }),
       responses: { 204: { description: 'Set' } },
       handle: async ({ params, body, principal }) => {
-        await rbac.setOrgId({ kind: 'user', id: params.userId }, body.orgId, { actor: principal.subject });
+        await services.rbac.setOrgId({ kind: 'user', id: params.userId }, body.orgId, { actor: principal.subject });
         return noContent();
       },
     }),

@@ -17,18 +17,18 @@ const session = z
   .meta({ id: 'Session' });
 const grant = z.object({ grantId: z.string(), clientId: z.string(), name: z.string(), since: z.iso.datetime() }).meta({ id: 'Grant' });
 
+/** Services are read when a handler runs, so the records can be listed (CLI help) without them. */
 export function userRoutes(services: Services) {
-  const { accounts, sessions, mfa, audit, rbac } = services;
   /** Effective roles: direct, through groups and per API. */
   const toUser = async (account: Account) => ({
     id: account.id,
     email: account.email,
     emailVerified: account.emailVerified,
     name: account.name,
-    roles: await rbac.allRoleNames({ kind: 'user', id: account.id }),
+    roles: await services.rbac.allRoleNames({ kind: 'user', id: account.id }),
   });
   const mustExist = async (userId: string) => {
-    const account = await accounts.findById(userId);
+    const account = await services.accounts.findById(userId);
     if (!account) throw new NotFound(`user ${userId}`);
     return account;
   };
@@ -39,9 +39,10 @@ export function userRoutes(services: Services) {
       operationId: 'listUsers',
       summary: 'List users, optionally filtered by exact email',
       tag: 'Users',
-      query: pageQuery.extend({ email: z.string().max(254).optional() }),
+      query: pageQuery.extend({ email: z.string().max(254).optional().describe('Only the user with exactly this email.') }),
       responses: { 200: { description: 'A page of users', schema: pageOf(user) } },
       async handle({ query }) {
+        const { accounts } = services;
         const all = query.email ? [await accounts.findByEmail(query.email)].filter((a) => a !== undefined) : await accounts.list();
         const page = paginate(all, query);
         return ok({ items: await Promise.all(page.items.map(toUser)), nextCursor: page.nextCursor });
@@ -51,20 +52,17 @@ export function userRoutes(services: Services) {
       method: 'post',
       path: '/users',
       operationId: 'createUser',
-      summary: 'Create a user (the password policy applies)',
+      summary: 'Create a user (the password policy applies), optionally holding roles',
       tag: 'Users',
       body: z.object({
-        email: z.string().max(254),
+        email: z.string().max(254).describe('Their sign-in name; stored lower-case.'),
         password: z.string().min(1).max(1024),
-        name: z.string().max(200).optional(),
-        emailVerified: z.boolean().default(false),
+        name: z.string().max(200).optional().describe('Display name (the `name` claim).'),
+        emailVerified: z.boolean().default(false).describe('Mark the email as verified (no verification mail).'),
+        roles: z.array(z.string().max(128)).max(50).default([]).describe('Roles to grant at once; each must exist.'),
       }),
       responses: { 201: { description: 'The new user', schema: user } },
-      async handle({ body, principal }) {
-        const account = await accounts.create(body);
-        audit.record({ type: 'user.created', outcome: 'success', actor: principal.subject, subject: account.id, details: { via: 'admin_api' } });
-        return created(await toUser(account));
-      },
+      handle: async ({ body, principal }) => created(await toUser(await services.accountAdministration.create(body, { actor: principal.subject }))),
     }),
     adminRoute({
       method: 'get',
@@ -85,10 +83,7 @@ export function userRoutes(services: Services) {
       params: userParams,
       responses: { 204: { description: 'Deleted' } },
       async handle({ params, principal }) {
-        await mustExist(params.userId);
-        await sessions.logoutEverywhere(params.userId);
-        if (!(await accounts.delete(params.userId))) throw new NotFound(`user ${params.userId}`);
-        audit.record({ type: 'user.deleted', outcome: 'success', actor: principal.subject, subject: params.userId });
+        await services.accountAdministration.delete(params.userId, { actor: principal.subject });
         return noContent();
       },
     }),
@@ -102,7 +97,7 @@ export function userRoutes(services: Services) {
       responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(session) }) } },
       async handle({ params }) {
         await mustExist(params.userId);
-        const items = (await sessions.listSessions(params.userId)).map((s) => ({
+        const items = (await services.sessions.listSessions(params.userId)).map((s) => ({
           uid: s.uid,
           signedInAt: s.signedInAt?.toISOString() ?? null,
           lastActivity: s.lastActivity ? { ...s.lastActivity, at: s.lastActivity.at.toISOString() } : null,
@@ -120,10 +115,7 @@ export function userRoutes(services: Services) {
       responses: {
         200: { description: 'What was ended', schema: z.object({ sessionsEnded: z.number().int(), grantsRevoked: z.number().int() }) },
       },
-      async handle({ params }) {
-        await mustExist(params.userId);
-        return ok(await sessions.logoutEverywhere(params.userId));
-      },
+      handle: async ({ params, principal }) => ok(await services.accountAdministration.logoutEverywhere(params.userId, { actor: principal.subject })),
     }),
     adminRoute({
       method: 'get',
@@ -135,7 +127,7 @@ export function userRoutes(services: Services) {
       responses: { 200: { description: 'Grants', schema: z.object({ items: z.array(grant) }) } },
       async handle({ params }) {
         await mustExist(params.userId);
-        const items = (await sessions.listApps(params.userId)).map((app) => ({ ...app, since: app.since.toISOString() }));
+        const items = (await services.sessions.listApps(params.userId)).map((app) => ({ ...app, since: app.since.toISOString() }));
         return ok({ items });
       },
     }),
@@ -148,7 +140,7 @@ export function userRoutes(services: Services) {
       params: userParams.extend({ grantId: z.string().min(1).max(200) }),
       responses: { 204: { description: 'Revoked' } },
       async handle({ params }) {
-        if (!(await sessions.revokeApp(params.userId, params.grantId))) throw new NotFound(`grant ${params.grantId}`);
+        if (!(await services.sessions.revokeApp(params.userId, params.grantId))) throw new NotFound(`grant ${params.grantId}`);
         return noContent();
       },
     }),
@@ -159,13 +151,10 @@ export function userRoutes(services: Services) {
       summary: 'Remove a user’s second factor and recovery codes (they enrol again)',
       tag: 'Users',
       params: userParams,
-      responses: { 204: { description: 'Removed' } },
-      async handle({ params, principal }) {
-        await mustExist(params.userId);
-        await mfa.remove(params.userId);
-        audit.record({ type: 'mfa.reset_by_admin', outcome: 'success', actor: principal.subject, subject: params.userId, details: { via: 'admin_api' } });
-        return noContent();
+      responses: {
+        200: { description: 'Whether there was a second factor to remove', schema: z.object({ removed: z.boolean() }) },
       },
+      handle: async ({ params, principal }) => ok(await services.accountAdministration.resetSecondFactor(params.userId, { actor: principal.subject })),
     }),
   ];
 }

@@ -1,7 +1,24 @@
-import type { CommandContext } from '../context.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { LocalCommand } from '../local-commands.ts';
+import { unavailableIfKnown } from '../transport.ts';
 
-/** Migrations run when the context opens (under the advisory lock); this reports what ran. */
-export async function migrateCommand(ctx: CommandContext): Promise<void> {
-  const applied = ctx.appliedMigrations;
-  ctx.out(applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`);
-}
+/** Applies pending migrations under the advisory lock (the server also does at every start). */
+export const migrateCommand: LocalCommand = {
+  command: 'migrate',
+  summary: 'Apply pending database migrations (the server also applies them at start)',
+  flags: {},
+  examples: ['gatehouse migrate', 'DATABASE_URL=postgres://… REDIS_URL=redis://… gatehouse migrate'],
+  async run({ config, json, out }) {
+    const { migrateToLatest, openStorage } = await import('../../storage/index.ts');
+    const storage = await openStorage(config).catch((error: unknown) => {
+      throw unavailableIfKnown(error, config);
+    });
+    try {
+      const applied = await migrateToLatest(storage.db);
+      out(json ? JSON.stringify({ applied }, null, 2) : applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`);
+      return EXIT.ok;
+    } finally {
+      await storage.close();
+    }
+  },
+};

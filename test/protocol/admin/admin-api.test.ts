@@ -102,7 +102,9 @@ test('sessions and grants: list, revoke one grant (its refresh token dies), end 
   const ended = await admin.call('DELETE', `/users/${user.id}/sessions`, { token: writer });
   assert.deepEqual(ended.body, { sessionsEnded: 1, grantsRevoked: 0 });
   assert.equal(((await admin.call('GET', `/users/${user.id}/sessions`, { token: reader })).body as { items: unknown[] }).items.length, 0);
-  assert.equal((await admin.call('DELETE', `/users/${user.id}/mfa`, { token: writer })).status, 204);
+  const reset = await admin.call('DELETE', `/users/${user.id}/mfa`, { token: writer });
+  assert.deepEqual([reset.status, reset.body], [200, { removed: false }], 'the answer says there was no second factor to remove');
+  assert.equal((await admin.call('DELETE', '/users/no-such-user/mfa', { token: writer })).status, 404);
 });
 
 test('clients: create, read, update, rotate the secret (both work during the overlap), delete', async () => {
@@ -156,6 +158,11 @@ test('keys: list, rotate (a successor is published), revoking an unknown kid is 
   const afterRotation = (await admin.call('GET', '/keys', { token: reader })).body as { items: Array<{ kid: string; state: string }> };
   assert.equal(afterRotation.items.length, before.items.length + createdKids.length);
   assert.ok(createdKids.every((kid) => afterRotation.items.some((key) => key.kid === kid)));
+  assert.deepEqual(
+    (rotated.body as { keys: Array<{ kid: string; revokedAt: null }> }).keys.map((key) => [key.kid, key.revokedAt]),
+    createdKids.map((kid) => [kid, null]),
+    'the answer describes the new keys',
+  );
   assert.equal((await admin.call('POST', '/keys/no-such-kid/revoke', { token: writer })).status, 404);
 });
 
@@ -171,6 +178,28 @@ test('audit events: the admin API’s own changes are queryable by type, newest 
   assert.ok(Number(page.items[0]?.id) > Number(page.items[1]?.id), 'newest first');
   const second = (await admin.call('GET', `/audit-events?type=client.created&limit=2&cursor=${page.nextCursor}`, { token: reader })).body as { items: Array<{ id: string }> };
   assert.ok(second.items.length >= 1 && Number(second.items[0]?.id) < Number(page.items[1]?.id), 'the next page continues below');
+});
+
+test('audit trail: verify walks the chain (and is itself audited), prune keeps the configured retention, events by user email', async () => {
+  const email = uniqueEmail('audited');
+  const created = await admin.call('POST', '/users', { token: writer, body: { email, password: 'correct horse battery staple 42' } });
+  const verified = await admin.call('POST', '/audit-events/verification', { token: writer });
+  assert.equal(verified.status, 200);
+  assert.equal((verified.body as { ok: boolean; brokenAt: string | null }).ok, true);
+  assert.equal((await admin.call('POST', '/audit-events/verification', { token: reader })).status, 403, 'a write: it appends to the trail');
+  const pruned = await admin.call('POST', '/audit-events/pruning', { token: writer, body: {} });
+  assert.deepEqual(pruned.body, { removed: 0, days: 365 }, 'the default is GATEHOUSE_AUDIT_RETENTION_DAYS');
+  assert.equal((await admin.call('POST', '/audit-events/pruning', { token: writer, rawBody: '{"days":0}' })).status, 400);
+  const byUser = (await admin.call('GET', `/audit-events?user=${encodeURIComponent(email.toUpperCase())}`, { token: reader })).body as {
+    items: Array<{ type: string; subject: string }>;
+  };
+  assert.deepEqual(
+    byUser.items.map((event) => [event.type, event.subject]),
+    [['user.created', (created.body as { id: string }).id]],
+    'an email finds the events about that account (by its id)',
+  );
+  const events = (await admin.call('GET', '/audit-events?type=audit.verified&limit=1', { token: reader })).body as { items: Array<{ outcome: string }> };
+  assert.deepEqual(events.items.map((event) => event.outcome), ['success']);
 });
 
 test('hostile input: bad JSON 400, wrong media type 415, oversized 413, unknown path 404, wrong method 405 — all problem documents', async () => {
@@ -202,6 +231,13 @@ test('roles and groups: create, grant to a user directly and through a group, se
   assert.equal((await admin.call('GET', `/roles/${roleName}`, { token: reader })).status, 200);
   const byApi = (await admin.call('GET', `/roles?api=${encodeURIComponent(api)}`, { token: reader })).body as { items: Array<{ name: string }> };
   assert.deepEqual(byApi.items.map((r) => r.name), [roleName]);
+
+  const holder = await admin.call('POST', '/users', { token: writer, body: { email: uniqueEmail(), password: 'correct horse battery staple 42', roles: [roleName] } });
+  assert.deepEqual([holder.status, (holder.body as { roles: string[] }).roles], [201, [roleName]], 'a user can be created holding roles');
+  const stray = uniqueEmail();
+  const refused = await admin.call('POST', '/users', { token: writer, body: { email: stray, password: 'correct horse battery staple 42', roles: ['no-such-role'] } });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(((await admin.call('GET', `/users?email=${encodeURIComponent(stray)}`, { token: reader })).body as { items: unknown[] }).items, [], 'a missing role creates nothing');
 
   const groupName = `finance-${Date.now()}`;
   assert.equal((await admin.call('POST', '/groups', { token: writer, body: { name: groupName } })).status, 201);

@@ -1,0 +1,84 @@
+/**
+ * What an operator does to an account — create it with its roles, delete it, end every session,
+ * reset its second factor — each in one place with its audit event. The admin API's handlers call
+ * these; the CLI calls the admin API; account pages may call them for an owner's own action.
+ *
+ * @example
+ * const admin = createAccountAdministration({ accounts, roles, sessions, secondFactor, audit });
+ * await admin.logoutEverywhere(userId, { actor: 'cli' }); // { sessionsEnded, grantsRevoked }
+ */
+import { NotFound, ValidationFailed } from '../errors.ts';
+import type { Account, AccountService } from './index.ts';
+
+/** Who asked (the admin principal's subject, or `cli`), for the audit trail. */
+export interface OperatorContext {
+  actor: string;
+}
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  name?: string | undefined;
+  emailVerified?: boolean | undefined;
+  /** Roles granted at once; each must exist, checked before the account is created. */
+  roles?: readonly string[] | undefined;
+}
+
+export function createAccountAdministration(deps: {
+  accounts: Pick<AccountService, 'create' | 'findById' | 'delete'>;
+  roles: {
+    exists(name: string): Promise<boolean>;
+    grantToUser(role: string, userId: string, context: OperatorContext): Promise<void>;
+  };
+  sessions: {
+    logoutEverywhere(accountId: string, options: { actor?: string }): Promise<{ sessionsEnded: number; grantsRevoked: number }>;
+  };
+  secondFactor: { remove(accountId: string): Promise<boolean> };
+  audit: (event: { type: string; subject: string; actor: string; details?: Record<string, unknown> }) => void;
+}) {
+  async function mustExist(accountId: string): Promise<Account> {
+    const account = await deps.accounts.findById(accountId);
+    if (!account) throw new NotFound(`user ${accountId}`);
+    return account;
+  }
+
+  return {
+    /** A new account (the password policy applies) holding `roles`; a missing role creates nothing. */
+    async create(input: NewAccount, context: OperatorContext): Promise<Account> {
+      const roles = [...new Set(input.roles ?? [])];
+      const missing = [];
+      for (const role of roles) if (!(await deps.roles.exists(role))) missing.push(role);
+      if (missing.length > 0) {
+        throw new ValidationFailed(missing.map((role) => `roles: no role ${role} (create it first: gatehouse roles create ${role})`));
+      }
+      const account = await deps.accounts.create(input);
+      for (const role of roles) await deps.roles.grantToUser(role, account.id, context);
+      deps.audit({ type: 'user.created', subject: account.id, actor: context.actor, details: { roles } });
+      return account;
+    },
+
+    /** Every session ends and every grant is revoked before the account goes. */
+    async delete(accountId: string, context: OperatorContext): Promise<void> {
+      await mustExist(accountId);
+      await deps.sessions.logoutEverywhere(accountId, { actor: context.actor });
+      if (!(await deps.accounts.delete(accountId))) throw new NotFound(`user ${accountId}`);
+      deps.audit({ type: 'user.deleted', subject: accountId, actor: context.actor });
+    },
+
+    /** A compromised account: every session on every instance ends, every grant (and refresh token) is revoked. */
+    async logoutEverywhere(accountId: string, context: OperatorContext): Promise<{ sessionsEnded: number; grantsRevoked: number }> {
+      await mustExist(accountId);
+      return deps.sessions.logoutEverywhere(accountId, { actor: context.actor });
+    },
+
+    /** Removes the second factor and recovery codes; the owner enrols again when policy asks. */
+    async resetSecondFactor(accountId: string, context: OperatorContext): Promise<{ removed: boolean }> {
+      await mustExist(accountId);
+      const removed = await deps.secondFactor.remove(accountId);
+      deps.audit({ type: 'mfa.reset_by_admin', subject: accountId, actor: context.actor, details: { removed } });
+      return { removed };
+    },
+  };
+}
+
+export type AccountAdministration = ReturnType<typeof createAccountAdministration>;
