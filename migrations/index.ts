@@ -5,6 +5,7 @@ import * as mfa from './003_mfa.ts';
 import * as emailTokens from './004_email_tokens.ts';
 import * as rolesGroups from './005_roles_groups.ts';
 import * as dynamicRegistration from './006_dynamic_registration.ts';
+import * as mfaEnrolmentsMailOutbox from './008_mfa_enrolments_mail_outbox.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -14,4 +15,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '004_email_tokens', module: emailTokens },
   { name: '005_roles_groups', module: rolesGroups },
   { name: '006_dynamic_registration', module: dynamicRegistration },
+  { name: '008_mfa_enrolments_mail_outbox', module: mfaEnrolmentsMailOutbox },
 ];

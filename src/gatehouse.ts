@@ -143,12 +143,13 @@ export async function createGatehouse(
       jwks: jwks.middleware(),
       metrics,
       accountClientId,
-      kv: storage.kv,
       probes: [
         { name: 'database', check: storage.pingDatabase },
         { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },
       ],
     });
+    // Mail leaves the outbox at once, and failed deliveries are retried every half minute.
+    services.notifications.start(30);
     return {
       app,
       config,
@@ -160,6 +161,8 @@ export async function createGatehouse(
       close: async () => {
         keyWatcher.stop();
         sweeper?.stop();
+        await services.background.drain();
+        await services.notifications.stop();
         await services.audit.flush();
         await storage.close();
       },

@@ -4,7 +4,7 @@
  * every page in English, Spanish and Simplified Chinese. Without Chromium the file skips, loudly.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { generate } from 'otplib/functional';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
+import { outboxMails } from '../harness/outbox.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
 const CHROMIUM = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -69,10 +70,8 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function lastMailTo(email: string): { subject: string; text: string } {
-  const dir = join(dataDir, 'outbox');
-  const mails = readdirSync(dir).sort().map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')));
-  return mails.filter((mail) => mail.to === email.toLowerCase()).at(-1)!;
+async function lastMailTo(email: string): Promise<{ subject: string; text: string }> {
+  return (await outboxMails(server, dataDir, email)).at(-1)!;
 }
 const linkIn = (text: string) => /(http\S+\?token=\S+)/.exec(text)![1]!;
 
@@ -123,7 +122,7 @@ test('registration → mailed link → verified → authorization with consent �
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
   await shot(page, '03-check-email');
 
-  const link = linkIn(lastMailTo(email).text);
+  const link = linkIn((await lastMailTo(email)).text);
   const mailPage = await context.newPage();
   await mailPage.goto(link);
   await shot(mailPage, '04-verify');
@@ -173,7 +172,7 @@ test('forgot password → reset → the refresh tokens issued before are dead', 
   await resetPage.getByLabel('Email').fill(email);
   await resetPage.getByRole('button', { name: 'Send the link' }).click();
   await resetPage.getByRole('heading', { name: 'Check your email' }).waitFor();
-  await resetPage.goto(linkIn(lastMailTo(email).text));
+  await resetPage.goto(linkIn((await lastMailTo(email)).text));
   await shot(resetPage, '08-reset');
   await resetPage.getByLabel(/New password/).fill('amber glacier compass 19');
   await resetPage.getByRole('button', { name: 'Set the new password' }).click();
@@ -364,7 +363,7 @@ for (const [locale, language, expect] of [
     await page.locator('form[action="/password/forgot"] button[type=submit]').click();
     await page.locator('form[action="/password/forgot"]').waitFor({ state: 'detached' });
     await assertAccessible(page, `${locale} check your email`);
-    await page.goto(linkIn(lastMailTo(email).text));
+    await page.goto(linkIn((await lastMailTo(email)).text));
     await assertAccessible(page, `${locale} reset form`);
 
     await page.goto(`${server.url}/session/end?client_id=${client.clientId}`);

@@ -4,6 +4,7 @@ import { createAuditQueries } from './audit-events.ts';
 import { createClientQueries } from './clients.ts';
 import { createDynamicRegistrationQueries } from './dynamic-registration.ts';
 import { createEmailTokenQueries } from './email-tokens.ts';
+import { createMailOutboxQueries } from './mail-outbox.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
 import { createRbacQueries } from './rbac.ts';
@@ -23,6 +24,7 @@ export function createQueries(db: Knex) {
     emailTokens: createEmailTokenQueries(db),
     rbac: createRbacQueries(db),
     dynamicRegistration: createDynamicRegistrationQueries(db),
+    mailOutbox: createMailOutboxQueries(db),
   };
 }
 
