@@ -43,7 +43,7 @@ async function enrolFromAccountPage(user: { email: string; password: string }, b
   const page = await browser.follow(`${server.url}/account/mfa`, server.url);
   const html = await page.response!.text();
   const secret = /id="totp-secret">([A-Z2-7]+)</.exec(html)![1]!;
-  const enrolment = /name="enrolment" value="([^"]+)"/.exec(html)![1]!;
+  const enrolment = /name="enrolment" value="([^"]+)"/.exec(html)?.[1] ?? '';
   const done = await browser.submitForm({ url: server.url, html }, '/account/mfa', { code: await codeFor(secret) }, server.url);
   const codes = [...(await done.response!.text()).matchAll(/<code>([a-z0-9-]+)<\/code>/g)].map((m) => m[1]!);
   assert.equal(codes.length, 10, 'ten recovery codes, shown once');
@@ -203,4 +203,19 @@ test('GH-09: every enrolment, replacement and removal is mailed to the owner, by
   assert.deepEqual(await mailSubjects(admin.email), ['Two-factor authentication was turned on'], 'an enrolment during a sign-in too');
   await server.gatehouse.services.mfa.remove(admin.id); // what `users mfa reset` and the admin API call
   assert.equal((await mailSubjects(admin.email)).at(-1), 'Two-factor authentication was turned off');
+});
+
+test('two enrolments begun from the same state race: exactly one becomes the factor, the other is stale', async () => {
+  const user = await createUser();
+  const { mfa } = server.gatehouse.services;
+  const { epoch } = await mfa.factor(user.id);
+  const [first, second] = await Promise.all([mfa.beginEnrolment(user.id, user.email, epoch), mfa.beginEnrolment(user.id, user.email, epoch)]);
+  const outcomes = await Promise.all([
+    mfa.confirmEnrolment(user.id, first.id, await codeFor(first.secret)),
+    mfa.confirmEnrolment(user.id, second.id, await codeFor(second.secret)),
+  ]);
+  assert.deepEqual(outcomes.map((o) => o.kind).sort(), ['confirmed', 'stale']);
+  const winner = outcomes[0]!.kind === 'confirmed' ? first : second;
+  assert.equal((await mfa.verify(user.id, await codeFor(winner.secret, 1))).ok, true, 'the winner’s secret is the factor');
+  assert.equal((await mfa.confirmEnrolment(user.id, first.id, await codeFor(first.secret))).kind, 'stale', 'nothing is left to confirm');
 });

@@ -17,10 +17,15 @@ export interface EnrolmentRow {
   expires_at: Date;
 }
 
-/** Bumps a user's factor epoch (creating the row at 0 first); inside the caller's transaction. */
-async function bumpEpoch(trx: Knex.Transaction, userId: string): Promise<void> {
+/**
+ * Every transaction that changes a user's MFA rows takes this lock first (the user's `mfa_state`
+ * row, created at epoch 0 if absent): one lock order, so concurrent changes queue instead of
+ * deadlocking. Returns the current epoch.
+ */
+async function lockFactor(trx: Knex.Transaction, userId: string): Promise<number> {
   await trx('mfa_state').insert({ user_id: userId, epoch: 0 }).onConflict('user_id').ignore();
-  await trx('mfa_state').where({ user_id: userId }).increment('epoch', 1);
+  const row = (await trx('mfa_state').select('epoch').where({ user_id: userId }).forUpdate().first()) as { epoch: string | number };
+  return Number(row.epoch);
 }
 
 export function createMfaQueries(db: Knex) {
@@ -37,6 +42,7 @@ export function createMfaQueries(db: Knex) {
     createEnrolment: (row: { id: string; userId: string; secretJwe: string; baseEpoch: number; expiresAt: Date; now: Date }) =>
       translated(
         db.transaction(async (trx) => {
+          await lockFactor(trx, row.userId);
           await trx('mfa_enrolments').where({ user_id: row.userId }).where('expires_at', '<=', row.now).delete();
           await trx('mfa_enrolments').insert({ id: row.id, user_id: row.userId, secret_jwe: row.secretJwe, base_epoch: row.baseEpoch, expires_at: row.expiresAt });
         }),
@@ -49,29 +55,25 @@ export function createMfaQueries(db: Knex) {
 
     /**
      * Makes a pending enrolment the user's factor — only if the factor epoch is still the one the
-     * enrolment started from (compare-and-set under the row lock: of two racing confirmations, or
-     * a confirmation racing any other change, exactly one wins). Replaces any previous factor and
-     * its recovery codes, and drops every other pending enrolment of the user (now stale).
+     * enrolment started from (compare-and-set under the user's factor lock: of two racing
+     * confirmations, or a confirmation racing any other change, exactly one wins). Replaces any
+     * previous factor and its recovery codes, and drops every other pending enrolment of the user.
      */
     confirmEnrolment: (input: { id: string; userId: string; now: Date; step: number; recoveryCodeHashes: readonly string[] }) =>
       translated(
         db.transaction(async (trx): Promise<{ outcome: 'enrolled' | 'replaced'; epoch: number } | { outcome: 'stale' }> => {
-          const pending = (await trx('mfa_enrolments').where({ id: input.id, user_id: input.userId }).where('expires_at', '>', input.now).forUpdate().first()) as
+          const epoch = await lockFactor(trx, input.userId);
+          const pending = (await trx('mfa_enrolments').where({ id: input.id, user_id: input.userId }).where('expires_at', '>', input.now).first()) as
             | EnrolmentRow
             | undefined;
-          if (!pending) return { outcome: 'stale' };
-          await trx('mfa_state').insert({ user_id: input.userId, epoch: 0 }).onConflict('user_id').ignore();
-          const [won] = (await trx('mfa_state')
-            .where({ user_id: input.userId, epoch: pending.base_epoch })
-            .increment('epoch', 1)
-            .returning('epoch')) as Array<{ epoch: string | number }>;
-          if (!won) return { outcome: 'stale' };
+          if (!pending || Number(pending.base_epoch) !== epoch) return { outcome: 'stale' };
+          await trx('mfa_state').where({ user_id: input.userId }).update({ epoch: epoch + 1 });
           const previous = await trx('mfa_totp').where({ user_id: input.userId }).delete().returning('user_id');
           await trx('mfa_totp').insert({ user_id: input.userId, secret_jwe: pending.secret_jwe, confirmed_at: input.now, last_used_step: input.step });
           await trx('mfa_enrolments').where({ user_id: input.userId }).delete();
           await trx('mfa_recovery_codes').where({ user_id: input.userId }).delete();
           await trx('mfa_recovery_codes').insert(input.recoveryCodeHashes.map((code_hash) => ({ user_id: input.userId, code_hash })));
-          return { outcome: previous.length > 0 ? 'replaced' : 'enrolled', epoch: Number(won.epoch) };
+          return { outcome: previous.length > 0 ? 'replaced' : 'enrolled', epoch: epoch + 1 };
         }),
       ),
 
@@ -91,10 +93,11 @@ export function createMfaQueries(db: Knex) {
     remove: (userId: string) =>
       translated(
         db.transaction(async (trx) => {
+          const epoch = await lockFactor(trx, userId);
           await trx('mfa_recovery_codes').where({ user_id: userId }).delete();
           await trx('mfa_enrolments').where({ user_id: userId }).delete();
           const removed = (await trx('mfa_totp').where({ user_id: userId }).delete().returning('user_id')).length > 0;
-          if (removed) await bumpEpoch(trx, userId);
+          if (removed) await trx('mfa_state').where({ user_id: userId }).update({ epoch: epoch + 1 });
           return removed;
         }),
       ),
