@@ -138,9 +138,14 @@ export function buildServices(deps: {
     clock,
     issuerName: new URL(config.issuer).host,
     // Every enrolment, replacement and removal (by the user or an admin) is mailed to the owner.
+    // The change is committed by then: a failure to queue the mail is logged, not shown to the user.
     onChange: async ({ kind, userId }) => {
-      const account = await accounts.findById(userId);
-      if (account) await notify(account.email, { kind: `mfa-${kind}` });
+      try {
+        const account = await accounts.findById(userId);
+        if (account) await notify(account.email, { kind: `mfa-${kind}` });
+      } catch (err) {
+        logger.error({ err, event: 'mail.not_queued', notice: `mfa-${kind}` }, 'could not queue the two-factor change mail');
+      }
     },
   });
   const flows = createAccountFlows({
