@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const logging = requestLogging(logger, deps.metrics);
   const headers = securityHeaders({ hsts: config.issuer.startsWith('https://') });
-  const https = httpsOnly({ enabled: config.production });
+  const https = httpsOnly({ enabled: config.production, issuer: config.issuer });
   const limits = tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit });
   const provider = mountProvider({ provider: deps.provider, issuer: config.issuer, trustProxy: config.trustProxy });
   // Token, introspection, revocation, JWKS, discovery: the same steps, without the page stack.

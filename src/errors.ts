@@ -23,10 +23,16 @@ export class GatehouseError extends Error {
   }
 }
 
+/**
+ * `account_disabled`: the right password for a disabled account; `no_usable_password`: an account
+ * without a password Gatehouse can check (an imported one that was refused or never set).
+ */
+export type InvalidCredentialsReason = 'unknown_account' | 'bad_password' | 'account_disabled' | 'no_usable_password';
+
 export class InvalidCredentials extends GatehouseError {
   /** For the audit trail only; every HTTP answer is the same whatever the reason. */
-  readonly reason: 'unknown_account' | 'bad_password';
-  constructor(reason: 'unknown_account' | 'bad_password') {
+  readonly reason: InvalidCredentialsReason;
+  constructor(reason: InvalidCredentialsReason) {
     super('invalid_credentials', 'Email or password is incorrect.');
     this.reason = reason;
   }

@@ -93,6 +93,7 @@ export async function createGatehouse(
         accounts: services.accounts,
         apis: services.apis,
         rbac: services.rbac,
+        importedClientSecrets: { accept: services.clients.acceptImportedSecret },
         audit: services.audit,
         views,
         logger,

@@ -81,6 +81,7 @@ export function buildServices(deps: {
       minScore: config.passwordPolicy.minScore,
       breachCheck: config.passwordPolicy.breachCheck,
     }),
+    onPasswordUpgraded: ({ accountId, from }) => audit.record({ type: 'password.upgraded', outcome: 'success', subject: accountId, details: { from } }),
   });
   // Rarely changing records read on every token request: cached, stale for at most one poll
   // interval on other instances.

@@ -21,7 +21,7 @@ const { values } = parseArgs({
 const ADMIN_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 const UNIT = ['test/unit/**/*.test.ts'];
-const PER_MODE = ['test/storage/**/*.test.ts', 'test/protocol/**/*.test.ts', 'test/interactions/**/*.test.ts', 'test/logs/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/browser/**/*.test.ts'];
+const PER_MODE = ['test/storage/**/*.test.ts', 'test/protocol/**/*.test.ts', 'test/interactions/**/*.test.ts', 'test/logs/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/imports/**/*.test.ts', 'test/examples/**/*.test.ts'];
 const SERVICES_ONLY = ['test/concurrency/**/*.test.ts'];
 
 interface Counts {

@@ -16,7 +16,7 @@ export interface AccountFlowsDeps {
   accounts: AccountService;
   tokens: EmailTokens;
   /** Queues a user mail (notifications/). */
-  notify: (to: string, notice: Notice) => Promise<void>;
+  notify: (to: string, notice: Notice, options?: { waitForDelivery?: boolean }) => Promise<void>;
   /** Runs work after the response (its duration must not show). */
   background: BackgroundTasks;
   issuer: string;
@@ -33,6 +33,15 @@ export function createAccountFlows(deps: AccountFlowsDeps) {
   async function sendVerification(account: { id: string; email: string }) {
     const token = await deps.tokens.issue(account.id, 'verify_email', deps.verifyTtlSeconds);
     await deps.notify(account.email, { kind: 'verify-email', link: link('/verify-email', token), hours: Math.round(deps.verifyTtlSeconds / 3600) });
+  }
+
+  async function requestPasswordReset(email: string): Promise<void> {
+    const account = await deps.accounts.findByEmail(email);
+    if (!account) return;
+    const token = await deps.tokens.issue(account.id, 'reset_password', deps.resetTtlSeconds);
+    deps.audit('password.reset_requested', account.id, {});
+    // Its callers run after the response or are an operator's command: both may wait for the send.
+    await deps.notify(account.email, { kind: 'reset-password', link: link('/password/reset', token), minutes: Math.round(deps.resetTtlSeconds / 60) }, { waitForDelivery: true });
   }
 
   /** After a new password: sign out everywhere (but the session that made the change), audit, mail. */
@@ -66,17 +75,18 @@ export function createAccountFlows(deps: AccountFlowsDeps) {
     },
 
     /**
-     * Returns at once, for any email: the lookup, the link and the mail happen after the
-     * response, so neither its time nor a mail failure says whether the account exists.
+     * Issues a reset link and queues its mail (no account: nothing). For callers that may wait
+     * and may know the answer (an operator's import); the public form uses the next one.
      */
-    requestPasswordReset(email: string): void {
-      deps.background.run('password-reset-request', async () => {
-        const account = await deps.accounts.findByEmail(email);
-        if (!account) return;
-        const token = await deps.tokens.issue(account.id, 'reset_password', deps.resetTtlSeconds);
-        deps.audit('password.reset_requested', account.id, {});
-        await deps.notify(account.email, { kind: 'reset-password', link: link('/password/reset', token), minutes: Math.round(deps.resetTtlSeconds / 60) });
-      });
+    requestPasswordReset,
+
+    /**
+     * The forgotten-password form: returns at once, for any email — the lookup, the link and the
+     * mail happen after the response, so neither its time nor a mail failure says whether the
+     * account exists.
+     */
+    requestPasswordResetAfterResponse(email: string): void {
+      deps.background.run('password-reset-request', () => requestPasswordReset(email));
     },
 
     resetTokenIsValid: async (token: string) => (await deps.tokens.peek(token, 'reset_password')) !== undefined,

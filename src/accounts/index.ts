@@ -11,7 +11,7 @@ import type { UserQueries, UserRow } from '../storage/queries/users.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import type { PasswordPolicy } from './password-policy.ts';
 
-export { createPasswordHasher, type PasswordHasher } from './password-hasher.ts';
+export { createPasswordHasher, type PasswordHasher, type PasswordHashScheme } from './password-hasher.ts';
 export { createPasswordPolicy, type PasswordPolicy } from './password-policy.ts';
 
 export interface Account {
@@ -27,11 +27,22 @@ export function normalizeEmail(email: string): string {
   return email.trim().normalize('NFC').toLowerCase();
 }
 
+/** The address rule every account email meets (after normalizeEmail). */
+export function isValidEmail(email: string): boolean {
+  return EMAIL.test(email) && email.length <= 254;
+}
+
 function toAccount(row: UserRow): Account {
   return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name };
 }
 
-export function createAccountService(deps: { users: UserQueries; hasher: PasswordHasher; policy: PasswordPolicy }) {
+export function createAccountService(deps: {
+  users: UserQueries;
+  hasher: PasswordHasher;
+  policy: PasswordPolicy;
+  /** An imported (Django) hash was replaced by argon2id at sign-in: for the audit trail. */
+  onPasswordUpgraded?: (event: { accountId: string; from: string }) => void;
+}) {
   const { users, hasher, policy } = deps;
   const policyProblems = async (password: string, context: { email?: string; name?: string | null }) =>
     (await policy.check(password, { email: context.email, name: context.name ?? undefined })).problems.map((problem) => problem.message);
@@ -43,7 +54,7 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
       emailVerified?: boolean;
     }): Promise<Account> {
       const email = normalizeEmail(input.email);
-      const problems = [...(EMAIL.test(email) && email.length <= 254 ? [] : ['Enter a valid email address.'])];
+      const problems = [...(isValidEmail(email) ? [] : ['Enter a valid email address.'])];
       problems.push(...(await policyProblems(input.password, { email, name: input.name })));
       if (problems.length > 0) throw new ValidationFailed(problems);
       const id = randomUUID();
@@ -72,10 +83,18 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
         await hasher.verifyDummy(password);
         throw new InvalidCredentials('unknown_account');
       }
-      if (!(await hasher.verify(row.password_hash, password))) throw new InvalidCredentials('bad_password');
+      // Unusable hashes cost a dummy verification inside verify(): same time, same answer as a wrong password.
+      const scheme = hasher.scheme(row.password_hash);
+      if (!(await hasher.verify(row.password_hash, password))) throw new InvalidCredentials(scheme === 'unusable' ? 'no_usable_password' : 'bad_password');
+      // Checked after the password, so a disabled account answers exactly like a wrong password.
+      if (row.disabled_at) throw new InvalidCredentials('account_disabled');
       if (hasher.needsRehash(row.password_hash)) {
-        await users.updatePasswordHash(row.id, await hasher.hash(password));
+        // Older argon2 parameters, or an imported Django hash: replaced by the current argon2id
+        // hash, and the old one is gone. Compare-and-set, so a reset that landed meanwhile wins.
+        const replaced = await users.replacePasswordHash(row.id, row.password_hash, await hasher.hash(password));
+        if (replaced && scheme !== 'argon2id') deps.onPasswordUpgraded?.({ accountId: row.id, from: scheme });
       }
+      await users.recordLogin(row.id);
       return toAccount(row);
     },
 
@@ -136,7 +155,7 @@ export function createAccountService(deps: { users: UserQueries; hasher: Passwor
     delete: (id: string): Promise<boolean> => users.delete(id),
 
     async list(): Promise<Account[]> {
-      return (await users.list()).map((row) => toAccount({ ...row, password_hash: '' }));
+      return (await users.list()).map((row) => toAccount({ ...row, password_hash: '', disabled_at: null, last_login_at: null }));
     },
   };
 }

@@ -1,17 +1,26 @@
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
+import { classifyDjangoHash, verifyDjangoHash } from '../legacy-hashes/django.ts';
 
 export interface PasswordHashingParameters {
   memoryKib: number;
   timeCost: number;
 }
 
+/** How a stored hash was made: Gatehouse's argon2id, a Django hasher (imported users), or neither. */
+export type PasswordHashScheme = 'argon2id' | `django:${string}` | 'unusable';
+
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
-  /** Constant-time verification (argon2's own comparison). */
+  /**
+   * Constant-time verification of Gatehouse's argon2id hashes and of imported Django hashes.
+   * A stored value that can never match (an unusable or refused imported password, a corrupt
+   * value) costs a dummy verification, so its answer takes as long as a wrong password's.
+   */
   verify(hash: string, password: string): Promise<boolean>;
-  /** True when the hash was made with weaker or different parameters than the current ones. */
+  /** True when the hash was made with weaker or different parameters than the current ones, or is not argon2id. */
   needsRehash(hash: string): boolean;
+  scheme(hash: string): PasswordHashScheme;
   /** Burns the same time as a real verification, so unknown accounts cannot be told apart. */
   verifyDummy(password: string): Promise<void>;
 }
@@ -50,20 +59,39 @@ export function createPasswordHasher(parameters: PasswordHashingParameters, maxC
     parallelism: 1,
   } as const;
   let dummyHash: Promise<string> | undefined;
+  const verifyDummy = async (password: string) => {
+    dummyHash ??= limited(() => argon2.hash('gatehouse-dummy-password', options));
+    const hash = await dummyHash;
+    await limited(() => argon2.verify(hash, password)).catch(() => false);
+  };
+  const scheme = (hash: string): PasswordHashScheme => {
+    if (hash.startsWith('$argon2id$')) return 'argon2id';
+    const django = classifyDjangoHash(hash);
+    return django.kind === 'supported' ? `django:${django.algorithm}` : 'unusable';
+  };
   return {
     hash: (password) => limited(() => argon2.hash(password, options)),
+    scheme,
     verify: async (hash, password) => {
+      const kind = scheme(hash);
+      if (kind === 'unusable') {
+        await verifyDummy(password);
+        return false;
+      }
       try {
-        return await limited(() => argon2.verify(hash, password));
+        return await limited(() => (kind === 'argon2id' ? argon2.verify(hash, password) : verifyDjangoHash(hash, password)));
       } catch {
         return false;
       }
     },
-    needsRehash: (hash) => argon2.needsRehash(hash, options),
-    verifyDummy: async (password) => {
-      dummyHash ??= limited(() => argon2.hash('gatehouse-dummy-password', options));
-      const hash = await dummyHash;
-      await limited(() => argon2.verify(hash, password)).catch(() => false);
+    needsRehash: (hash) => {
+      if (scheme(hash) !== 'argon2id') return true;
+      try {
+        return argon2.needsRehash(hash, options);
+      } catch {
+        return true;
+      }
     },
+    verifyDummy,
   };
 }

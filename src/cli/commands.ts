@@ -3,6 +3,7 @@ import { auditCommand } from './commands/audit.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { groupsCommand } from './commands/groups.ts';
 import { iatCommand } from './commands/iat.ts';
+import { importCommand } from './commands/import-django.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { rolesCommand } from './commands/roles.ts';
@@ -19,6 +20,7 @@ export const COMMANDS: Record<string, (ctx: CommandContext, args: string[]) => P
   roles: rolesCommand,
   groups: groupsCommand,
   iat: iatCommand,
+  import: importCommand,
 };
 
 export const USAGE = `Usage: gatehouse <command> [options]
@@ -59,6 +61,7 @@ export const USAGE = `Usage: gatehouse <command> [options]
                                             an initial access token for /register (shown once)
   iat list [--json]
   iat revoke ID                             no further registrations with it
+  import django (--sqlite PATH | --database URL) [--commit] ...   users, groups, OAuth apps from Django (--help)
 
 Environment: the same variables as the server (DATABASE_URL, REDIS_URL, GATEHOUSE_DATA_DIR, ...).
 In embedded mode, while the server runs, commands are executed by the server itself.`;

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isVerifiableDjangoHash, verifyDjangoHash } from '../legacy-hashes/django.ts';
 
 const PREFIX = 'sha256:';
 
@@ -40,4 +41,18 @@ export function clientSecretAccepted(
 ): boolean {
   if (clientSecretMatches(secrets.current, presented)) return true;
   return (secrets.previous ?? []).some((entry) => entry.expires_at > nowSeconds && clientSecretMatches(entry.digest, presented));
+}
+
+/**
+ * A secret imported from django-oauth-toolkit ≥ 2.0, which stores client secrets hashed with
+ * Django's password hashers. It stays in that form until the client's first successful
+ * authentication, which re-stores it as a digest (`acceptImportedSecret` in the client service).
+ */
+export function isImportedClientSecret(stored: string | undefined): stored is string {
+  return stored !== undefined && !stored.startsWith(PREFIX) && isVerifiableDjangoHash(stored);
+}
+
+/** Django-hasher verification of a presented secret against an imported one (constant-time, never throws). */
+export function importedClientSecretMatches(stored: string, presented: string): Promise<boolean> {
+  return verifyDjangoHash(stored, presented);
 }

@@ -13,9 +13,16 @@ import { MAX_API_ACCESS_TOKEN_TTL } from '../config.ts';
 import { NotFound, ValidationFailed } from '../errors.ts';
 import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.ts';
 import { createTtlCache } from '../ttl-cache.ts';
-import { generateClientSecret, hashClientSecret, type PreviousClientSecret } from './client-secret.ts';
+import { generateClientSecret, hashClientSecret, importedClientSecretMatches, type PreviousClientSecret } from './client-secret.ts';
 
-export { clientSecretAccepted, clientSecretMatches, generateClientSecret, hashClientSecret, type PreviousClientSecret } from './client-secret.ts';
+export {
+  clientSecretAccepted,
+  clientSecretMatches,
+  generateClientSecret,
+  hashClientSecret,
+  isImportedClientSecret,
+  type PreviousClientSecret,
+} from './client-secret.ts';
 
 /** Scopes oidc-provider itself knows; every other scope belongs to a registered API. */
 export const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
@@ -89,6 +96,15 @@ export const clientSettingsSchema = z.object({
   allowedCorsOrigins: z.array(origin).max(20).optional(),
   accessTokenTtl: lifetime(MAX_API_ACCESS_TOKEN_TTL).optional(),
   refreshTokenTtl: lifetime(365 * 86_400).optional(),
+  /**
+   * Loopback redirect URIs (http://127.0.0.1:PORT/…) of native apps match on any port by default,
+   * as RFC 8252 §7.3 asks (the app listens on whatever port is free). true: the port must match
+   * too, so no other local process on another port can receive this client's codes.
+   */
+  exactRedirectPort: z
+    .boolean()
+    .default(false)
+    .describe('Loopback redirect URIs match only on their registered port (default: any port, RFC 8252 §7.3).'),
 });
 
 const newClientSchema = clientSettingsSchema.superRefine((client, ctx) => {
@@ -129,6 +145,8 @@ export interface ClientSummary {
   allowedCorsOrigins: string[] | null;
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
+  /** Loopback redirect URIs match only on their registered port (otherwise any port, RFC 8252 §7.3). */
+  exactRedirectPort: boolean;
   /** Epoch seconds until which a previous secret is still accepted; null outside a rotation overlap. */
   previousSecretExpiresAt: number | null;
 }
@@ -155,6 +173,7 @@ function summarize(metadata: ClientMetadata, nowSeconds: number): ClientSummary 
     allowedCorsOrigins: (metadata.allowed_cors_origins as string[] | undefined) ?? null,
     accessTokenTtl: (metadata.access_token_ttl as number | undefined) ?? null,
     refreshTokenTtl: (metadata.refresh_token_ttl as number | undefined) ?? null,
+    exactRedirectPort: metadata.exact_redirect_port === true,
     previousSecretExpiresAt: previous.length ? Math.max(...previous.map((entry) => entry.expires_at)) : null,
   };
 }
@@ -182,6 +201,7 @@ const SETTINGS_KEYS = [
   'allowed_cors_origins',
   'access_token_ttl',
   'refresh_token_ttl',
+  'exact_redirect_port',
 ] as const;
 
 function authMethodOf(c: ClientSettings): string {
@@ -213,6 +233,7 @@ function settingsMetadata(c: ClientSettings): Omit<ClientMetadata, 'client_id'> 
     ...(c.allowedCorsOrigins ? { allowed_cors_origins: c.allowedCorsOrigins } : {}),
     ...(c.accessTokenTtl ? { access_token_ttl: c.accessTokenTtl } : {}),
     ...(c.refreshTokenTtl ? { refresh_token_ttl: c.refreshTokenTtl } : {}),
+    ...(c.exactRedirectPort ? { exact_redirect_port: true } : {}),
   };
 }
 
@@ -230,7 +251,7 @@ export function createClientService(deps: {
   apiExists: (identifier: string) => Promise<boolean>;
   /** oidc-provider's own metadata validation, run before anything is stored. */
   validateMetadata?: (metadata: ClientMetadata) => Promise<void>;
-  onChange?: (change: { kind: 'created' | 'updated' | 'deleted' | 'secret_rotated'; clientId: string; details: Record<string, unknown> }) => void;
+  onChange?: (change: { kind: 'created' | 'updated' | 'deleted' | 'secret_rotated' | 'secret_upgraded'; clientId: string; details: Record<string, unknown> }) => void;
   clock: Clock;
   /** How long another instance's change may go unseen (local changes are seen at once). */
   cacheTtlMs: number;
@@ -243,16 +264,21 @@ export function createClientService(deps: {
     }
   }
 
+  /** Settings checked and turned into metadata; what `existing` holds beyond the settings is kept. */
+  async function checkedMetadata(input: NewClient, clientId: string, existing: ClientMetadata | undefined): Promise<ClientMetadata> {
+    const settings = parseSettings(input);
+    await assertApisExist(settings.resources);
+    const kept = existing ? Object.fromEntries(Object.entries(existing).filter(([key]) => !(SETTINGS_KEYS as readonly string[]).includes(key))) : {};
+    return { ...kept, ...settingsMetadata(settings), client_id: clientId };
+  }
+
   /**
    * Validated metadata of a new client, or of one replacing `existing`: the id, the secret digest
    * (and its rotation overlap) and records owned elsewhere (dynamic registration) are kept. A
    * client that starts needing a secret gets one, returned here once.
    */
   async function prepare(input: NewClient, existing?: ClientMetadata): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
-    const settings = parseSettings(input);
-    await assertApisExist(settings.resources);
-    const kept = existing ? Object.fromEntries(Object.entries(existing).filter(([key]) => !(SETTINGS_KEYS as readonly string[]).includes(key))) : {};
-    const metadata: ClientMetadata = { ...kept, ...settingsMetadata(settings), client_id: existing?.client_id ?? randomBytes(16).toString('base64url') };
+    const metadata = await checkedMetadata(input, existing?.client_id ?? randomBytes(16).toString('base64url'), existing);
     let clientSecret: string | undefined;
     if (!usesSecret(metadata.token_endpoint_auth_method)) {
       delete metadata.client_secret;
@@ -384,8 +410,44 @@ export function createClientService(deps: {
       return { metadata, clientSecret };
     },
 
-    /** Forgets cached metadata of a client deleted by other means (the unused-client sweep). */
+    /**
+     * Metadata of a client brought from another system (an import) under its own id, checked like
+     * any other client. `secret` is stored as given (a digest, or an imported Django hash); a
+     * client that does not use a secret has none. Storing is the caller's (one transaction).
+     */
+    async importedMetadata(clientId: string, input: NewClient, secret: string | undefined, existing?: ClientMetadata): Promise<ClientMetadata> {
+      const metadata = await checkedMetadata(input, clientId, existing);
+      delete metadata.client_secret;
+      if (usesSecret(metadata.token_endpoint_auth_method)) {
+        if (!secret) throw new ValidationFailed([`client ${clientId}: a confidential client needs its secret`]);
+        metadata.client_secret = secret;
+      } else {
+        delete metadata.previous_client_secrets;
+      }
+      await deps.validateMetadata?.(metadata);
+      return metadata;
+    },
+    /** Forgets cached metadata of a client changed by other means (an import, the unused-client sweep). */
     forget: (clientId: string) => void cache.delete(clientId),
+
+    /**
+     * An imported (django-oauth-toolkit) secret presented by its client: checked with Django's
+     * hasher and, when it matches, re-stored as Gatehouse's digest (compare-and-set on the stored
+     * value, so a rotation that landed meanwhile wins). The old hash is gone afterwards.
+     */
+    async acceptImportedSecret(clientId: string, stored: string, presented: string): Promise<boolean> {
+      if (!(await importedClientSecretMatches(stored, presented))) return false;
+      let upgraded = false;
+      await deps.clients.transform(clientId, async (existing) => {
+        if (existing.client_secret !== stored) return existing;
+        upgraded = true;
+        return { ...existing, client_secret: hashClientSecret(presented) };
+      });
+      cache.delete(clientId);
+      if (upgraded) deps.onChange?.({ kind: 'secret_upgraded', clientId, details: { from: 'django' } });
+      return true;
+    },
+
     list: async () => (await deps.clients.list()).map((metadata) => summarize(metadata, nowSeconds())),
     async delete(clientId: string): Promise<boolean> {
       const deleted = await deps.clients.delete(clientId);

@@ -94,12 +94,18 @@ export function createNotifications(deps: {
   }
 
   return {
-    /** Queues the mail for `notice`; returns once it is stored, never waits for SMTP. */
-    async notify(to: string, notice: Notice, options: { locale?: string } = {}): Promise<void> {
+    /**
+     * Queues the mail for `notice`; returns once it is stored, never waits for SMTP — unless
+     * `waitForDelivery` (work that already runs after the response, or an operator's command
+     * that should not exit before its mails went out): then it returns after one delivery
+     * attempt, whatever its outcome (a failure stays queued for the retries).
+     */
+    async notify(to: string, notice: Notice, options: { locale?: string; waitForDelivery?: boolean } = {}): Promise<void> {
       const { kind, ...data } = notice;
       const mail = deps.templates(kind, data, options.locale);
       await outbox.enqueue({ recipient: to, subject: mail.subject, bodyJwe: await seal(mail.text, deps.keyEncryptionSecret, 'mail'), now: clock.now() });
-      if (started) void kick();
+      if (options.waitForDelivery) await kick();
+      else if (started) void kick();
     },
 
     /** One delivery run now (the periodic run calls the same; tests call it after moving the clock). */

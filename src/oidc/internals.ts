@@ -20,7 +20,7 @@ import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import resolveResource from 'oidc-provider/lib/helpers/resolve_resource.js';
 import presence from 'oidc-provider/lib/helpers/validate_presence.js';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
-import { clientSecretAccepted, type PreviousClientSecret } from '../clients/index.ts';
+import { clientSecretAccepted, isImportedClientSecret, type PreviousClientSecret } from '../clients/index.ts';
 import type { Clock } from '../clock.ts';
 
 export const internals = {
@@ -54,15 +54,57 @@ export function boundGrantHelpers(provider: Provider): Record<string, (...args: 
  * Client secrets are stored as SHA-256 digests (clients/client-secret.ts), so the comparison
  * oidc-provider makes against the stored metadata must hash the presented secret first; during a
  * rotation's overlap the previous secret (extra metadata `previous_client_secrets`) is accepted too.
+ * A secret imported from django-oauth-toolkit is still Django's hash until its first use:
+ * `importedSecrets` checks it with Django's hasher and re-stores it as a digest.
  */
-export function compareClientSecretsAsDigests(provider: Provider, clock: Clock): void {
+export function compareClientSecretsAsDigests(
+  provider: Provider,
+  clock: Clock,
+  importedSecrets?: { accept(clientId: string, stored: string, presented: string): Promise<boolean> },
+): void {
   const prototype = (provider.Client as unknown as { prototype: Record<string, unknown> }).prototype;
-  prototype.compareClientSecret = function compareClientSecret(
+  prototype.compareClientSecret = async function compareClientSecret(
     // Extra metadata keeps its snake_case name on the client instance.
-    this: { clientSecret?: string; previous_client_secrets?: PreviousClientSecret[] },
+    this: { clientId: string; clientSecret?: string; previous_client_secrets?: PreviousClientSecret[] },
     actual: string,
   ) {
     const nowSeconds = Math.floor(clock.now().getTime() / 1000);
-    return clientSecretAccepted({ current: this.clientSecret, previous: this.previous_client_secrets }, actual, nowSeconds);
+    if (clientSecretAccepted({ current: this.clientSecret, previous: this.previous_client_secrets }, actual, nowSeconds)) return true;
+    return importedSecrets !== undefined && isImportedClientSecret(this.clientSecret) && importedSecrets.accept(this.clientId, this.clientSecret, actual);
   };
+}
+
+/**
+ * Every ID token (and the code, refresh and access tokens it comes with) carries `sid`, the
+ * session's id for that client. oidc-provider 9.13.3 adds it only when the client registered
+ * back-channel logout with `backchannel_logout_session_required` (`Client#includeSid`), or when
+ * the claims parameter asks for it. Logout needs it on every ID token: an `id_token_hint` proves
+ * the current session only if its `sid` is that session's (provider.ts, `hintFromThisSession`).
+ */
+export function includeSessionIdInIdTokens(provider: Provider): void {
+  const prototype = (provider.Client as unknown as { prototype: Record<string, unknown> }).prototype;
+  prototype.includeSid = function includeSid() {
+    return true;
+  };
+}
+
+/**
+ * A client registered with `exact_redirect_port` (clients/) gets its redirect and post-logout
+ * redirect URIs matched exactly, port included. oidc-provider 9.13.3 lets native clients use
+ * any port on a registered loopback redirect URI (RFC 8252 §7.3), which lets any local process
+ * that listens on another port receive the client's authorization responses.
+ */
+export function exactRedirectPortMatching(provider: Provider): void {
+  type ClientInstance = { exact_redirect_port?: boolean; redirectUris?: string[]; postLogoutRedirectUris?: string[] };
+  const prototype = (provider.Client as unknown as { prototype: Record<string, (this: ClientInstance, value: string) => boolean> }).prototype;
+  for (const [method, registered] of [
+    ['redirectUriAllowed', 'redirectUris'],
+    ['postLogoutRedirectUriAllowed', 'postLogoutRedirectUris'],
+  ] as const) {
+    const anyLoopbackPort = prototype[method] as (this: ClientInstance, value: string) => boolean;
+    prototype[method] = function uriAllowed(this: ClientInstance, value: string) {
+      if (this.exact_redirect_port === true) return (this[registered] ?? []).includes(value);
+      return anyLoopbackPort.call(this, value);
+    };
+  }
 }

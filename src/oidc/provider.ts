@@ -21,7 +21,7 @@ import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
-import { compareClientSecretsAsDigests } from './internals.ts';
+import { compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
@@ -35,6 +35,8 @@ export interface ProviderDeps {
   accounts: AccountService;
   apis: ApiService;
   rbac: RbacService;
+  /** Checks a client secret imported from django-oauth-toolkit and re-stores it as a digest. */
+  importedClientSecrets?: { accept(clientId: string, stored: string, presented: string): Promise<boolean> };
   audit: AuditTrail;
   views: Views;
   logger: Logger;
@@ -171,7 +173,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
-  compareClientSecretsAsDigests(provider, deps.clock);
+  compareClientSecretsAsDigests(provider, deps.clock, deps.importedClientSecrets);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
     graceSeconds: config.refreshGraceSeconds,
@@ -189,6 +191,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   });
   auditProviderEvents(provider, deps.audit);
+  // `sid` in every ID token, so logout can tell this session's hint from an old one (hintFromThisSession).
+  includeSessionIdInIdTokens(provider);
+  // RFC 8252 §7.3's any-port loopback rule, unless the client opted out (exact_redirect_port).
+  exactRedirectPortMatching(provider);
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
@@ -210,10 +216,13 @@ async function unauthorizedClientForDisallowedGrants(ctx: KoaContextWithOIDC, ne
 }
 
 /**
- * The confirmation may be skipped when the app sent an id_token_hint (oidc-provider has verified
- * its signature and audience) that belongs to this browser session: its `sid` is the session's
- * sid for that app, or — for apps whose ID tokens carry no sid — its subject is the signed-in user
- * and the app is one this session signed in to.
+ * The confirmation may be skipped only when the app sent an id_token_hint (oidc-provider has
+ * verified its signature and audience) issued in this very browser session: its `sid` is the
+ * session's sid for that app. Every ID token carries `sid` (internals.ts,
+ * includeSessionIdInIdTokens). A hint without one, or from another session of the same user — an
+ * old ID token from a session that has ended, one from another browser, one leaked from an app's
+ * logs — proves nothing about this session, so the user is asked (a cross-site page could
+ * otherwise sign them out at will).
  */
 function hintFromThisSession(ctx: KoaContextWithOIDC): boolean {
   const hint = ctx.oidc.params?.id_token_hint;
@@ -221,10 +230,9 @@ function hintFromThisSession(ctx: KoaContextWithOIDC): boolean {
   const session = ctx.oidc.session;
   if (typeof hint !== 'string' || !clientId || !session?.accountId) return false;
   try {
-    const { sid, sub } = decodeJwt(hint);
+    const { sid } = decodeJwt(hint);
     const sessionSid = session.sidFor(clientId);
-    if (typeof sid === 'string') return sid === sessionSid;
-    return sub === session.accountId && sessionSid !== undefined;
+    return typeof sid === 'string' && sessionSid !== undefined && sid === sessionSid;
   } catch {
     return false;
   }
@@ -281,6 +289,8 @@ const EXTRA_CLIENT_METADATA = {
   require_mfa: booleanValue,
   allow_unverified_email: booleanValue,
   allowed_cors_origins: stringArray,
+  /** Loopback redirect URIs match on their port too (internals.ts, exactRedirectPortMatching). */
+  exact_redirect_port: booleanValue,
   access_token_ttl: positiveInteger,
   refresh_token_ttl: positiveInteger,
   /** Secrets replaced by rotation, accepted until they expire (clients/client-secret.ts). */

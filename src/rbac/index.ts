@@ -52,9 +52,9 @@ export interface RbacChange {
   details: Record<string, unknown>;
 }
 
-const NAME = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - (at most 128, starting with a letter or digit)');
+/** Role and group names: letters, digits and . _ : - (at most 128, starting with a letter or digit). */
+export const RBAC_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const NAME = z.string().regex(RBAC_NAME, 'letters, digits and . _ : - (at most 128, starting with a letter or digit)');
 const DESCRIPTION = z.string().max(500).default('');
 const newRoleSchema = z.object({ name: NAME, description: DESCRIPTION, api: z.url().nullable().default(null) }).strict();
 const newGroupSchema = z.object({ name: NAME, description: DESCRIPTION }).strict();

@@ -62,7 +62,7 @@ export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
     await deps.security.consume('passwordResetPerIp', ctx.ip);
     const { email } = parseInput(forgotForm, ctx.request.body);
     // Returns at once whatever the email: the work and the mail happen after the response.
-    deps.flows.requestPasswordReset(email);
+    deps.flows.requestPasswordResetAfterResponse(email);
     ctx.body = page(ctx, 'msg.check_email.heading', ['msg.check_email.reset']);
   });
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrations } from '../../migrations/index.ts';
+import { restrictToOwner } from './private-data-dir.ts';
 
 export type Database = Knex;
 
@@ -29,12 +30,18 @@ export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): P
     let connection: { filename?: string } = {};
     if (target.dataDir !== undefined) {
       const dir = resolve(target.dataDir, 'pg');
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       connection = { filename: dir };
     }
     // Imported only in embedded mode: production (Postgres) never loads PGlite.
     const { default: ClientPgLite } = await import('knex-pglite');
-    return knexFactory({ client: ClientPgLite, dialect: 'postgres', connection, log: knexLog } as Knex.Config);
+    const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection, log: knexLog } as Knex.Config);
+    if (connection.filename) {
+      // PGlite creates its cluster on first use, with files of mode 0666: make them private now.
+      await pingDatabase(db);
+      restrictEmbeddedFiles(db);
+    }
+    return db;
   }
   const statementTimeout = target.statementTimeoutMs ?? 5000;
   return knexFactory({
@@ -89,7 +96,12 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
     const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
     return applied;
   };
-  if (db.client.config.client !== 'pg') return run();
+  if (db.client.config.client !== 'pg') {
+    const applied = await run();
+    // The tables a migration creates are new PGlite files (mode 0666): private as well.
+    restrictEmbeddedFiles(db);
+    return applied;
+  }
   const lock = await db.client.acquireConnection();
   try {
     await db.raw('select pg_advisory_lock(?)', [MIGRATION_LOCK_KEY]).connection(lock);
@@ -98,6 +110,15 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
     await db.raw('select pg_advisory_unlock(?)', [MIGRATION_LOCK_KEY]).connection(lock).catch(() => undefined);
     await db.client.releaseConnection(lock);
   }
+}
+
+/**
+ * Files of an on-disk PGlite database: owner only (private-data-dir.ts). Files PGlite creates
+ * later while running stay inside the private directory and are narrowed at the next start.
+ */
+function restrictEmbeddedFiles(db: Database): void {
+  const filename = (db.client.config.connection as { filename?: string } | undefined)?.filename;
+  if (filename) restrictToOwner(filename);
 }
 
 export async function pingDatabase(db: Database): Promise<void> {

@@ -20,6 +20,7 @@ const client = z
     allowedCorsOrigins: z.array(z.string()).nullable(),
     accessTokenTtl: z.number().int().nullable(),
     refreshTokenTtl: z.number().int().nullable(),
+    exactRedirectPort: z.boolean(),
     previousSecretExpiresAt: z.number().int().nullable(),
   })
   .meta({ id: 'Client' });

@@ -4,6 +4,7 @@ import { createAuditQueries } from './audit-events.ts';
 import { createClientQueries } from './clients.ts';
 import { createDynamicRegistrationQueries } from './dynamic-registration.ts';
 import { createEmailTokenQueries } from './email-tokens.ts';
+import { createImportQueries } from './imports.ts';
 import { createMailOutboxQueries } from './mail-outbox.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
@@ -24,6 +25,7 @@ export function createQueries(db: Knex) {
     emailTokens: createEmailTokenQueries(db),
     rbac: createRbacQueries(db),
     dynamicRegistration: createDynamicRegistrationQueries(db),
+    imports: createImportQueries(db),
     mailOutbox: createMailOutboxQueries(db),
   };
 }

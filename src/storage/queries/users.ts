@@ -9,6 +9,9 @@ export interface UserRow {
   name: string | null;
   /** The organisation (the `org_id` access-token claim), set through the rbac service. */
   org_id: string | null;
+  /** Set: the account may not sign in (an imported Django user with is_active = false). */
+  disabled_at: Date | null;
+  last_login_at: Date | null;
   created_at: Date;
 }
 
@@ -37,6 +40,17 @@ export function createUserQueries(db: Knex) {
     findById: (id: string) => translated(db<UserRow>('users').where({ id }).first()) as Promise<UserRow | undefined>,
     updatePasswordHash: (id: string, passwordHash: string) =>
       translated(db('users').where({ id }).update({ password_hash: passwordHash, updated_at: db.fn.now() })),
+    /**
+     * Replaces the hash only if it is still `expected` (compare-and-set): a rehash at sign-in
+     * never overwrites a password reset or change that landed in between. True when replaced.
+     */
+    replacePasswordHash: async (id: string, expected: string, passwordHash: string): Promise<boolean> =>
+      (
+        await translated(
+          db('users').where({ id, password_hash: expected }).update({ password_hash: passwordHash, updated_at: db.fn.now() }).returning('id'),
+        )
+      ).length > 0,
+    recordLogin: (id: string) => translated(db('users').where({ id }).update({ last_login_at: db.fn.now() })).then(() => undefined),
     markEmailVerified: (id: string) =>
       translated(db('users').where({ id }).update({ email_verified: true, updated_at: db.fn.now() })).then(() => undefined),
     /** Removes the user; MFA records and email tokens go with it (ON DELETE CASCADE). */

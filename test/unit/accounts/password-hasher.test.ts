@@ -23,3 +23,17 @@ test('a hash made with weaker parameters is flagged for rehashing', async () => 
 test('a corrupt stored hash verifies as false instead of throwing', async () => {
   assert.equal(await createPasswordHasher({ memoryKib: 1024, timeCost: 1 }).verify('not-a-hash', 'pw'), false);
 });
+
+test('an imported Django hash verifies, is flagged for rehashing, and names its scheme; an unusable one never verifies', async () => {
+  const hasher = createPasswordHasher({ memoryKib: 1024, timeCost: 1 });
+  // Made by Django 3.2's make_password('correct horse – ünïcode', hasher='pbkdf2_sha256').
+  const django = 'pbkdf2_sha256$260000$DIKmaMhHykSikomDGSPC7b$PXB88RUKgpUYHTn1zvwHgsmPM3s+kspw3p1mXVThH2o=';
+  assert.equal(await hasher.verify(django, 'correct horse – ünïcode'), true);
+  assert.equal(await hasher.verify(django, 'correct horse'), false);
+  assert.equal(hasher.needsRehash(django), true);
+  assert.equal(hasher.scheme(django), 'django:pbkdf2_sha256');
+  for (const unusable of ['!django-refused:md5', '!django-unusable', 'md5$salt$0123456789abcdef0123456789abcdef']) {
+    assert.equal(hasher.scheme(unusable), 'unusable');
+    assert.equal(await hasher.verify(unusable, 'anything'), false);
+  }
+});

@@ -181,11 +181,15 @@ describe('strength estimate', () => {
     assert.equal(verdict.score, 2);
   });
 
-  test('a crafted 1024-character password is checked in bounded time', async () => {
+  // zxcvbn's matching is super-linear in the length; the estimate is bounded by reading only a
+  // prefix. Shown by what the user would notice: characters past that prefix change nothing.
+  test('the strength estimate of a 1024-character password reads only a bounded prefix', async () => {
     await defaults.warmUp();
-    const started = performance.now();
-    await defaults.check('a1b2c3d4e5f6g7h8'.repeat(64));
-    assert.ok(performance.now() - started < 1000);
+    const prefix = 'abc'.repeat(22).slice(0, 64);
+    const weakTail = await defaults.check(prefix + 'a'.repeat(960));
+    const strongTail = await defaults.check(prefix + 'Zq#8vT!m2@Lp$9x'.repeat(64).slice(0, 960));
+    assert.equal(weakTail.score, strongTail.score);
+    assert.deepEqual(messages(weakTail), messages(strongTail));
   });
 
   test('is not run for a password another rule rejected', async () => {
@@ -305,13 +309,12 @@ describe('k-anonymity breach check against a local range API', () => {
     const password = 'turquoise bicycle harbour';
     const held: ServerResponse[] = [];
     behaviours.set(sha1(password).slice(0, 5), (response) => held.push(response));
-    const started = performance.now();
     const verdict = await policy(150).check(password);
-    const elapsed = performance.now() - started;
+    // The range API never answered (its responses are still held open): the deadline decided.
+    assert.ok(held.length > 0 && held.every((response) => !response.writableEnded));
     assert.deepEqual(verdict.problems, []);
     assert.equal(verdict.ok, true);
     assert.equal(verdict.breachCheck, 'unavailable');
-    assert.ok(elapsed < 1500, `took ${elapsed} ms`);
     for (const response of held) response.destroy();
   });
 
