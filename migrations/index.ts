@@ -6,6 +6,7 @@ import * as emailTokens from './004_email_tokens.ts';
 import * as rolesGroups from './005_roles_groups.ts';
 import * as dynamicRegistration from './006_dynamic_registration.ts';
 import * as refreshRotation from './007_refresh_rotation.ts';
+import * as mfaEnrolmentsMailOutbox from './008_mfa_enrolments_mail_outbox.ts';
 import * as djangoImport from './009_django_import.ts';
 import * as tokenExchange from './010_token_exchange.ts';
 
@@ -18,6 +19,7 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '005_roles_groups', module: rolesGroups },
   { name: '006_dynamic_registration', module: dynamicRegistration },
   { name: '007_refresh_rotation', module: refreshRotation },
+  { name: '008_mfa_enrolments_mail_outbox', module: mfaEnrolmentsMailOutbox },
   { name: '009_django_import', module: djangoImport },
   { name: '010_token_exchange', module: tokenExchange },
 ];

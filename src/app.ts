@@ -19,7 +19,6 @@ import { createRegistrationRouter } from './registration-api/routes.ts';
 import { createEmailLinkRouter } from './self-service/email-links.ts';
 import { createSelfServiceRouter } from './self-service/routes.ts';
 import type { Services } from './services.ts';
-import type { KeyValueStore } from './storage/key-value.ts';
 
 export interface AppDeps {
   /** /admin/v1: bearer-token REST API with its OpenAPI document. */
@@ -34,7 +33,6 @@ export interface AppDeps {
   jwks: Middleware;
   metrics: Metrics;
   accountClientId: string;
-  kv: KeyValueStore;
   probes: Probe[];
   /** Shutting down (ops/drain.ts): readiness fails. */
   isDraining?: (() => boolean) | undefined;
@@ -83,17 +81,11 @@ export function createApp(deps: AppDeps): Koa {
 
   const interactions = createInteractionRouter({
     provider: deps.provider,
+    signIn: deps.services.signIn,
     accounts: deps.services.accounts,
     flows: deps.services.flows,
-    registrationEnabled: config.registration.enabled,
-    requireVerifiedEmail: config.registration.requireVerifiedEmail,
-    audit: deps.services.audit,
     security: deps.services.security,
-    mailer: deps.services.mailer,
-    mfa: deps.services.mfa,
-    kv: deps.kv,
-    mfaRequiredRoles: config.mfaRequiredRoles,
-    rolesOf: (accountId) => deps.services.rbac.allRoleNames({ kind: 'user', id: accountId }),
+    registrationEnabled: config.registration.enabled,
     views,
     logger,
     secureCookies: config.production,
@@ -106,9 +98,9 @@ export function createApp(deps: AppDeps): Koa {
     provider: deps.provider,
     accounts: deps.services.accounts,
     sessions: deps.services.sessions,
+    sessionActivity: deps.services.sessionActivity,
     mfa: deps.services.mfa,
-    audit: deps.services.audit,
-    mailer: deps.services.mailer,
+    accountChanges: deps.services.accountChanges,
     views,
     logger,
     issuer: config.issuer,

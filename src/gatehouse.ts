@@ -136,13 +136,14 @@ export async function createGatehouse(
       jwks: jwks.middleware(),
       metrics,
       accountClientId,
-      kv: storage.kv,
       isDraining: options.isDraining,
       probes: [
         { name: 'database', check: storage.pingDatabase },
         { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },
       ],
     });
+    // Mail leaves the outbox at once, and failed deliveries are retried every half minute.
+    services.notifications.start(30);
     return {
       app,
       config,
@@ -154,6 +155,8 @@ export async function createGatehouse(
       close: async () => {
         keyWatcher.stop();
         sweeper?.stop();
+        await services.background.drain();
+        await services.notifications.stop();
         await services.audit.flush();
         await storage.close();
       },

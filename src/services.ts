@@ -8,6 +8,7 @@ import { createAccountFlows } from './accounts/flows.ts';
 import { createAccountService, createPasswordHasher, createPasswordPolicy } from './accounts/index.ts';
 import { createApiService } from './apis/index.ts';
 import { type AuditEvent, createAuditTrail } from './audit/index.ts';
+import { createBackgroundTasks } from './background.ts';
 import { createClientService } from './clients/index.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -17,10 +18,13 @@ import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/index.ts';
 import { createMailTemplates } from './mail/templates.ts';
 import { createMfaService } from './mfa/index.ts';
+import { createNotifications } from './notifications/index.ts';
 import { createRbacService } from './rbac/index.ts';
 import { createRegistrationService } from './registration/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
+import { createSessionActivity } from './sessions/activity.ts';
 import { createSessionService } from './sessions/index.ts';
+import { createAccountChanges, createSignIn } from './sign-in/index.ts';
 import {
   endSessionOfAccount,
   endSessionsOfAccount,
@@ -58,11 +62,22 @@ export function buildServices(deps: {
     ...(deps.observeAudit ? { observe: deps.observeAudit } : {}),
   });
   const mailer = deps.mailer ?? createMailer({ ...config.mail, logger });
+  const notifications = createNotifications({
+    outbox: queries.mailOutbox,
+    mailer,
+    templates: createMailTemplates({ productName: config.theme.productName, viewsDir: VIEWS_DIR }),
+    keyEncryptionSecret: secrets.keyEncryptionSecret,
+    clock,
+    logger,
+  });
+  const background = createBackgroundTasks(logger);
   const security = createSecurityService({
     createLimiter: createLimiterFactory(storage.redis),
     createLocalLimiter: createLimiterFactory(undefined),
     signIn: defaultSignInPolicy(config.backoffCeilingSeconds),
     limits: { clientRegistrationPerIp: { points: config.dcr.registrationsPerIpPerHour, durationSeconds: 3600 } },
+    kv: storage.kv,
+    clock,
   });
   // The policy loads its dictionary and estimator on first use (about 85 MB), not at start.
   const accounts = createAccountService({
@@ -124,16 +139,32 @@ export function buildServices(deps: {
     endSessionsOf: (accountId, keep) => endSessionsOfAccount(storage.kv, accountId, keep),
     onEvent: ({ type, accountId, details, actor }) => audit.record({ type, outcome: 'success', subject: accountId, actor, details }),
   });
-  const mfa = createMfaService({ mfa: queries.mfa, keyEncryptionSecret: secrets.keyEncryptionSecret, clock, issuerName: new URL(config.issuer).host });
+  const notify = notifications.notify;
+  const mfa = createMfaService({
+    mfa: queries.mfa,
+    keyEncryptionSecret: secrets.keyEncryptionSecret,
+    clock,
+    issuerName: new URL(config.issuer).host,
+    // Every enrolment, replacement and removal (by the user or an admin) is mailed to the owner.
+    // The change is committed by then: a failure to queue the mail is logged, not shown to the user.
+    onChange: async ({ kind, userId }) => {
+      try {
+        const account = await accounts.findById(userId);
+        if (account) await notify(account.email, { kind: `mfa-${kind}` });
+      } catch (err) {
+        logger.error({ err, event: 'mail.not_queued', notice: `mfa-${kind}` }, 'could not queue the two-factor change mail');
+      }
+    },
+  });
   const flows = createAccountFlows({
     accounts,
     tokens: createEmailTokens({ tokens: queries.emailTokens, clock }),
-    mailer,
-    mailText: createMailTemplates({ productName: config.theme.productName, viewsDir: VIEWS_DIR }),
+    notify,
+    background,
     issuer: config.issuer,
     verifyTtlSeconds: config.registration.verifyTtl,
     resetTtlSeconds: config.registration.resetTtl,
-    signOutEverywhere: (accountId) => sessions.logoutEverywhere(accountId),
+    signOutEverywhere: (accountId, options) => sessions.logoutEverywhere(accountId, options),
     audit: (type, subject, details) => audit.record({ type, outcome: 'success', subject, ...(details ? { details } : {}) }),
   });
   const rbac = createRbacService({
@@ -163,7 +194,39 @@ export function buildServices(deps: {
     softwareStatements: { issuers: config.dcr.softwareStatementIssuers, required: config.dcr.requireSoftwareStatement },
     unusedClientTtlSeconds: config.dcr.unusedClientTtl,
   });
-  return { accounts, accountAdministration, apis, audit, clients, flows, keys, mailer, mfa, security, sessions, rbac, registration };
+  const signIn = createSignIn({
+    accounts,
+    flows,
+    mfa,
+    security,
+    rolesOf: (accountId) => rbac.allRoleNames({ kind: 'user', id: accountId }),
+    audit,
+    notify,
+    requireVerifiedEmail: config.registration.requireVerifiedEmail,
+    mfaRequiredRoles: config.mfaRequiredRoles,
+  });
+  const accountChanges = createAccountChanges({ accounts, flows, mfa, security, audit });
+  const sessionActivity = createSessionActivity({ kv: storage.kv, clock, idleTimeoutSeconds: config.ttl.sessionIdle, sessionTtlSeconds: config.ttl.session });
+  return {
+    accounts,
+    accountAdministration,
+    accountChanges,
+    apis,
+    audit,
+    background,
+    clients,
+    flows,
+    keys,
+    mailer,
+    mfa,
+    notifications,
+    security,
+    sessionActivity,
+    sessions,
+    signIn,
+    rbac,
+    registration,
+  };
 }
 
 export type Services = ReturnType<typeof buildServices>;

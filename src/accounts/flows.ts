@@ -1,23 +1,29 @@
 /**
- * Registration with email verification, and password reset — the flows around an account that
- * run through mailed links. Every answer is the same whether or not the email has an account
- * (no enumeration); the work done is comparable too (a password hash either way).
+ * The flows around an account that end in a mail: registration with email verification,
+ * password reset, and password change. Every answer is the same whether or not the email has an
+ * account (no enumeration), and so is the time it takes: mails are queued (notifications), and
+ * the reset request does its work after the response.
+ *
+ * One rule for a new password, whichever way it was set (reset link or account page): every
+ * other session and app is signed out, the change is audited and the owner is mailed.
  */
-import type { Mailer } from '../mail/index.ts';
+import type { BackgroundTasks } from '../background.ts';
+import type { Notice } from '../notifications/index.ts';
 import type { EmailTokens } from './email-tokens.ts';
 import type { AccountService } from './index.ts';
 
 export interface AccountFlowsDeps {
   accounts: AccountService;
   tokens: EmailTokens;
-  mailer: Mailer;
-  /** Renders a mail body from views/mail/. */
-  mailText: (template: string, data: Record<string, unknown>) => string;
+  /** Queues a user mail (notifications/). */
+  notify: (to: string, notice: Notice, options?: { waitForDelivery?: boolean }) => Promise<void>;
+  /** Runs work after the response (its duration must not show). */
+  background: BackgroundTasks;
   issuer: string;
   verifyTtlSeconds: number;
   resetTtlSeconds: number;
-  /** Ends every session and revokes every grant (a reset signs the account out everywhere). */
-  signOutEverywhere: (accountId: string) => Promise<unknown>;
+  /** Ends every session (but `keepSessionId`) and revokes every grant. */
+  signOutEverywhere: (accountId: string, options?: { keepSessionId?: string }) => Promise<unknown>;
   audit: (type: string, subject: string, details?: Record<string, unknown>) => void;
 }
 
@@ -26,11 +32,23 @@ export function createAccountFlows(deps: AccountFlowsDeps) {
 
   async function sendVerification(account: { id: string; email: string }) {
     const token = await deps.tokens.issue(account.id, 'verify_email', deps.verifyTtlSeconds);
-    await deps.mailer.send({
-      to: account.email,
-      subject: 'Confirm your email address',
-      text: deps.mailText('verify-email', { link: link('/verify-email', token), hours: Math.round(deps.verifyTtlSeconds / 3600) }),
-    });
+    await deps.notify(account.email, { kind: 'verify-email', link: link('/verify-email', token), hours: Math.round(deps.verifyTtlSeconds / 3600) });
+  }
+
+  async function requestPasswordReset(email: string): Promise<void> {
+    const account = await deps.accounts.findByEmail(email);
+    if (!account) return;
+    const token = await deps.tokens.issue(account.id, 'reset_password', deps.resetTtlSeconds);
+    deps.audit('password.reset_requested', account.id, {});
+    // Its callers run after the response or are an operator's command: both may wait for the send.
+    await deps.notify(account.email, { kind: 'reset-password', link: link('/password/reset', token), minutes: Math.round(deps.resetTtlSeconds / 60) }, { waitForDelivery: true });
+  }
+
+  /** After a new password: sign out everywhere (but the session that made the change), audit, mail. */
+  async function passwordReplaced(account: { id: string; email: string }, how: 'reset' | 'changed', keepSessionId?: string) {
+    await deps.signOutEverywhere(account.id, keepSessionId ? { keepSessionId } : {});
+    deps.audit(how === 'reset' ? 'password.reset' : 'password.changed', account.id, {});
+    await deps.notify(account.email, { kind: how === 'reset' ? 'password-reset-done' : 'password-changed' });
   }
 
   return {
@@ -43,11 +61,7 @@ export function createAccountFlows(deps: AccountFlowsDeps) {
         return;
       }
       deps.audit('registration.existing_email', outcome.account.id, {});
-      await deps.mailer.send({
-        to: outcome.account.email,
-        subject: 'You already have an account',
-        text: deps.mailText('already-registered', { resetLink: `${deps.issuer}/password/forgot` }),
-      });
+      await deps.notify(outcome.account.email, { kind: 'already-registered', resetLink: `${deps.issuer}/password/forgot` });
     },
 
     resendVerification: (account: { id: string; email: string }) => sendVerification(account),
@@ -60,16 +74,19 @@ export function createAccountFlows(deps: AccountFlowsDeps) {
       return true;
     },
 
-    async requestPasswordReset(email: string): Promise<void> {
-      const account = await deps.accounts.findByEmail(email);
-      if (!account) return;
-      const token = await deps.tokens.issue(account.id, 'reset_password', deps.resetTtlSeconds);
-      deps.audit('password.reset_requested', account.id, {});
-      await deps.mailer.send({
-        to: account.email,
-        subject: 'Reset your password',
-        text: deps.mailText('reset-password', { link: link('/password/reset', token), minutes: Math.round(deps.resetTtlSeconds / 60) }),
-      });
+    /**
+     * Issues a reset link and queues its mail (no account: nothing). For callers that may wait
+     * and may know the answer (an operator's import); the public form uses the next one.
+     */
+    requestPasswordReset,
+
+    /**
+     * The forgotten-password form: returns at once, for any email — the lookup, the link and the
+     * mail happen after the response, so neither its time nor a mail failure says whether the
+     * account exists.
+     */
+    requestPasswordResetAfterResponse(email: string): void {
+      deps.background.run('password-reset-request', () => requestPasswordReset(email));
     },
 
     resetTokenIsValid: async (token: string) => (await deps.tokens.peek(token, 'reset_password')) !== undefined,
@@ -84,11 +101,17 @@ export function createAccountFlows(deps: AccountFlowsDeps) {
       await deps.accounts.validateNewPassword(owner, newPassword);
       const userId = await deps.tokens.consume(token, 'reset_password');
       if (userId !== owner) return 'invalid_link';
-      const account = await deps.accounts.setPassword(userId, newPassword);
-      await deps.signOutEverywhere(userId);
-      deps.audit('password.reset', userId, {});
-      await deps.mailer.send({ to: account.email, subject: 'Your password was reset', text: deps.mailText('password-reset-done', {}) });
+      await passwordReplaced(await deps.accounts.setPassword(userId, newPassword), 'reset');
       return 'done';
+    },
+
+    /**
+     * Needs the current password (throws InvalidCredentials, or ValidationFailed for a weak new
+     * one); the session that made the change stays signed in.
+     */
+    async changePassword(input: { accountId: string; currentPassword: string; newPassword: string; keepSessionId?: string }): Promise<void> {
+      const account = await deps.accounts.changePassword(input.accountId, input.currentPassword, input.newPassword);
+      await passwordReplaced(account, 'changed', input.keepSessionId);
     },
   };
 }

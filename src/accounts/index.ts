@@ -136,12 +136,13 @@ export function createAccountService(deps: {
     },
 
     /** Needs the current password: a fresh proof of identity for a sensitive change. */
-    async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
+    async changePassword(id: string, currentPassword: string, newPassword: string): Promise<Account> {
       const row = await users.findById(id);
       if (!row || !(await hasher.verify(row.password_hash, currentPassword))) throw new InvalidCredentials('bad_password');
       const problems = await policyProblems(newPassword, { email: row.email, name: row.name });
       if (problems.length > 0) throw new ValidationFailed(problems);
       await users.updatePasswordHash(id, await hasher.hash(newPassword));
+      return toAccount(row);
     },
 
     async findById(id: string): Promise<Account | undefined> {

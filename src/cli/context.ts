@@ -11,10 +11,10 @@ import { createLogger, type Logger } from '../logger.ts';
 import { buildServices, type Services } from '../services.ts';
 import { migrateToLatest, openStorage, type Storage } from '../storage/index.ts';
 import { EXIT } from './exit-codes.ts';
-import type { LocalCommand } from './local-commands.ts';
+import type { LocalCommand } from './local-command.ts';
 import { table as alignedTable } from './output.ts';
 import { readSecret } from './secret-input.ts';
-import { unavailableIfKnown } from './transport.ts';
+import { unavailableIfKnown } from './unavailable.ts';
 import { UsageError } from './usage-error.ts';
 
 export { durationSeconds } from './durations.ts';

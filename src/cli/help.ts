@@ -7,7 +7,7 @@ import { ADMIN_PREFIX } from '../admin/route.ts';
 import type { CommandTable } from './command-table.ts';
 import { EXIT_CODE_MEANINGS } from './exit-codes.ts';
 import type { OperationCommand } from './invocation.ts';
-import type { LocalCommand } from './local-commands.ts';
+import type { LocalCommand } from './local-command.ts';
 import type { Flag } from './schema-flags.ts';
 
 const WIDTH = 100;

@@ -9,7 +9,7 @@ import { adminRoutes } from '../admin/routes.ts';
 import type { Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openContext, quietLevel } from './context.ts';
-import { unavailableIfKnown } from './transport.ts';
+import { unavailableIfKnown } from './unavailable.ts';
 
 export async function openInProcess(config: Config): Promise<{ dispatch(request: AdminRequest): Promise<AdminResponse>; close(): Promise<void> }> {
   // Info lines (each audit event) would bury the command's own output.

@@ -8,7 +8,7 @@ import { buildCommandTable, findCommand } from './command-table.ts';
 import { EXIT, type ExitCode, exitCodeOfStatus } from './exit-codes.ts';
 import { groupHelp, localHelp, operationHelp, topHelp } from './help.ts';
 import { type OperationCommand, parseArgv, parseInvocation } from './invocation.ts';
-import { type LocalCommand, localParseOptions } from './local-commands.ts';
+import { type LocalCommand, localParseOptions } from './local-command.ts';
 import type { Lookups } from './operation-spec.ts';
 import { json } from './output.ts';
 import { readSecret } from './secret-input.ts';

@@ -9,18 +9,10 @@ import { connect } from 'node:net';
 import type { AdminRequest, AdminResponse } from '../admin/dispatch.ts';
 import { adminSocketPath } from '../admin/socket.ts';
 import type { Config } from '../config.ts';
-import { startProblem } from '../start-errors.ts';
+import { Unavailable } from './unavailable.ts';
 
-/** Neither the server nor the stores could be reached (exit "unavailable"). */
-export class Unavailable extends Error {
-  override name = 'Unavailable';
-}
+export { Unavailable, unavailableIfKnown } from './unavailable.ts';
 
-/** A failure to open storage we can name (a store, a busy or foreign directory) as Unavailable; anything else as it is. */
-export function unavailableIfKnown(error: unknown, config: Pick<Config, 'dataDir' | 'keysDir'>): unknown {
-  const problem = startProblem(error, { dataDir: config.dataDir, keysDir: config.keysDir });
-  return problem ? new Unavailable(problem, { cause: error }) : error;
-}
 
 export interface Transport {
   /** `socket` or `in-process`, once the first request has gone out. */

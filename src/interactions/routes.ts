@@ -2,7 +2,7 @@
  * The browser pages behind oidc-provider's interaction URL — a sitemap:
  *
  *   GET  /interaction/:uid          show the page the current prompt needs (login or consent)
- *   POST /interaction/:uid/login    check email + password, finish the login prompt
+ *   POST /interaction/:uid/login    check email + password (sign-in flow), finish the login prompt or go on
  *   GET  /interaction/:uid/register   create an account (when registration is on), verified by mail
  *   POST /interaction/:uid/resend-verification   a new verification link (rate-limited per account)
  *   GET  /interaction/:uid/mfa      second factor: enter a code, or set one up when policy requires it
@@ -13,42 +13,15 @@
  *   POST /interaction/:uid/abort    the user said no: access_denied back to the client
  */
 import Router from '@koa/router';
-import type { AccountFlows } from '../accounts/flows.ts';
-import type { AccountService } from '../accounts/index.ts';
-import type { AuditTrail } from '../audit/index.ts';
 import { formRouteStack } from '../http/form-routes.ts';
-import type { Views } from '../http/views.ts';
-import type { Logger } from '../logger.ts';
-import type { Mailer } from '../mail/index.ts';
-import type { MfaService } from '../mfa/index.ts';
-import type { LiveProvider } from '../oidc/live-provider.ts';
 import { INTERACTION_PATH } from '../oidc/provider.ts';
-import type { SecurityService } from '../security/index.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
-import { abortInteraction, confirmConsent, showInteraction, submitLogin } from './handlers.ts';
+import { abortInteraction, confirmConsent } from './consent.ts';
+import type { InteractionDeps } from './context.ts';
+import { showInteraction, submitLogin } from './login.ts';
 import { finishAfterRecoveryCodes, showMfa, submitMfa, submitMfaEnrolment } from './mfa.ts';
 import { resendVerification, showRegistration, submitRegistration } from './register.ts';
 
-export interface InteractionDeps {
-  provider: LiveProvider;
-  accounts: AccountService;
-  flows: AccountFlows;
-  registrationEnabled: boolean;
-  requireVerifiedEmail: boolean;
-  audit: AuditTrail;
-  security: SecurityService;
-  mailer: Mailer;
-  mfa: MfaService;
-  /** Pending second factors, keyed by interaction (the interaction cookie proves the browser). */
-  kv: KeyValueStore;
-  mfaRequiredRoles: readonly string[];
-  /** Every role a user holds (directly or through groups), for the MFA policy. */
-  rolesOf: (accountId: string) => Promise<readonly string[]>;
-  views: Views;
-  logger: Logger;
-  secureCookies: boolean;
-  bodyLimitBytes: number;
-}
+export type { InteractionDeps } from './context.ts';
 
 export function createInteractionRouter(deps: InteractionDeps): Router {
   const router = new Router({ prefix: INTERACTION_PATH });

@@ -6,22 +6,31 @@
  *   with a conditional update, so two parallel submissions of one code cannot both pass.
  * - Recovery codes: 10 single-use codes shown once, stored as SHA-256 digests (they are 60-bit
  *   random values; a slow hash would add nothing).
+ * - A confirmed factor is never overwritten by an enrolment in progress: pending secrets live in
+ *   their own rows, each started from the user's factor *epoch* (how many times the factor has
+ *   changed). Confirming one is a compare-and-set on that epoch, so an enrolment started before
+ *   any other change (another enrolment, a replacement, a removal) can no longer complete.
+ * - Every change (enrolled, replaced, removed — by the user or an admin) is reported through
+ *   `onChange`, which mails the owner (wired in services.ts).
  *
  * @example
- * const { secret, uri, qrSvg } = await mfa.beginEnrolment(userId, email);
- * const recoveryCodes = await mfa.confirmEnrolment(userId, code); // show once
+ * const { epoch } = await mfa.factor(userId);
+ * const enrolment = await mfa.beginEnrolment(userId, email, epoch); // { id, secret, uri, qrSvg }
+ * const outcome = await mfa.confirmEnrolment(userId, enrolment.id, code); // recovery codes once
  * await mfa.verify(userId, code); // { ok: true, method: 'otp' | 'recovery' }
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib/functional';
 import { type Clock, epochSeconds } from '../clock.ts';
 import { seal, unseal } from '../sealing.ts';
 import type { MfaQueries } from '../storage/queries/mfa.ts';
 
-export { decideMfa, MFA_ACR, type MfaDecision, PASSWORD_ACR } from './policy.ts';
+export { decideMfa, MFA_ACR, type MfaDecision, type MfaFacts, PASSWORD_ACR } from './policy.ts';
 
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // no look-alikes (0/o, 1/l/i)
 const RECOVERY_CODE_COUNT = 10;
+/** Long enough to find the phone and scan; an abandoned enrolment is swept after this. */
+const ENROLMENT_TTL_SECONDS = 15 * 60;
 
 function recoveryCode(): string {
   const chars = Array.from({ length: 12 }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join('');
@@ -32,14 +41,39 @@ const digest = (code: string) => createHash('sha256').update(code.trim().toLower
 
 export type MfaVerification = { ok: true; method: 'otp' | 'recovery' } | { ok: false };
 
-export function createMfaService(deps: { mfa: MfaQueries; keyEncryptionSecret: Uint8Array; clock: Clock; issuerName: string }) {
-  const { mfa, clock } = deps;
+/** What the user has now: a confirmed factor or not, and how many times it has changed. */
+export interface FactorState {
+  enrolled: boolean;
+  epoch: number;
+}
 
-  async function secretOf(userId: string): Promise<{ secret: string; confirmed: boolean } | undefined> {
-    const row = await mfa.find(userId);
-    if (!row) return undefined;
-    return { secret: await unseal(row.secret_jwe, deps.keyEncryptionSecret), confirmed: row.confirmed_at !== null };
-  }
+export interface Enrolment {
+  id: string;
+  secret: string;
+  uri: string;
+  qrSvg: string;
+}
+
+export type EnrolmentOutcome =
+  | { kind: 'confirmed'; replaced: boolean; recoveryCodes: string[]; /** the factor epoch this confirmation created */ epoch: number }
+  /** The code does not match this enrolment's secret: nothing changed, the same secret stays. */
+  | { kind: 'mismatch' }
+  /** The enrolment expired, or the factor changed since it began: start again. */
+  | { kind: 'stale' };
+
+export type FactorChange = { kind: 'enrolled' | 'replaced' | 'removed'; userId: string };
+
+export function createMfaService(deps: {
+  mfa: MfaQueries;
+  keyEncryptionSecret: Uint8Array;
+  clock: Clock;
+  issuerName: string;
+  onChange?: (change: FactorChange) => Promise<void> | void;
+}) {
+  const { mfa, clock } = deps;
+  const changed = async (change: FactorChange) => {
+    await deps.onChange?.(change);
+  };
 
   async function matchStep(secret: string, code: string): Promise<number | undefined> {
     if (!/^\d{6}$/.test(code.trim())) return undefined;
@@ -48,42 +82,70 @@ export function createMfaService(deps: { mfa: MfaQueries; keyEncryptionSecret: U
     return result.valid && 'timeStep' in result ? (result.timeStep as number) : undefined;
   }
 
-  async function newRecoveryCodes(userId: string): Promise<string[]> {
-    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
-    await mfa.replaceRecoveryCodes(userId, codes.map(digest));
-    return codes;
+  async function present(id: string, secret: string, label: string): Promise<Enrolment> {
+    const uri = generateURI({ issuer: deps.issuerName, label, secret });
+    // Loaded at the first enrolment, not at start (resident memory of an idle server).
+    const { default: QRCode } = await import('qrcode');
+    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    return { id, secret, uri, qrSvg };
   }
 
+  const newRecoveryCodes = () => Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
+
   return {
+    async factor(userId: string): Promise<FactorState> {
+      const [row, epoch] = await Promise.all([mfa.find(userId), mfa.epoch(userId)]);
+      return { enrolled: row !== undefined, epoch };
+    },
+
     async enrolled(userId: string): Promise<boolean> {
-      return (await secretOf(userId))?.confirmed ?? false;
+      return (await mfa.find(userId)) !== undefined;
     },
 
-    /** A fresh secret (replacing any unconfirmed one), its otpauth:// URI and a QR code as SVG. */
-    async beginEnrolment(userId: string, label: string): Promise<{ secret: string; uri: string; qrSvg: string }> {
+    /**
+     * A new pending secret, started from `baseEpoch` (the factor state the caller decided on).
+     * It never touches the confirmed factor; it can only become one through confirmEnrolment.
+     */
+    async beginEnrolment(userId: string, label: string, baseEpoch: number): Promise<Enrolment> {
+      const id = randomBytes(16).toString('base64url');
       const secret = generateSecret();
-      await mfa.savePendingSecret(userId, await seal(secret, deps.keyEncryptionSecret, 'totp-secret'));
-      const uri = generateURI({ issuer: deps.issuerName, label, secret });
-      // Loaded at the first enrolment, not at start (resident memory of an idle server).
-      const { default: QRCode } = await import('qrcode');
-      const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
-      return { secret, uri, qrSvg };
+      const now = clock.now();
+      await mfa.createEnrolment({
+        id,
+        userId,
+        secretJwe: await seal(secret, deps.keyEncryptionSecret, 'totp-secret'),
+        baseEpoch,
+        expiresAt: new Date(now.getTime() + ENROLMENT_TTL_SECONDS * 1000),
+        now,
+      });
+      return present(id, secret, label);
     },
 
-    /** The first valid code turns MFA on; returns the recovery codes, to be shown once. */
-    async confirmEnrolment(userId: string, code: string): Promise<string[] | undefined> {
-      const pending = await secretOf(userId);
-      if (!pending || pending.confirmed) return undefined;
-      const step = await matchStep(pending.secret, code);
-      if (step === undefined || !(await mfa.confirm(userId, clock.now(), step))) return undefined;
-      return newRecoveryCodes(userId);
+    /** The same pending enrolment again (a reload shows the same secret), if it is still usable. */
+    async resumeEnrolment(userId: string, id: string, label: string): Promise<Enrolment | undefined> {
+      const row = await mfa.findEnrolment(id, userId, clock.now());
+      if (!row) return undefined;
+      return present(id, await unseal(row.secret_jwe, deps.keyEncryptionSecret), label);
+    },
+
+    /** The first valid code of a pending enrolment makes it the user's factor; recovery codes are shown once. */
+    async confirmEnrolment(userId: string, id: string, code: string): Promise<EnrolmentOutcome> {
+      const row = await mfa.findEnrolment(id, userId, clock.now());
+      if (!row) return { kind: 'stale' };
+      const step = await matchStep(await unseal(row.secret_jwe, deps.keyEncryptionSecret), code);
+      if (step === undefined) return { kind: 'mismatch' };
+      const recoveryCodes = newRecoveryCodes();
+      const result = await mfa.confirmEnrolment({ id, userId, now: clock.now(), step, recoveryCodeHashes: recoveryCodes.map(digest) });
+      if (result.outcome === 'stale') return { kind: 'stale' };
+      await changed({ kind: result.outcome, userId });
+      return { kind: 'confirmed', replaced: result.outcome === 'replaced', recoveryCodes, epoch: result.epoch };
     },
 
     /** A TOTP code (each time step at most once) or an unused recovery code. */
     async verify(userId: string, code: string): Promise<MfaVerification> {
-      const current = await secretOf(userId);
-      if (!current?.confirmed) return { ok: false };
-      const step = await matchStep(current.secret, code);
+      const row = await mfa.find(userId);
+      if (!row) return { ok: false };
+      const step = await matchStep(await unseal(row.secret_jwe, deps.keyEncryptionSecret), code);
       if (step !== undefined) return (await mfa.useStep(userId, step)) ? { ok: true, method: 'otp' } : { ok: false };
       if (/^[a-z0-9]{4}-?[a-z0-9]{4}-?[a-z0-9]{4}$/i.test(code.trim())) {
         const normalized = code.trim().toLowerCase().replace(/-/g, '').replace(/^(.{4})(.{4})(.{4})$/, '$1-$2-$3');
@@ -92,10 +154,22 @@ export function createMfaService(deps: { mfa: MfaQueries; keyEncryptionSecret: U
       return { ok: false };
     },
 
-    regenerateRecoveryCodes: (userId: string) => newRecoveryCodes(userId),
+    async regenerateRecoveryCodes(userId: string): Promise<string[]> {
+      const codes = newRecoveryCodes();
+      await mfa.replaceRecoveryCodes(userId, codes.map(digest));
+      return codes;
+    },
     unusedRecoveryCodes: (userId: string) => mfa.unusedRecoveryCodes(userId),
-    /** Turns MFA off (the caller has checked password + code, or is an admin). */
-    remove: (userId: string) => mfa.remove(userId),
+
+    /**
+     * Turns MFA off (the caller has checked password + code, or is an admin); the owner is
+     * mailed through onChange. Every sign-in or enrolment begun before is now stale.
+     */
+    async remove(userId: string): Promise<boolean> {
+      const removed = await mfa.remove(userId);
+      if (removed) await changed({ kind: 'removed', userId });
+      return removed;
+    },
   };
 }
 

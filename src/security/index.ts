@@ -1,20 +1,38 @@
 /**
- * Abuse resistance: fixed-window rate limits per endpoint and layered sign-in backoff.
+ * Abuse resistance: fixed-window rate limits per endpoint and the layered sign-in throttle.
  *
- * Sign-in failures are counted in three dimensions (keyed by the email as typed, so unknown
- * accounts behave exactly like real ones):
- *  - (account, IP): exponential backoff after a few free attempts — slows one attacker.
- *  - account (any IP): exponential backoff after more attempts, capped at the ceiling — a
- *    distributed attack slows down but can never lock the owner out longer than the ceiling.
+ * Sign-in failures are counted in four dimensions (keyed by the email as typed, so unknown
+ * accounts behave exactly like real ones); the verdict is the pure rule `decideThrottle`
+ * (backoff.ts):
  *  - IP (any account): credential stuffing — past a threshold the IP is blocked for a period.
- * A success resets the account dimensions (not the IP's stuffing counter).
+ *  - known device: a browser that signed in to this account before carries a signed device
+ *    cookie (OWASP "device cookies"); it has its own failure budget and is never slowed by
+ *    anybody else's failures.
+ *  - (account, IP): exponential backoff after a few free attempts — slows one attacker.
+ *  - account (from browsers that are not known devices): counted once per (IP, hour) over the
+ *    last day, on the injected clock. It never refuses: past the free allowance each new sign-in
+ *    waits (≤ the ceiling) and is then checked, so nobody can keep the owner out.
+ * A success clears the (account, IP) and device counters; the account-wide count is left to
+ * decay (the owner signing in does not give an attacker fresh free attempts).
  */
+import { createHash } from 'node:crypto';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
+import type { KeyValueStore } from '../storage/key-value.ts';
 import type { LimiterFactory } from '../storage/rate-limiter-store.ts';
-import { type BackoffPolicy, backoffSeconds } from './backoff.ts';
+import {
+  type BackoffPolicy,
+  backoffSeconds,
+  decideThrottle,
+  FAILURE_BUCKET_SECONDS,
+  FAILURE_WINDOW_BUCKETS,
+  failureBucket,
+  recentFailures,
+  type ThrottleVerdict,
+} from './backoff.ts';
 
-export { type BackoffPolicy, backoffSeconds } from './backoff.ts';
+export { type BackoffPolicy, backoffSeconds, decideThrottle, type ThrottleFacts, type ThrottleVerdict } from './backoff.ts';
 
 export class RateLimited extends GatehouseError {
   readonly retryAfter: number;
@@ -51,20 +69,42 @@ export type LimitName = keyof typeof DEFAULT_LIMITS;
 export interface SignInPolicy {
   perAccountAndIp: BackoffPolicy;
   perAccount: BackoffPolicy;
+  /** Wrong attempts a known device may make per day before it is treated like any new browser. */
+  knownDeviceFailures: number;
 }
 
 export function defaultSignInPolicy(ceilingSeconds: number): SignInPolicy {
   return {
     perAccountAndIp: { freeFailures: 3, baseSeconds: 1, ceilingSeconds },
     perAccount: { freeFailures: 10, baseSeconds: 1, ceilingSeconds },
+    knownDeviceFailures: 10,
   };
 }
 
-export type SignInVerdict = { allowed: true } | { allowed: false; retryAfter: number; dimension: 'account_ip' | 'account' | 'ip' };
+/** One sign-in attempt: the account (the email as typed, normalized), the IP, and the device cookie bound to it. */
+export interface SignInAttempt {
+  account: string;
+  ip: string;
+  /** The id of a device cookie this browser holds for this account (verified by the caller). */
+  device?: string | undefined;
+}
+
+/** The slow-down a sign-in was given: it may try from `notBeforeMs`, once (`ticket`). */
+export interface SignInWait {
+  notBeforeMs: number;
+  ticket: string;
+}
 
 const DAY = 86_400;
 const blockedFor = (res: RateLimiterRes | null, points: number) =>
   res && res.consumedPoints > points ? Math.ceil(res.msBeforeNext / 1000) : 0;
+const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 16);
+/** Key-value keys of the account dimension (spelled only here). */
+const keys = {
+  accountFailures: (account: string) => `signin-failures:${digest(account)}`,
+  warned: (account: string) => `signin-warned:${digest(account)}`,
+  redeemed: (ticket: string) => `signin-wait-used:${ticket}`,
+};
 
 /**
  * Budgets that only stop runaway clients are counted per instance (no Redis round trip on the
@@ -77,6 +117,8 @@ export function createSecurityService(deps: {
   createLocalLimiter: LimiterFactory;
   limits?: Partial<Record<LimitName, WindowLimit>>;
   signIn: SignInPolicy;
+  kv: KeyValueStore;
+  clock: Clock;
 }) {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const windows = new Map<LimitName, RateLimiterAbstract>();
@@ -90,12 +132,13 @@ export function createSecurityService(deps: {
   };
   const failures = {
     accountIp: deps.createLimiter({ name: 'fail-account-ip', points: 1_000_000, durationSeconds: DAY }),
-    account: deps.createLimiter({ name: 'fail-account', points: 1_000_000, durationSeconds: DAY }),
+    device: deps.createLimiter({ name: 'fail-device', points: 1_000_000, durationSeconds: DAY }),
   };
   const blocks = {
     accountIp: deps.createLimiter({ name: 'block-account-ip', points: 1, durationSeconds: 1 }),
-    account: deps.createLimiter({ name: 'block-account', points: 1, durationSeconds: 1 }),
   };
+  const pairKey = (attempt: SignInAttempt) => `${attempt.account}|${attempt.ip}`;
+  const deviceKey = (attempt: SignInAttempt) => `${attempt.device}|${digest(attempt.account)}`;
 
   /** Consumes a point without throwing when the window is exhausted (the count is what matters). */
   const penalize = async (name: LimitName, key: string): Promise<void> => {
@@ -105,6 +148,15 @@ export function createSecurityService(deps: {
         if (rejection instanceof Error) throw rejection;
       });
   };
+
+  const deviceFailures = async (attempt: SignInAttempt) =>
+    attempt.device ? ((await failures.device.get(deviceKey(attempt)))?.consumedPoints ?? 0) : undefined;
+  /** A known device still within its own budget (otherwise it counts as any new browser). */
+  const trustedDevice = async (attempt: SignInAttempt) => {
+    const failed = await deviceFailures(attempt);
+    return failed !== undefined && failed < deps.signIn.knownDeviceFailures;
+  };
+  const accountFailures = async (account: string) => recentFailures(await deps.kv.members(keys.accountFailures(account)), deps.clock.now().getTime());
 
   return {
     limits,
@@ -127,40 +179,66 @@ export function createSecurityService(deps: {
       return res.consumedPoints >= limits[name].points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
     },
 
-    async checkSignIn(account: string, ip: string): Promise<SignInVerdict> {
-      const [pair, acct, stuffing] = await Promise.all([
-        blocks.accountIp.get(`${account}|${ip}`),
-        blocks.account.get(account),
-        windowLimiter('stuffingPerIp').get(ip),
+    /**
+     * The verdict for one attempt (see decideThrottle). `wait` is the slow-down this sign-in was
+     * given before; when the verdict redeems it, it is used up atomically (two parallel requests
+     * of one sign-in cannot both spend it).
+     */
+    async throttle(attempt: SignInAttempt, wait?: SignInWait): Promise<ThrottleVerdict> {
+      const [pair, stuffing, device, account] = await Promise.all([
+        blocks.accountIp.get(pairKey(attempt)),
+        windowLimiter('stuffingPerIp').get(attempt.ip),
+        deviceFailures(attempt),
+        accountFailures(attempt.account),
       ]);
-      const ipBlocked = blockedFor(stuffing, limits.stuffingPerIp.points);
-      if (ipBlocked > 0) return { allowed: false, retryAfter: ipBlocked, dimension: 'ip' };
-      const pairBlocked = blockedFor(pair, 1);
-      if (pairBlocked > 0) return { allowed: false, retryAfter: pairBlocked, dimension: 'account_ip' };
-      const accountBlocked = blockedFor(acct, 1);
-      if (accountBlocked > 0) return { allowed: false, retryAfter: accountBlocked, dimension: 'account' };
-      return { allowed: true };
+      const facts = {
+        nowMs: deps.clock.now().getTime(),
+        ipBlockedSeconds: blockedFor(stuffing, limits.stuffingPerIp.points),
+        knownDevice: device === undefined ? undefined : { failures: device },
+        pairBlockedSeconds: blockedFor(pair, 1),
+        accountFailures: account,
+        wait,
+        policy: { perAccount: deps.signIn.perAccount, knownDeviceFailures: deps.signIn.knownDeviceFailures },
+      };
+      const verdict = decideThrottle(facts);
+      if (verdict.kind !== 'proceed' || !verdict.redeemWait || !wait) return verdict;
+      if (await deps.kv.setIfAbsent(keys.redeemed(wait.ticket), '1', deps.signIn.perAccount.ceilingSeconds + 3600)) return verdict;
+      return decideThrottle({ ...facts, wait: undefined });
     },
 
-    /** Counts a failure in every dimension; returns the backoffs it started (for audit and mail). */
-    async recordSignInFailure(account: string, ip: string): Promise<{ accountIpBackoff: number; accountBackoff: number; accountFailures: number }> {
-      const [pair, acct] = await Promise.all([failures.accountIp.consume(`${account}|${ip}`), failures.account.consume(account)]);
-      await penalize('stuffingPerIp', ip);
-      const accountIpBackoff = backoffSeconds(pair.consumedPoints, deps.signIn.perAccountAndIp);
-      const accountBackoff = backoffSeconds(acct.consumedPoints, deps.signIn.perAccount);
-      await Promise.all([
-        accountIpBackoff > 0 ? blocks.accountIp.block(`${account}|${ip}`, accountIpBackoff) : undefined,
-        accountBackoff > 0 ? blocks.account.block(account, accountBackoff) : undefined,
-      ]);
-      return { accountIpBackoff, accountBackoff, accountFailures: acct.consumedPoints };
+    /**
+     * Counts a failure in the dimensions this attempt belongs to. `warnOwner` is true once per
+     * wave: the first failure that starts the account-wide slow-down (for the owner's mail).
+     */
+    async recordFailure(attempt: SignInAttempt): Promise<{ warnOwner: boolean }> {
+      await penalize('stuffingPerIp', attempt.ip);
+      if (await trustedDevice(attempt)) {
+        await failures.device.consume(deviceKey(attempt));
+        return { warnOwner: false };
+      }
+      const pair = await failures.accountIp.consume(pairKey(attempt));
+      const pairBackoff = backoffSeconds(pair.consumedPoints, deps.signIn.perAccountAndIp);
+      if (pairBackoff > 0) await blocks.accountIp.block(pairKey(attempt), pairBackoff);
+
+      const nowMs = deps.clock.now().getTime();
+      const key = keys.accountFailures(attempt.account);
+      const members = await deps.kv.members(key);
+      const before = recentFailures(members, nowMs);
+      await deps.kv.addToSet(key, `${failureBucket(nowMs)}|${digest(attempt.ip)}`, (FAILURE_WINDOW_BUCKETS + 1) * FAILURE_BUCKET_SECONDS);
+      // Marks that left the window are dropped here, so a long attack cannot grow the set forever.
+      const oldest = failureBucket(nowMs) - FAILURE_WINDOW_BUCKETS + 1;
+      await Promise.all(members.filter((member) => Number(member.split('|')[0]) < oldest).map((member) => deps.kv.removeFromSet(key, member)));
+      const after = await accountFailures(attempt.account);
+      const started = backoffSeconds(before, deps.signIn.perAccount) === 0 && backoffSeconds(after, deps.signIn.perAccount) > 0;
+      const warnOwner = started && (await deps.kv.setIfAbsent(keys.warned(attempt.account), '1', DAY));
+      return { warnOwner };
     },
 
-    async recordSignInSuccess(account: string, ip: string): Promise<void> {
+    async recordSuccess(attempt: SignInAttempt): Promise<void> {
       await Promise.all([
-        failures.accountIp.delete(`${account}|${ip}`),
-        failures.account.delete(account),
-        blocks.accountIp.delete(`${account}|${ip}`),
-        blocks.account.delete(account),
+        failures.accountIp.delete(pairKey(attempt)),
+        blocks.accountIp.delete(pairKey(attempt)),
+        attempt.device ? failures.device.delete(deviceKey(attempt)) : undefined,
       ]);
     },
   };

@@ -61,7 +61,8 @@ export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
   router.post('/password/forgot', ...stack, async (ctx) => {
     await deps.security.consume('passwordResetPerIp', ctx.ip);
     const { email } = parseInput(forgotForm, ctx.request.body);
-    await deps.flows.requestPasswordReset(email);
+    // Returns at once whatever the email: the work and the mail happen after the response.
+    deps.flows.requestPasswordResetAfterResponse(email);
     ctx.body = page(ctx, 'msg.check_email.heading', ['msg.check_email.reset']);
   });
 

@@ -1,69 +1,61 @@
-import type { Middleware } from 'koa';
+/**
+ * Two-factor authentication on the account page. Turning it on is a pending enrolment that never
+ * touches a confirmed factor; a confirmed factor changes only by "replace" (a current code or a
+ * recovery code first) or "turn off" (password and code) — each audited, throttled and mailed
+ * (sign-in/account-changes.ts).
+ */
+import type { Context } from 'koa';
 import { z } from 'zod';
-import { ValidationFailed } from '../errors.ts';
-import { currentSession, origin, render } from './handlers.ts';
-import type { SelfServiceDeps } from './routes.ts';
+import { parseInput } from '../http/validate.ts';
+import type { Enrolment } from '../mfa/index.ts';
+import { renderAccount, renderProofFailure, requestFacts, type SelfServiceDeps, signedIn } from './context.ts';
 
+const enrolmentId = z.string().min(1).max(64);
+const confirmForm = z.object({ enrolment: enrolmentId, code: z.string().max(64) });
 const codeForm = z.object({ code: z.string().max(64) });
 const disableForm = z.object({ password: z.string().max(4096), code: z.string().max(64) });
 
-export function startMfa(deps: SelfServiceDeps): Middleware {
-  return async (ctx) => {
-    const current = await currentSession(deps, ctx);
-    if (!current) return;
-    if (await deps.mfa.enrolled(current.account.id)) {
-      await render(deps, ctx, { kind: 'ok', text: 'Two-factor authentication is already on.' });
-      return;
-    }
-    const enrolment = await deps.mfa.beginEnrolment(current.account.id, current.account.email);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.views.render('mfa-enrol', { locale: ctx.state.locale,  csrf: ctx.state.csrf, ...enrolment, action: '/account/mfa' });
-  };
+function enrolPage(deps: SelfServiceDeps, ctx: Context, page: { enrolment: Enrolment; replacing: boolean }, error?: string) {
+  ctx.status = error ? 401 : 200;
+  ctx.set('Cache-Control', 'no-store');
+  const reason = page.replacing ? 'mfa.setup.replacing' : undefined;
+  ctx.body = deps.views.render('mfa-enrol', { locale: ctx.state.locale, csrf: ctx.state.csrf, ...page.enrolment, enrolmentId: page.enrolment.id, action: '/account/mfa', reason, error });
 }
 
-export function confirmMfa(deps: SelfServiceDeps): Middleware {
-  return async (ctx) => {
-    const current = await currentSession(deps, ctx);
-    if (!current) return;
-    const parsed = codeForm.safeParse(ctx.request.body);
-    if (!parsed.success) throw new ValidationFailed(['Enter the code from your app.']);
-    const codes = await deps.mfa.confirmEnrolment(current.account.id, parsed.data.code);
-    if (!codes) {
-      const enrolment = await deps.mfa.beginEnrolment(current.account.id, current.account.email);
-      ctx.status = 401;
-      ctx.body = deps.views.render('mfa-enrol', { locale: ctx.state.locale,  csrf: ctx.state.csrf, ...enrolment, action: '/account/mfa', error: 'mfa.setup.mismatch' });
-      return;
-    }
-    deps.audit.record({ type: 'mfa.enrolled', outcome: 'success', subject: current.account.id, ...origin(ctx) });
+/** Turning MFA on (the same pending secret again for `?enrolment=`); when it is on, the account page says so. */
+export const startMfa = (deps: SelfServiceDeps) =>
+  signedIn(deps, async (current, ctx) => {
+    const requested = enrolmentId.safeParse(ctx.query.enrolment);
+    const page = await deps.accountChanges.enrolmentPage({ account: current.account, enrolmentId: requested.success ? requested.data : undefined });
+    if (page.kind === 'already_on') return renderAccount(deps, ctx, current, { kind: 'ok', text: 'account.notice.mfa_already_on' });
+    enrolPage(deps, ctx, page);
+  });
+
+/** The first code of the new authenticator; recovery codes are shown once. */
+export const confirmMfa = (deps: SelfServiceDeps) =>
+  signedIn(deps, async (current, ctx) => {
+    const form = parseInput(confirmForm, ctx.request.body);
+    const outcome = await deps.accountChanges.confirmEnrolment({ account: current.account, enrolmentId: form.enrolment, code: form.code, request: requestFacts(deps, ctx) });
+    if (outcome.kind === 'mismatch') return enrolPage(deps, ctx, outcome, 'mfa.setup.mismatch');
+    if (outcome.kind === 'stale') return renderAccount(deps, ctx, current, { kind: 'error', text: 'account.notice.mfa_stale' }, 409);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.views.render('mfa-codes', { locale: ctx.state.locale,  codes, continueAction: '/account', continueMethod: 'get' });
-  };
-}
+    ctx.body = deps.views.render('mfa-codes', { locale: ctx.state.locale, codes: outcome.recoveryCodes, continueAction: '/account', continueMethod: 'get' });
+  });
+
+/** Replacing the authenticator: a current code (or a recovery code) first. */
+export const replaceMfa = (deps: SelfServiceDeps) =>
+  signedIn(deps, async (current, ctx) => {
+    const { code } = parseInput(codeForm, ctx.request.body);
+    const outcome = await deps.accountChanges.startReplacement({ account: current.account, code, request: requestFacts(deps, ctx) });
+    if (outcome.kind === 'enrol') return enrolPage(deps, ctx, outcome);
+    return renderProofFailure(deps, ctx, current, outcome, 'account.notice.wrong_code');
+  });
 
 /** Turning MFA off needs the password and a current code (or a recovery code), and is mailed. */
-export function disableMfa(deps: SelfServiceDeps): Middleware {
-  return async (ctx) => {
-    const current = await currentSession(deps, ctx);
-    if (!current) return;
-    const parsed = disableForm.safeParse(ctx.request.body);
-    if (!parsed.success) throw new ValidationFailed(['Enter your password and a current code.']);
-    const { account } = current;
-    const passwordOk = await deps.accounts.authenticate(account.email, parsed.data.password).then(
-      () => true,
-      () => false,
-    );
-    const codeOk = passwordOk && (await deps.mfa.verify(account.id, parsed.data.code)).ok;
-    if (!codeOk) {
-      deps.audit.record({ type: 'mfa.disable_failed', outcome: 'failure', subject: account.id, ...origin(ctx) });
-      ctx.status = 401;
-      await render(deps, ctx, { kind: 'error', text: 'The password or the code is not correct.' });
-      return;
-    }
-    await deps.mfa.remove(account.id);
-    deps.audit.record({ type: 'mfa.disabled', outcome: 'success', subject: account.id, ...origin(ctx) });
-    await deps.mailer
-      .send({ to: account.email, subject: 'Two-factor authentication was turned off', text: 'Two-factor authentication was just turned off for your account. If this was not you, change your password now.' })
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not send the MFA notification'));
-    await render(deps, ctx, { kind: 'ok', text: 'Two-factor authentication is off.' });
-  };
-}
+export const disableMfa = (deps: SelfServiceDeps) =>
+  signedIn(deps, async (current, ctx) => {
+    const form = parseInput(disableForm, ctx.request.body);
+    const proof = await deps.accountChanges.turnOffMfa({ account: current.account, ...form, request: requestFacts(deps, ctx) });
+    if (proof.kind !== 'ok') return renderProofFailure(deps, ctx, current, proof, 'account.notice.wrong_password_or_code');
+    await renderAccount(deps, ctx, current, { kind: 'ok', text: 'account.notice.mfa_off' });
+  });

@@ -5,43 +5,24 @@
  *   GET  /account/callback                 back from signing in (through the normal sign-in pages)
  *   POST /account/sessions/:uid/end        sign out one device
  *   POST /account/apps/:grantId/revoke     revoke an app's access (its grant and every token)
- *   POST /account/password                 change password (needs the current one)
+ *   POST /account/password                 change password (needs the current one; sign-in limits)
  *   POST /account/logout-everywhere        end every session, revoke every app
- *   GET  /account/mfa                      set up an authenticator (QR code)
+ *   GET  /account/mfa                      set up an authenticator (QR code) when MFA is off
  *   POST /account/mfa                      confirm it with a first code; recovery codes shown once
+ *   POST /account/mfa/replace              replace the authenticator (needs a current or recovery code)
  *   POST /account/mfa/disable              turn MFA off (needs the password and a current code)
  *
- * Identity comes from Gatehouse's own session cookie; signing in goes through the built-in
- * first-party client `gatehouse-account`, so the account pages get the same login, backoff and
- * audit as every app.
+ * Identity comes from Gatehouse's own session cookie, under the same idle rule as authorization
+ * requests; signing in goes through the built-in first-party client `gatehouse-account`, so the
+ * account pages get the same login, backoff and audit as every app.
  */
 import Router from '@koa/router';
-import type { AccountService } from '../accounts/index.ts';
-import type { AuditTrail } from '../audit/index.ts';
 import { formRouteStack } from '../http/form-routes.ts';
-import type { Views } from '../http/views.ts';
-import type { Logger } from '../logger.ts';
-import type { Mailer } from '../mail/index.ts';
-import type { MfaService } from '../mfa/index.ts';
-import type { LiveProvider } from '../oidc/live-provider.ts';
-import type { SessionService } from '../sessions/index.ts';
+import type { SelfServiceDeps } from './context.ts';
 import { changePassword, endSession, logoutEverywhere, revokeApp, showAccount } from './handlers.ts';
-import { confirmMfa, disableMfa, startMfa } from './mfa.ts';
+import { confirmMfa, disableMfa, replaceMfa, startMfa } from './mfa.ts';
 
-export interface SelfServiceDeps {
-  provider: LiveProvider;
-  accounts: AccountService;
-  sessions: SessionService;
-  mfa: MfaService;
-  audit: AuditTrail;
-  mailer: Mailer;
-  views: Views;
-  logger: Logger;
-  issuer: string;
-  accountClientId: string;
-  secureCookies: boolean;
-  bodyLimitBytes: number;
-}
+export type { SelfServiceDeps } from './context.ts';
 
 export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   const router = new Router({ prefix: '/account' });
@@ -57,6 +38,7 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   router.post('/logout-everywhere', logoutEverywhere(deps));
   router.get('/mfa', startMfa(deps));
   router.post('/mfa', confirmMfa(deps));
+  router.post('/mfa/replace', replaceMfa(deps));
   router.post('/mfa/disable', disableMfa(deps));
   return router;
 }

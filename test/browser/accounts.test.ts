@@ -4,7 +4,7 @@
  * every page in English, Spanish and Simplified Chinese. Without Chromium the file skips, loudly.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { generate } from 'otplib/functional';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
+import { outboxMails } from '../harness/outbox.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
 const CHROMIUM = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -69,10 +70,8 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function lastMailTo(email: string): { subject: string; text: string } {
-  const dir = join(dataDir, 'outbox');
-  const mails = readdirSync(dir).sort().map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')));
-  return mails.filter((mail) => mail.to === email.toLowerCase()).at(-1)!;
+async function lastMailTo(email: string): Promise<{ subject: string; text: string }> {
+  return (await outboxMails(server, dataDir, email)).at(-1)!;
 }
 const linkIn = (text: string) => /(http\S+\?token=\S+)/.exec(text)![1]!;
 
@@ -123,7 +122,7 @@ test('registration → mailed link → verified → authorization with consent �
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
   await shot(page, '03-check-email');
 
-  const link = linkIn(lastMailTo(email).text);
+  const link = linkIn((await lastMailTo(email)).text);
   const mailPage = await context.newPage();
   await mailPage.goto(link);
   await shot(mailPage, '04-verify');
@@ -173,7 +172,7 @@ test('forgot password → reset → the refresh tokens issued before are dead', 
   await resetPage.getByLabel('Email').fill(email);
   await resetPage.getByRole('button', { name: 'Send the link' }).click();
   await resetPage.getByRole('heading', { name: 'Check your email' }).waitFor();
-  await resetPage.goto(linkIn(lastMailTo(email).text));
+  await resetPage.goto(linkIn((await lastMailTo(email)).text));
   await shot(resetPage, '08-reset');
   await resetPage.getByLabel(/New password/).fill('amber glacier compass 19');
   await resetPage.getByRole('button', { name: 'Set the new password' }).click();
@@ -234,6 +233,55 @@ test('enrol TOTP in the browser, sign out, sign in → second-factor prompt → 
   assert.ok((idToken.amr as string[]).includes('otp'), 'amr contains otp');
   assert.equal(idToken.acr, 'urn:gatehouse:loa:2');
   await context.close();
+});
+
+test('MFA takeover through a parked enrolment (GH-02): the attacker’s reload after the victim enrols is refused; the victim’s authenticator keeps working', { skip }, async () => {
+  const email = uniqueEmail('parked');
+  const password = 'amber lighthouse pepper 58';
+  await server.gatehouse.services.accounts.create({ email, password, emailVerified: true });
+
+  // The attacker has the password only; asking for loa:2 parks them at enrolment.
+  const attackerContext = await browser.newContext({ locale: 'en-US' });
+  const attacker = await attackerContext.newPage();
+  await attacker.goto(await authorizationUrl(oidc.randomPKCECodeVerifier(), { acr_values: 'urn:gatehouse:loa:2' }));
+  await attacker.locator('#email').fill(email);
+  await attacker.locator('#password').fill(password);
+  await attacker.locator('form[action$="/login"] button[type=submit]').click();
+  await attacker.locator('#totp-secret').waitFor();
+  const seenByAttacker = (await attacker.locator('#totp-secret').textContent())!.trim();
+  const parkedForm = { action: await attacker.locator('form[action$="/mfa/enrol"]').getAttribute('action'), csrf: await attacker.locator('input[name=csrf]').inputValue() };
+  await shot(attacker, '13-attacker-parked');
+
+  // The victim turns two-factor authentication on from the account page, in their own browser.
+  const victimContext = await browser.newContext({ locale: 'en-US' });
+  const victim = await victimContext.newPage();
+  await signIn(victim, email, password, oidc.randomPKCECodeVerifier());
+  await victim.goto(`${server.url}/account`);
+  await victim.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
+  const secret = (await victim.locator('#totp-secret').textContent())!.trim();
+  await victim.getByLabel('Code from the app').fill(await totp(secret));
+  await victim.getByRole('button', { name: 'Turn on' }).click();
+  await victim.locator('#recovery-codes').waitFor();
+
+  // The attacker reloads the parked page: refused, no secret.
+  const reloaded = await attacker.reload();
+  assert.equal(reloaded?.status(), 400, 'the parked sign-in must start again');
+  assert.equal(await attacker.locator('#totp-secret').count(), 0, 'no secret is shown');
+  await attacker.getByText('start the sign-in again').waitFor();
+  await shot(attacker, '14-attacker-refused');
+  // …and submitting the parked form with the secret seen before does not work either.
+  const confirm = await attackerContext.request.post(`${server.url}${parkedForm.action}`, { form: { csrf: parkedForm.csrf!, code: await totp(seenByAttacker) }, maxRedirects: 0 });
+  assert.equal(confirm.status(), 400);
+  assert.match(await confirm.text(), /start the sign-in again/);
+  assert.equal(await server.gatehouse.services.mfa.enrolled((await server.gatehouse.services.accounts.findByEmail(email))!.id), true);
+
+  // The victim's authenticator still works.
+  const fresh = await browser.newContext({ locale: 'en-US' });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const code = await signIn(await fresh.newPage(), email, password, verifier, () => totp(secret, 1));
+  const tokens = await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: `${appUrl}/callback` }, { id: client.clientId, secret: client.clientSecret });
+  assert.equal(decodeJwt(String(tokens.body.id_token)).acr, 'urn:gatehouse:loa:2', 'the victim signs in with their own second factor');
+  await Promise.all([attackerContext.close(), victimContext.close(), fresh.close()]);
 });
 
 test('RP-initiated logout: with an id_token_hint of this session the confirmation is skipped; without one it asks', { skip }, async () => {
@@ -356,6 +404,9 @@ for (const [locale, language, expect] of [
     await page.locator('form[action="/account/mfa"] button[type=submit]').click();
     await page.locator('#recovery-codes').waitFor();
     await assertAccessible(page, `${locale} recovery codes`);
+    await page.goto(`${server.url}/account`);
+    await page.locator('form[action="/account/mfa/replace"]').waitFor();
+    await assertAccessible(page, `${locale} account with two-factor authentication on`);
 
     await page.goto(`${server.url}/verify-email?token=example`);
     await assertAccessible(page, `${locale} confirm email`);
@@ -364,7 +415,7 @@ for (const [locale, language, expect] of [
     await page.locator('form[action="/password/forgot"] button[type=submit]').click();
     await page.locator('form[action="/password/forgot"]').waitFor({ state: 'detached' });
     await assertAccessible(page, `${locale} check your email`);
-    await page.goto(linkIn(lastMailTo(email).text));
+    await page.goto(linkIn((await lastMailTo(email)).text));
     await assertAccessible(page, `${locale} reset form`);
 
     await page.goto(`${server.url}/session/end?client_id=${client.clientId}`);

@@ -1,4 +1,19 @@
+import type { Browser } from './browser.ts';
 import type { TestServer } from './server.ts';
+
+/** An authorization request that stops at the sign-in page (the code is never redeemed). */
+function signInUrl(server: TestServer, clientId: string, redirectUri: string): URL {
+  const auth = new URL(`${server.url}/auth`);
+  auth.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: redirectUri,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  }).toString();
+  return auth;
+}
 
 /**
  * Opens one sign-in page (one interaction) and returns a function that submits the login form
@@ -15,15 +30,7 @@ export async function openSignInPage(server: TestServer, clientId: string, redir
     }
   };
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const auth = new URL(`${server.url}/auth`);
-  auth.search = new URLSearchParams({
-    client_id: clientId,
-    response_type: 'code',
-    scope: 'openid',
-    redirect_uri: redirectUri,
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-    code_challenge_method: 'S256',
-  }).toString();
+  const auth = signInUrl(server, clientId, redirectUri);
   const first = await fetch(auth, { redirect: 'manual' });
   remember(first);
   const pageUrl = new URL(first.headers.get('location')!, server.url);
@@ -39,5 +46,26 @@ export async function openSignInPage(server: TestServer, clientId: string, redir
       body: new URLSearchParams({ csrf, email, password }),
     });
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.text() };
+  };
+}
+
+/**
+ * Opens a sign-in page (a new interaction) in `browser` — which keeps its cookies, the known-device
+ * cookie included — and returns a function that submits the login form of that same interaction.
+ */
+export async function openSignIn(server: TestServer, browser: Browser, clientId: string, redirectUri = 'http://127.0.0.1:9/callback') {
+  const auth = signInUrl(server, clientId, redirectUri);
+  const page = await browser.follow(auth, server.url);
+  const html = await page.response!.text();
+  const uid = /\/interaction\/([^/"]+)\/login/.exec(html)?.[1];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!uid || !csrf) throw new Error(`no sign-in page: ${html.slice(0, 200)}`);
+  return async (email: string, password: string) => {
+    const response = await browser.request(`${server.url}/interaction/${uid}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf, email, password }),
+    });
+    return { status: response.status, retryAfter: Number(response.headers.get('retry-after') ?? 0), location: response.headers.get('location'), body: await response.text() };
   };
 }

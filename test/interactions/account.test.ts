@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Browser } from '../harness/browser.ts';
 import { authorizationCodeFlow, createUser, createWebClient, discover, tokenRequest } from '../harness/fixtures.ts';
+import { outboxMails } from '../harness/outbox.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-account-'));
@@ -94,6 +95,6 @@ test('changing the password needs the current one; it signs out every other devi
   assert.equal((await browser.follow(`${server.url}/account`, server.url)).response?.status, 200, 'this device stays signed in');
   await assert.rejects(server.gatehouse.services.accounts.authenticate(user.email, user.password));
   await server.gatehouse.services.accounts.authenticate(user.email, 'a brand new passphrase');
-  const mails = readdirSync(join(dataDir, 'outbox')).map((file) => JSON.parse(readFileSync(join(dataDir, 'outbox', file), 'utf8')));
+  const mails = await outboxMails(server, dataDir);
   assert.ok(mails.some((mail) => mail.to === user.email && /password was changed/i.test(mail.subject)));
 });

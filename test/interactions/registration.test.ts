@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { Browser } from '../harness/browser.ts';
 import { authorizationCodeFlow, authorizationRequestUrl, createUser, createWebClient, discover, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
+import { outboxMails } from '../harness/outbox.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-reg-'));
@@ -20,13 +21,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function mailsTo(email: string): Array<{ subject: string; text: string }> {
-  const dir = join(dataDir, 'outbox');
-  return readdirSync(dir)
-    .sort()
-    .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')))
-    .filter((mail) => mail.to === email);
-}
+const mailsTo = (email: string) => outboxMails(server, dataDir, email);
 const linkIn = (text: string) => /(http\S+\?token=\S+)/.exec(text)![1]!;
 
 async function loginPage(browser: Browser) {
@@ -45,7 +40,7 @@ test('register → verification mail → unverified sign-in is held back → lin
   const form = await browser.follow(new URL(registerLink, server.url), server.url);
   const registered = await browser.submitForm({ url: server.url, html: await form.response!.text() }, /\/register$/, { email, password: passphrase, name: 'Nova Reyes' }, server.url);
   assert.match(await registered.response!.text(), /Check your email/);
-  const [mail] = mailsTo(email);
+  const [mail] = await mailsTo(email);
   assert.ok(mail, 'a verification mail was sent');
 
   const signIn = await loginPage(browser);
@@ -53,9 +48,9 @@ test('register → verification mail → unverified sign-in is held back → lin
   assert.equal(held.response?.status, 403, 'unverified accounts cannot complete an authorization');
   const resend = await browser.submitForm({ url: server.url, html: await held.response!.text() }, /\/resend-verification$/, {}, server.url);
   assert.match(await resend.response!.text(), /Check your email/);
-  assert.equal(mailsTo(email).length, 2, 'a new link was sent');
+  assert.equal((await mailsTo(email)).length, 2, 'a new link was sent');
 
-  const latest = linkIn(mailsTo(email).at(-1)!.text);
+  const latest = linkIn((await mailsTo(email)).at(-1)!.text);
   assert.equal((await browser.request(linkIn(mail.text))).status, 200, 'opening a link (GET) uses nothing');
   const confirmPage = await browser.follow(latest, server.url);
   const confirmed = await browser.submitForm({ url: server.url, html: await confirmPage.response!.text() }, '/verify-email', {}, server.url);
@@ -77,7 +72,7 @@ test('registering a taken email answers the same and mails the owner instead; we
   const html = await form.response!.text();
   const taken = await browser.submitForm({ url: server.url, html }, /\/register$/, { email: owner.email, password: passphrase }, server.url);
   assert.match(await taken.response!.text(), /Check your email/);
-  assert.ok(mailsTo(owner.email).some((mail) => /already have an account/i.test(mail.subject)));
+  assert.ok((await mailsTo(owner.email)).some((mail) => /already have an account/i.test(mail.subject)));
   const weak = await browser.submitForm({ url: server.url, html }, /\/register$/, { email: uniqueEmail('weak'), password: 'password1234' }, server.url);
   assert.equal(weak.response?.status, 400);
   assert.match(await weak.response!.text(), /common password/);
@@ -95,7 +90,7 @@ test('password reset: same answer for any email, policy before the link is used,
   assert.equal(known.response?.status, unknown.response?.status);
   assert.equal(await known.response!.text(), await unknown.response!.text(), 'identical answers');
 
-  const link = linkIn(mailsTo(user.email).find((mail) => /reset your password/i.test(mail.subject))!.text);
+  const link = linkIn((await mailsTo(user.email)).find((mail) => /reset your password/i.test(mail.subject))!.text);
   const resetPage = await browser.follow(link, server.url);
   const resetHtml = await resetPage.response!.text();
   const weak = await browser.submitForm({ url: server.url, html: resetHtml }, '/password/reset', { password: 'short' }, server.url);
@@ -108,5 +103,5 @@ test('password reset: same answer for any email, policy before the link is used,
   const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { id: client.clientId, secret: client.clientSecret });
   assert.equal(refresh.body.error, 'invalid_grant', 'old refresh tokens are dead');
   await server.gatehouse.services.accounts.authenticate(user.email, passphrase);
-  assert.ok(mailsTo(user.email).some((mail) => /password was reset/i.test(mail.subject)), 'the owner is told');
+  assert.ok((await mailsTo(user.email)).some((mail) => /password was reset/i.test(mail.subject)), 'the owner is told');
 });

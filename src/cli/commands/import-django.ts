@@ -2,7 +2,7 @@
  * `gatehouse import django`, as the CLI lists it. The importer (and the whole service graph it
  * needs) is loaded only when the command runs, so every other command stays fast.
  */
-import type { LocalCommand } from '../local-commands.ts';
+import type { LocalCommand } from '../local-command.ts';
 
 /**
  * A local command: it reads the foreign database itself and writes through the services, so in

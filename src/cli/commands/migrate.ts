@@ -1,6 +1,6 @@
 import { EXIT } from '../exit-codes.ts';
-import type { LocalCommand } from '../local-commands.ts';
-import { unavailableIfKnown } from '../transport.ts';
+import type { LocalCommand } from '../local-command.ts';
+import { unavailableIfKnown } from '../unavailable.ts';
 
 /** Applies pending migrations under the advisory lock (the server also does at every start). */
 export const migrateCommand: LocalCommand = {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { buildCommandTable, findCommand } from '../../../src/cli/command-table.ts';
 import { EXIT_CODE_MEANINGS } from '../../../src/cli/exit-codes.ts';
 import { parseArgv, parseInvocation } from '../../../src/cli/invocation.ts';
-import { localParseOptions } from '../../../src/cli/local-commands.ts';
+import { localParseOptions } from '../../../src/cli/local-command.ts';
 import { cliInvocations } from './command-lines.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');

@@ -1,0 +1,81 @@
+/** The pages of a sign-in, one function each: what a step looks like in the browser. */
+import type { Context } from 'koa';
+import type { SecondFactorPage } from '../sign-in/index.ts';
+import type { details, InteractionDeps } from './context.ts';
+
+type Details = Pick<Awaited<ReturnType<typeof details>>, 'interaction' | 'client'>;
+
+const REASONS: Record<string, string> = { role: 'mfa.reason.role', client: 'mfa.reason.client', acr: 'mfa.reason.acr' };
+
+function show(ctx: Context, status: number, body: string, retryAfter?: number) {
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+  if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
+  ctx.body = body;
+}
+
+export function loginPage(
+  deps: InteractionDeps,
+  ctx: Context,
+  { interaction, client }: Details,
+  view: { status?: number; email?: string; error?: string; retryAfter?: number } = {},
+) {
+  const body = deps.views.render('login', {
+    locale: ctx.state.locale,
+    registration: deps.registrationEnabled,
+    uid: interaction.uid,
+    csrf: ctx.state.csrf,
+    clientName: client?.clientName ?? 'the application',
+    email: view.email ?? interaction.params.login_hint ?? '',
+    error: view.error,
+    errorVars: view.retryAfter !== undefined ? { seconds: view.retryAfter } : undefined,
+  });
+  show(ctx, view.status ?? 200, body, view.retryAfter);
+}
+
+/** The code prompt, or enrolment; `error` re-shows it with a message. */
+export function secondFactorPage(
+  deps: InteractionDeps,
+  ctx: Context,
+  uid: string,
+  page: Extract<SecondFactorPage, { kind: 'verify' | 'enrol' }>,
+  view: { status?: number; error?: string; retryAfter?: number } = {},
+) {
+  const action = `/interaction/${uid}/mfa`;
+  const common = { locale: ctx.state.locale, csrf: ctx.state.csrf, error: view.error, errorVars: view.retryAfter !== undefined ? { seconds: view.retryAfter } : undefined };
+  const body =
+    page.kind === 'verify'
+      ? deps.views.render('mfa', { ...common, email: page.email, action })
+      : deps.views.render('mfa-enrol', { ...common, ...page.enrolment, enrolmentId: page.enrolment.id, action: `${action}/enrol`, reason: REASONS[page.reason] });
+  show(ctx, view.status ?? 200, body, view.retryAfter);
+}
+
+export function recoveryCodesPage(deps: InteractionDeps, ctx: Context, uid: string, codes: string[]) {
+  show(ctx, 200, deps.views.render('mfa-codes', { locale: ctx.state.locale, csrf: ctx.state.csrf, codes, continueAction: `/interaction/${uid}/mfa/done` }));
+}
+
+/** Shown instead of completing the sign-in while the email is unverified. */
+export function unverifiedPage(deps: InteractionDeps, ctx: Context, uid: string) {
+  const body = deps.views.render('message', {
+    locale: ctx.state.locale,
+    heading: 'msg.unverified.heading',
+    paragraphs: ['msg.unverified.body'],
+    csrf: ctx.state.csrf,
+    form: { action: `/interaction/${uid}/resend-verification`, label: 'msg.unverified.resend', secondary: true },
+  });
+  show(ctx, 403, body);
+}
+
+export function checkYourEmailPage(deps: InteractionDeps, ctx: Context, email: string) {
+  show(ctx, 200, deps.views.render('message', { locale: ctx.state.locale, heading: 'msg.check_email.heading', paragraphs: ['msg.check_email.sent'], vars: { email } }));
+}
+
+/** Links the client registered for users to read: homepage, policy, terms (https only). */
+export function clientLinks(metadata: Record<string, unknown> | undefined): Array<{ href: string; label: string }> {
+  const links: Array<{ href: string; label: string }> = [];
+  for (const [field, label] of [['client_uri', 'Website'], ['policy_uri', 'Privacy policy'], ['tos_uri', 'Terms']] as const) {
+    const href = metadata?.[field];
+    if (typeof href === 'string' && href.startsWith('https://')) links.push({ href, label });
+  }
+  return links;
+}

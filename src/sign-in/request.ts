@@ -1,0 +1,20 @@
+import type { DeviceClaims } from './known-device.ts';
+
+/** Who is asking, from where: what every step needs from the request. */
+export interface RequestFacts {
+  ip: string;
+  userAgent: string;
+  requestId: string;
+  /** The verified claims of this browser's device cookie, if it has one. */
+  device: DeviceClaims | undefined;
+  /** The client of the sign-in (the audit trail's actor); empty on the account pages. */
+  clientId: string;
+}
+
+/** What the client and its authorization request ask of a sign-in. */
+export interface ClientFacts {
+  requiresMfa: boolean;
+  allowsUnverified: boolean;
+  /** acr_values of the authorization request. */
+  acrValues: string | undefined;
+}
