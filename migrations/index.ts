@@ -6,6 +6,7 @@ import * as emailTokens from './004_email_tokens.ts';
 import * as rolesGroups from './005_roles_groups.ts';
 import * as dynamicRegistration from './006_dynamic_registration.ts';
 import * as djangoImport from './009_django_import.ts';
+import * as jobRuns from './012_job_runs.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -16,4 +17,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '005_roles_groups', module: rolesGroups },
   { name: '006_dynamic_registration', module: dynamicRegistration },
   { name: '009_django_import', module: djangoImport },
+  { name: '012_job_runs', module: jobRuns },
 ];

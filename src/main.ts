@@ -1,6 +1,7 @@
 /**
  * Composition root: config → Gatehouse (storage, services, provider, app) → listen.
- * Shutdown order on SIGTERM/SIGINT: stop accepting, finish in-flight requests, close stores.
+ * Shutdown order on SIGTERM/SIGINT: stop accepting and stop the jobs, finish in-flight requests,
+ * close stores.
  */
 // First: sizes libuv's threadpool before anything uses it.
 import './threadpool.ts';
@@ -90,9 +91,12 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
+    // No new job runs from now on; a running one stops after its current batch while requests drain.
+    const jobsStopped = gatehouse.jobs.stop();
     adminSocket?.close();
     metricsServer?.close();
     server.close(async () => {
+      await jobsStopped;
       await gatehouse.close();
       logger.info('stopped');
       process.exit(0);

@@ -7,6 +7,7 @@
  * audit.record({ type: 'signin.failure', outcome: 'failure', subject: email, ip, details: { reason: 'bad_password' } });
  * const report = await audit.verify(); // { ok: true, checked } or { ok: false, brokenAt, reason }
  */
+import { deleteInBatches } from '../batched-deletion.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { type AuditQueries, type AuditRow, GENESIS_HASH } from '../storage/queries/audit-events.ts';
@@ -30,6 +31,8 @@ export type VerifyReport = { ok: true; checked: number } | { ok: false; checked:
 
 const FLUSH_INTERVAL_MS = 100;
 const MAX_BATCH = 200;
+/** Rows per prune transaction when the caller does not say (the CLI's `audit prune`). */
+const DEFAULT_PRUNE_BATCH = 5000;
 
 export function createAuditTrail(deps: { events: AuditQueries; clock: Clock; logger: Logger; observe?: (event: AuditEvent) => void }) {
   const { events, clock, logger } = deps;
@@ -110,8 +113,17 @@ export function createAuditTrail(deps: { events: AuditQueries; clock: Clock; log
     query: (filter: { type?: string; subject?: string; actor?: string; beforeId?: string; limit?: number }): Promise<AuditRow[]> =>
       events.query({ ...filter, limit: Math.min(filter.limit ?? 50, 1000) }),
 
-    /** Retention: removes events older than `days`, leaving a checkpoint so the rest still verifies. */
-    prune: (days: number) => events.prune(new Date(clock.now().getTime() - days * 86_400_000), clock.now()),
+    /**
+     * Retention: removes events older than `days` in batches of `batchSize` (each its own short
+     * transaction with its checkpoint, so the rest verifies after every batch and appends never wait
+     * long); stops between batches when `signal` aborts. Returns how many were removed.
+     */
+    async prune(days: number, options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<number> {
+      const throughId = await events.lastIdBefore(new Date(clock.now().getTime() - days * 86_400_000));
+      if (throughId === undefined) return 0;
+      const batchSize = options.batchSize ?? DEFAULT_PRUNE_BATCH;
+      return (await deleteInBatches((limit) => events.pruneThrough(throughId, limit, clock.now()), batchSize, options.signal)).rows;
+    },
   };
 }
 

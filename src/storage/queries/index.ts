@@ -5,6 +5,7 @@ import { createClientQueries } from './clients.ts';
 import { createDynamicRegistrationQueries } from './dynamic-registration.ts';
 import { createEmailTokenQueries } from './email-tokens.ts';
 import { createImportQueries } from './imports.ts';
+import { createJobQueries } from './jobs.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
 import { createRbacQueries } from './rbac.ts';
@@ -25,6 +26,7 @@ export function createQueries(db: Knex) {
     rbac: createRbacQueries(db),
     dynamicRegistration: createDynamicRegistrationQueries(db),
     imports: createImportQueries(db),
+    jobs: createJobQueries(db),
   };
 }
 
