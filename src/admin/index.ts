@@ -4,6 +4,7 @@
 import type { JWK } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import type { JobRunner } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE, adminAudience, createAdminAuthenticator } from './auth.ts';
@@ -12,6 +13,7 @@ import { apiRoutes } from './resources/apis.ts';
 import { auditRoutes } from './resources/audit.ts';
 import { clientRoutes } from './resources/clients.ts';
 import { initialAccessTokenRoutes } from './resources/initial-access-tokens.ts';
+import { jobRoutes } from './resources/jobs.ts';
 import { keyRoutes } from './resources/keys.ts';
 import { roleRoutes } from './resources/roles.ts';
 import { userRoutes } from './resources/users.ts';
@@ -31,7 +33,7 @@ export function ensureAdminApi(services: Services, issuer: string): Promise<void
   });
 }
 
-export function createAdminApi(deps: { config: Config; services: Services; publicJwks: () => JWK[]; logger: Logger; clock: Clock }) {
+export function createAdminApi(deps: { config: Config; services: Services; jobs: JobRunner; publicJwks: () => JWK[]; logger: Logger; clock: Clock }) {
   const { config, services } = deps;
   const routes = [
     ...userRoutes(services),
@@ -41,6 +43,7 @@ export function createAdminApi(deps: { config: Config; services: Services; publi
     ...auditRoutes(services),
     ...roleRoutes(services),
     ...initialAccessTokenRoutes(services),
+    ...jobRoutes(deps.jobs),
   ];
   let document: unknown;
   return createAdminRouter({

@@ -4,6 +4,7 @@ import { clientsCommand } from './commands/clients.ts';
 import { groupsCommand } from './commands/groups.ts';
 import { iatCommand } from './commands/iat.ts';
 import { importCommand } from './commands/import-django.ts';
+import { jobsCommand } from './commands/jobs.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { rolesCommand } from './commands/roles.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, (ctx: CommandContext, args: string[]) => P
   groups: groupsCommand,
   iat: iatCommand,
   import: importCommand,
+  jobs: jobsCommand,
 };
 
 export const USAGE = `Usage: gatehouse <command> [options]
@@ -50,6 +52,8 @@ export const USAGE = `Usage: gatehouse <command> [options]
   audit verify                              check the hash chain; exit 1 if any row was edited or removed
   audit tail [--type T] [--user EMAIL] [--limit N] [--json]
   audit prune [--days N]                    drop events past retention (GATEHOUSE_AUDIT_RETENTION_DAYS)
+  jobs list [--json]                        periodic jobs and their last run
+  jobs run NAME [--json]                    run a job once now (one instance at a time)
   roles create NAME [--api IDENTIFIER] [--description D]   a global role, or one of an API's roles
   roles list [--api IDENTIFIER] [--json]
   roles delete NAME                         also removes every grant of it
