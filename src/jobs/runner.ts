@@ -53,33 +53,43 @@ export function createJobRunner(deps: {
     return job;
   };
 
-  async function execute(job: Job): Promise<JobReport> {
+  /** Runs the job body; a throw becomes a failure report (with its message, cut short). */
+  async function attempt(job: Job): Promise<Exclude<JobReport, { outcome: 'skipped' }>> {
     const startedAt = clock.now();
     const started = performance.now();
-    let report: JobReport;
+    const elapsed = () => Math.round(performance.now() - started);
     try {
-      const result = await job.run({ now: startedAt, signal: abort.signal });
-      report = { job: job.name, outcome: 'success', startedAt, durationMs: Math.round(performance.now() - started), rows: result.rows, ...(result.details ? { details: result.details } : {}) };
+      const { rows, details } = await job.run({ now: startedAt, signal: abort.signal });
+      return { job: job.name, outcome: 'success', startedAt, durationMs: elapsed(), rows, ...(details ? { details } : {}) };
     } catch (error) {
-      const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
-      report = { job: job.name, outcome: 'failure', startedAt, durationMs: Math.round(performance.now() - started), error: message };
       logger.warn({ event: 'job.failed', job: job.name, err: error }, `job ${job.name} failed`);
+      const message = error instanceof Error ? error.message : String(error);
+      return { job: job.name, outcome: 'failure', startedAt, durationMs: elapsed(), error: message.slice(0, MAX_ERROR_LENGTH) };
     }
-    const row: JobRunRow = {
+  }
+
+  /** Cluster jobs: the run is recorded for every instance to see. Instance jobs: kept here. */
+  async function remember(job: Job, report: Exclude<JobReport, { outcome: 'skipped' }>): Promise<void> {
+    const succeeded = report.outcome === 'success';
+    const run = {
       name: job.name,
-      startedAt,
+      startedAt: report.startedAt,
       finishedAt: clock.now(),
-      outcome: report.outcome === 'success' ? 'success' : 'failure',
-      rows: report.outcome === 'success' ? report.rows : 0,
+      outcome: report.outcome,
+      rows: succeeded ? report.rows : 0,
       durationMs: report.durationMs,
-      error: report.outcome === 'failure' ? report.error : null,
-      lastSuccessAt: null,
+      error: succeeded ? null : report.error,
     };
     if (job.scope === 'cluster') {
-      await store.recordRun(row).catch((error: unknown) => logger.warn({ err: error, job: job.name }, 'could not record the job run'));
-    } else {
-      instanceLast.set(job.name, { ...row, lastSuccessAt: report.outcome === 'success' ? row.finishedAt : (instanceLast.get(job.name)?.lastSuccessAt ?? null) });
+      await store.recordRun(run).catch((error: unknown) => logger.warn({ err: error, job: job.name }, 'could not record the job run'));
+      return;
     }
+    instanceLast.set(job.name, { ...run, lastSuccessAt: succeeded ? run.finishedAt : (instanceLast.get(job.name)?.lastSuccessAt ?? null) });
+  }
+
+  async function execute(job: Job): Promise<JobReport> {
+    const report = await attempt(job);
+    await remember(job, report);
     if (report.outcome === 'success') {
       // Instance jobs run every few seconds: their successes are noise unless asked for.
       logger[job.scope === 'cluster' ? 'info' : 'debug'](
