@@ -5,7 +5,9 @@ import * as mfa from './003_mfa.ts';
 import * as emailTokens from './004_email_tokens.ts';
 import * as rolesGroups from './005_roles_groups.ts';
 import * as dynamicRegistration from './006_dynamic_registration.ts';
+import * as refreshRotation from './007_refresh_rotation.ts';
 import * as djangoImport from './009_django_import.ts';
+import * as tokenExchange from './010_token_exchange.ts';
 import * as jobRuns from './012_job_runs.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
@@ -16,6 +18,8 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '004_email_tokens', module: emailTokens },
   { name: '005_roles_groups', module: rolesGroups },
   { name: '006_dynamic_registration', module: dynamicRegistration },
+  { name: '007_refresh_rotation', module: refreshRotation },
   { name: '009_django_import', module: djangoImport },
+  { name: '010_token_exchange', module: tokenExchange },
   { name: '012_job_runs', module: jobRuns },
 ];

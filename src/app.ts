@@ -36,6 +36,8 @@ export interface AppDeps {
   accountClientId: string;
   kv: KeyValueStore;
   probes: Probe[];
+  /** Shutting down (ops/drain.ts): readiness fails. */
+  isDraining?: (() => boolean) | undefined;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -46,7 +48,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const logging = requestLogging(logger, deps.metrics);
   const headers = securityHeaders({ hsts: config.issuer.startsWith('https://') });
-  const https = httpsOnly({ enabled: config.production });
+  const https = httpsOnly({ enabled: config.production, issuer: config.issuer });
   const limits = tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit });
   const provider = mountProvider({ provider: deps.provider, issuer: config.issuer, trustProxy: config.trustProxy });
   // Token, introspection, revocation, JWKS, discovery: the same steps, without the page stack.
@@ -63,6 +65,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const ops = createOpsRouter({
     probes: deps.probes,
+    isDraining: deps.isDraining,
     metrics: config.metrics.onMainPort ? { metrics: deps.metrics, token: config.metrics.token } : undefined,
   });
   app.use(ops.routes());

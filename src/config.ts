@@ -8,6 +8,7 @@
  * const config = loadConfig(process.env); // throws ConfigError naming the variable
  */
 import { z } from 'zod';
+import { guessableSecretReason } from './secret-strength.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -35,6 +36,15 @@ export const environmentSchema = z.object({
     .describe('Public issuer URL, e.g. https://id.example.com. Defaults to http://localhost:PORT outside production.'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port to listen on.'),
   GATEHOUSE_HOST: z.string().default('127.0.0.1').describe('Interface to bind. Use 0.0.0.0 in containers.'),
+  GATEHOUSE_SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(600)
+    .default(25)
+    .describe(
+      'On SIGTERM/SIGINT: /readyz answers 503 at once, new connections are refused, requests in flight finish and kept-alive connections close after their current response; past this many seconds the rest are cut and the process exits 1. Keep it below the orchestrator\'s kill timeout (Kubernetes: 30 s).',
+    ),
   DATABASE_URL: z
     .string()
     .optional()
@@ -60,11 +70,15 @@ export const environmentSchema = z.object({
   GATEHOUSE_KEY_ENCRYPTION_SECRET: z
     .string()
     .optional()
-    .describe('32 random bytes, base64/base64url. Encrypts private signing keys at rest. Required in production.'),
+    .describe(
+      '32 random bytes, base64/base64url (`openssl rand -base64 32`). Encrypts private signing keys at rest. Required in production, which refuses guessable values (one repeated byte, a pattern, typed text, a placeholder).',
+    ),
   GATEHOUSE_COOKIE_KEYS: z
     .string()
     .optional()
-    .describe('Comma-separated cookie signing keys (each >= 32 chars); the first signs. Required in production.'),
+    .describe(
+      'Comma-separated cookie signing keys (each >= 32 chars, e.g. `openssl rand -hex 32`); the first signs. Required in production, which refuses guessable keys (one repeated character, a pattern, a placeholder).',
+    ),
   GATEHOUSE_ACCESS_TOKEN_TTL: seconds(900, 'Access token lifetime in seconds (15 min).'),
   GATEHOUSE_REFRESH_TOKEN_TTL: seconds(604_800, 'Absolute refresh-token lifetime in seconds, counted from sign-in (7 days).'),
   GATEHOUSE_AUTHORIZATION_CODE_TTL: seconds(60, 'Authorization code lifetime in seconds.'),
@@ -238,6 +252,7 @@ export interface Config {
   readonly issuer: string;
   readonly port: number;
   readonly host: string;
+  readonly shutdownGraceSeconds: number;
   readonly storage:
     | { readonly kind: 'embedded'; readonly dataDir: string }
     | {
@@ -363,6 +378,26 @@ function parseCookieKeys(value: string): string[] {
   return keys;
 }
 
+/**
+ * Production refuses secrets of the right length that carry no entropy (32 zero bytes, `aaaa…`,
+ * a repeated pattern, a placeholder): the message names the variable and how to make a good
+ * one, never the value.
+ */
+function assertUnguessableSecrets(keyEncryptionSecret: Uint8Array, cookieKeys: readonly string[]): void {
+  const kekProblem = guessableSecretReason(keyEncryptionSecret);
+  if (kekProblem) {
+    throw new ConfigError(`GATEHOUSE_KEY_ENCRYPTION_SECRET is guessable: it ${kekProblem}; generate one with: openssl rand -base64 32`);
+  }
+  for (const [index, key] of cookieKeys.entries()) {
+    const problem = guessableSecretReason(key);
+    if (problem) {
+      throw new ConfigError(
+        `GATEHOUSE_COOKIE_KEYS: key ${index + 1} of ${cookieKeys.length} is guessable: it ${problem}; generate keys with: openssl rand -hex 32`,
+      );
+    }
+  }
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
     for (const child of Object.values(value)) deepFreeze(child);
@@ -394,15 +429,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT && Object.keys(e.GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS).length === 0) {
     throw new ConfigError('GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT needs at least one issuer in GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS');
   }
+  const keyEncryptionSecret = e.GATEHOUSE_KEY_ENCRYPTION_SECRET
+    ? decodeSecret(e.GATEHOUSE_KEY_ENCRYPTION_SECRET, 'GATEHOUSE_KEY_ENCRYPTION_SECRET')
+    : undefined;
+  const cookieKeys = e.GATEHOUSE_COOKIE_KEYS ? parseCookieKeys(e.GATEHOUSE_COOKIE_KEYS) : undefined;
   if (production) {
     if (!issuer.startsWith('https://')) {
       throw new ConfigError(`GATEHOUSE_ISSUER must be an https:// URL in production (got ${issuer})`);
     }
     if (!e.DATABASE_URL) throw new ConfigError('DATABASE_URL and REDIS_URL are required in production');
-    if (!e.GATEHOUSE_KEY_ENCRYPTION_SECRET) {
+    if (!keyEncryptionSecret) {
       throw new ConfigError('GATEHOUSE_KEY_ENCRYPTION_SECRET is required in production (32 random bytes, base64)');
     }
-    if (!e.GATEHOUSE_COOKIE_KEYS) throw new ConfigError('GATEHOUSE_COOKIE_KEYS is required in production');
+    if (!cookieKeys) throw new ConfigError('GATEHOUSE_COOKIE_KEYS is required in production');
+    assertUnguessableSecrets(keyEncryptionSecret, cookieKeys);
     if (e.GATEHOUSE_PASSWORD_MEMORY_KIB < OWASP_ARGON2_MEMORY_KIB || e.GATEHOUSE_PASSWORD_TIME_COST < OWASP_ARGON2_TIME_COST) {
       throw new ConfigError('GATEHOUSE_PASSWORD_MEMORY_KIB/TIME_COST are below the OWASP argon2id minimum (19456 KiB, t=2)');
     }
@@ -414,6 +454,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     issuer,
     port: e.PORT,
     host: e.GATEHOUSE_HOST,
+    shutdownGraceSeconds: e.GATEHOUSE_SHUTDOWN_GRACE_SECONDS,
     storage:
       e.DATABASE_URL && e.REDIS_URL
         ? {
@@ -426,10 +467,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : { kind: 'embedded', dataDir: e.GATEHOUSE_DATA_DIR },
     redisPrefix: e.GATEHOUSE_REDIS_PREFIX,
     keysDir: e.GATEHOUSE_KEYS_DIR,
-    keyEncryptionSecret: e.GATEHOUSE_KEY_ENCRYPTION_SECRET
-      ? decodeSecret(e.GATEHOUSE_KEY_ENCRYPTION_SECRET, 'GATEHOUSE_KEY_ENCRYPTION_SECRET')
-      : undefined,
-    cookieKeys: e.GATEHOUSE_COOKIE_KEYS ? parseCookieKeys(e.GATEHOUSE_COOKIE_KEYS) : undefined,
+    keyEncryptionSecret,
+    cookieKeys,
     ttl: {
       accessToken: e.GATEHOUSE_ACCESS_TOKEN_TTL,
       refreshToken: e.GATEHOUSE_REFRESH_TOKEN_TTL,

@@ -64,11 +64,29 @@ export class CsrfFailed extends GatehouseError {
   }
 }
 
+/**
+ * How long a caller is told to wait after a store outage: a reconnect (Redis retries within 2 s),
+ * a pool acquisition (5 s deadline) or a failover is usually that short.
+ */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
 /** A store (database or Redis) could not answer in time; the caller may retry later. */
 export class StoreUnavailable extends GatehouseError {
+  readonly store: string;
+  /** Seconds after which a retry is worth it. */
+  readonly retryAfter = STORE_RETRY_AFTER_SECONDS;
   constructor(store: string, options?: ErrorOptions) {
     super('unavailable', `${store} is unavailable`, options);
+    this.store = store;
   }
+}
+
+/** The StoreUnavailable behind an error, however deeply wrapped (e.g. as oidc-provider's 503). */
+export function storeUnavailableIn(error: unknown): StoreUnavailable | undefined {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth += 1) {
+    if (current instanceof StoreUnavailable) return current;
+  }
+  return undefined;
 }
 
 /** The caller is known but lacks the permission (e.g. a token without the admin scope). */

@@ -45,7 +45,7 @@ export function resolveSecrets(config: Config): Secrets {
 
 export async function createGatehouse(
   config: Config,
-  options: { logger: Logger; clock?: Clock; secrets?: Secrets; inMemoryEmbedded?: boolean },
+  options: { logger: Logger; clock?: Clock; secrets?: Secrets; inMemoryEmbedded?: boolean; /** Shutting down: readiness fails. */ isDraining?: () => boolean },
 ): Promise<Gatehouse> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
@@ -98,6 +98,7 @@ export async function createGatehouse(
         views,
         logger,
         clock,
+        countOAuthError: metrics.oauthError,
       });
       provider.on('grant.success', (ctx: { oidc: { params?: Record<string, unknown> } }) =>
         metrics.tokenIssued(String(ctx.oidc.params?.grant_type ?? '')),
@@ -153,6 +154,7 @@ export async function createGatehouse(
       metrics,
       accountClientId,
       kv: storage.kv,
+      isDraining: options.isDraining,
       probes: [
         { name: 'database', check: storage.pingDatabase },
         { name: storage.kind === 'services' ? 'redis' : 'ephemeral-store', check: () => storage.kv.ping() },

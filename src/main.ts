@@ -1,7 +1,8 @@
 /**
  * Composition root: config → Gatehouse (storage, services, provider, app) → listen.
- * Shutdown order on SIGTERM/SIGINT: stop accepting and stop the jobs, finish in-flight requests,
- * close stores.
+ * Shutdown order on SIGTERM/SIGINT (ops/drain.ts): readiness 503, stop accepting and stop the
+ * jobs, finish in-flight requests (kept-alive connections close after their response), then close
+ * the stores; exit 0, or 1 if GATEHOUSE_SHUTDOWN_GRACE_SECONDS ran out first.
  */
 // First: sizes libuv's threadpool before anything uses it.
 import './threadpool.ts';
@@ -12,6 +13,7 @@ import { adminSocketPath, serveAdminSocket } from './cli/admin-socket.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createGatehouse } from './gatehouse.ts';
 import { createLogger } from './logger.ts';
+import { createDrain } from './ops/drain.ts';
 import { metricsRouter } from './ops/routes.ts';
 
 function loadConfigOrExit(): Config {
@@ -26,14 +28,17 @@ function loadConfigOrExit(): Config {
   }
 }
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** After the grace period, closing the stores gets this long before the process exits anyway. */
+const STORE_CLOSE_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel });
-  const gatehouse = await createGatehouse(config, { logger });
+  const drain = createDrain();
+  const gatehouse = await createGatehouse(config, { logger, isDraining: drain.isDraining });
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
   server.keepAliveTimeout = 5000;
+  drain.track(server);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 
   // Optional private metrics listener (bind the port to an internal interface at the platform level).
@@ -85,26 +90,26 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
-    force.unref();
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down: draining');
+    // Whatever happens below (a store that hangs on close), the process ends.
+    setTimeout(() => process.exit(1), graceMs + STORE_CLOSE_DEADLINE_MS).unref();
     // No new job runs from now on; a running one stops after its current batch while requests drain.
     const jobsStopped = gatehouse.jobs.stop();
     adminSocket?.close();
     metricsServer?.close();
-    server.close(async () => {
-      await jobsStopped;
-      await gatehouse.close();
-      logger.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    const drained = await drain.begin(graceMs);
+    await jobsStopped;
+    if (!drained) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'grace period over: remaining connections cut');
+    await gatehouse.close().catch((err: unknown) => logger.warn({ err }, 'closing the stores failed'));
+    logger.info('stopped');
+    process.exit(drained ? 0 : 1);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -109,7 +109,7 @@ export function buildServices(deps: {
   });
   const grantStores = { payloads: queries.oidcPayloads, kv: storage.kv };
   const sessions = createSessionService({
-    grantsForAccount: (accountId) => queries.oidcPayloads.grantsForAccount(accountId),
+    grantsForAccount: (accountId) => queries.oidcPayloads.grantsForAccount(accountId, clock.now()),
     clientName: async (clientId) => (await clients.findMetadata(clientId))?.client_name as string | undefined,
     revokeGrant: (grantId) => revokeGrantEverywhere(grantStores, grantId, { includeGrant: true }),
     listSessions: (accountId) => sessionsOfAccount(storage.kv, accountId),

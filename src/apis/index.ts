@@ -14,9 +14,24 @@ import { ACCESS_TOKEN_PII_CLAIMS, MAX_API_ACCESS_TOKEN_TTL } from '../config.ts'
 import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
 import type { ApiQueries, ApiRow } from '../storage/queries/apis.ts';
 import { createTtlCache } from '../ttl-cache.ts';
+import { type TokenExchangeRule, tokenExchangeRuleSchema } from './token-exchange.ts';
+
+export {
+  type ActorClaim,
+  chainDepth,
+  decideTokenExchange,
+  EXCHANGE_MODES,
+  type ExchangeDecision,
+  type ExchangeRequest,
+  type TokenExchangeRule,
+  tokenExchangeRuleSchema,
+} from './token-exchange.ts';
 
 export const API_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type ApiSigningAlg = (typeof API_SIGNING_ALGS)[number];
+/** jwt: RFC 9068, verifiable with the JWKS alone; opaque: a stored reference, revocable at once (introspection, token exchange). */
+export const ACCESS_TOKEN_FORMATS = ['jwt', 'opaque'] as const;
+export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
 
 export interface Api {
   identifier: string;
@@ -26,6 +41,9 @@ export interface Api {
   /** Claims its access tokens carry besides sub, client_id and scope (roles, groups, org_id). */
   claims: string[];
   signingAlg: ApiSigningAlg;
+  accessTokenFormat: AccessTokenFormat;
+  /** Who may exchange tokens issued for this API, for which APIs (RFC 8693; apis/token-exchange.ts). */
+  tokenExchange: TokenExchangeRule[];
 }
 
 const SCOPE_NAME = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 scope-token characters
@@ -44,6 +62,8 @@ function apiFields(allowList: readonly string[], signingAlgs: readonly string[])
     signingAlg: z
       .enum(API_SIGNING_ALGS)
       .refine((alg) => signingAlgs.includes(alg), `has no signing keys: add it to GATEHOUSE_SIGNING_ALGS (${signingAlgs.join(', ')})`),
+    accessTokenFormat: z.enum(ACCESS_TOKEN_FORMATS),
+    tokenExchange: z.array(tokenExchangeRuleSchema).max(50),
   };
 }
 
@@ -57,6 +77,8 @@ function schemas(allowList: readonly string[], signingAlgs: readonly string[]) {
       accessTokenTtl: fields.accessTokenTtl.default(null),
       claims: fields.claims.default([]),
       signingAlg: fields.signingAlg.default('RS256'),
+      accessTokenFormat: fields.accessTokenFormat.default('jwt'),
+      tokenExchange: fields.tokenExchange.default([]),
     }),
     update: z.object(fields).partial().strict(),
   };
@@ -72,7 +94,18 @@ const toApi = (row: ApiRow): Api => ({
   accessTokenTtl: row.access_token_ttl,
   claims: row.claims ?? [],
   signingAlg: row.signing_alg as ApiSigningAlg,
+  accessTokenFormat: (row.access_token_format ?? 'jwt') as AccessTokenFormat,
+  tokenExchange: parseStoredRules(row.token_exchange),
 });
+
+/** Rules as stored; a rule that no longer parses (hand-edited row) allows nothing rather than failing every token. */
+function parseStoredRules(stored: unknown): TokenExchangeRule[] {
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((rule) => {
+    const parsedRule = tokenExchangeRuleSchema.safeParse(rule);
+    return parsedRule.success ? [parsedRule.data] : [];
+  });
+}
 
 function parsed<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
@@ -91,9 +124,17 @@ export function createApiService(deps: {
 }) {
   const cache = createTtlCache<Api | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
   const schema = schemas(deps.claimsAllowList, deps.signingAlgs);
+  /** Exchange targets must be registered APIs (an unknown one would be a rule that never works). */
+  async function assertTargetsExist(rules: readonly TokenExchangeRule[] | undefined, self: string) {
+    const targets = [...new Set((rules ?? []).flatMap((rule) => rule.audiences))];
+    const unknown: string[] = [];
+    for (const target of targets) if (target !== self && !(await deps.apis.find(target))) unknown.push(target);
+    if (unknown.length > 0) throw new ValidationFailed(unknown.map((target) => `tokenExchange: ${target} is not a registered API`));
+  }
   return {
     async create(input: NewApi): Promise<Api> {
       const api = parsed(schema.create, input);
+      await assertTargetsExist(api.tokenExchange, api.identifier);
       try {
         cache.delete(api.identifier);
         await deps.apis.insert({
@@ -103,6 +144,8 @@ export function createApiService(deps: {
           access_token_ttl: api.accessTokenTtl,
           claims: api.claims,
           signing_alg: api.signingAlg,
+          access_token_format: api.accessTokenFormat,
+          token_exchange: api.tokenExchange,
         });
       } catch (error) {
         if (error instanceof Conflict) throw new Conflict(`API ${api.identifier} already exists`);
@@ -113,12 +156,15 @@ export function createApiService(deps: {
     /** Changes some settings of an API; tokens issued from now on follow them (other instances within the cache TTL). */
     async update(identifier: string, changes: ApiChanges): Promise<Api> {
       const change = parsed(schema.update, changes);
+      await assertTargetsExist(change.tokenExchange, identifier);
       const columns = {
         ...(change.name !== undefined ? { name: change.name } : {}),
         ...(change.scopes !== undefined ? { scopes: change.scopes } : {}),
         ...(change.accessTokenTtl !== undefined ? { access_token_ttl: change.accessTokenTtl } : {}),
         ...(change.claims !== undefined ? { claims: change.claims } : {}),
         ...(change.signingAlg !== undefined ? { signing_alg: change.signingAlg } : {}),
+        ...(change.accessTokenFormat !== undefined ? { access_token_format: change.accessTokenFormat } : {}),
+        ...(change.tokenExchange !== undefined ? { token_exchange: change.tokenExchange } : {}),
       };
       if (Object.keys(columns).length > 0 && !(await deps.apis.update(identifier, columns))) throw new NotFound(`API ${identifier}`);
       cache.delete(identifier);

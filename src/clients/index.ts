@@ -50,7 +50,9 @@ const uri = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** RFC 8693 token exchange: a service trading a user's token for one to call the next API (apis/token-exchange.ts). */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT] as const;
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
 const origin = z.string().superRefine((value, ctx) => {
@@ -96,6 +98,17 @@ export const clientSettingsSchema = z.object({
   allowedCorsOrigins: z.array(origin).max(20).optional(),
   accessTokenTtl: lifetime(MAX_API_ACCESS_TOKEN_TTL).optional(),
   refreshTokenTtl: lifetime(365 * 86_400).optional(),
+  /**
+   * Loopback redirect URIs (http://127.0.0.1:PORT/…) of native apps match on any port by default,
+   * as RFC 8252 §7.3 asks (the app listens on whatever port is free). true: the port must match
+   * too, so no other local process on another port can receive this client's codes.
+   */
+  exactRedirectPort: z
+    .boolean()
+    .default(false)
+    .describe('Loopback redirect URIs match only on their registered port (default: any port, RFC 8252 §7.3).'),
+  /** RFC 9449: every token request must carry a DPoP proof, so every access token is bound to a key. */
+  dpopBoundAccessTokens: z.boolean().default(false),
 });
 
 const newClientSchema = clientSettingsSchema.superRefine((client, ctx) => {
@@ -105,6 +118,9 @@ const newClientSchema = clientSettingsSchema.superRefine((client, ctx) => {
   }
   if (client.type === 'public' && client.grantTypes.includes('client_credentials')) {
     issue('public clients cannot use client_credentials');
+  }
+  if (client.type === 'public' && client.grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+    issue('public clients cannot exchange tokens (a service authenticates to act for a user)');
   }
   if (client.type === 'public' && client.tokenEndpointAuthMethod && client.tokenEndpointAuthMethod !== 'none') {
     issue('public clients authenticate with "none"');
@@ -136,6 +152,9 @@ export interface ClientSummary {
   allowedCorsOrigins: string[] | null;
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
+  /** Loopback redirect URIs match only on their registered port (otherwise any port, RFC 8252 §7.3). */
+  exactRedirectPort: boolean;
+  dpopBoundAccessTokens: boolean;
   /** Epoch seconds until which a previous secret is still accepted; null outside a rotation overlap. */
   previousSecretExpiresAt: number | null;
 }
@@ -162,6 +181,8 @@ function summarize(metadata: ClientMetadata, nowSeconds: number): ClientSummary 
     allowedCorsOrigins: (metadata.allowed_cors_origins as string[] | undefined) ?? null,
     accessTokenTtl: (metadata.access_token_ttl as number | undefined) ?? null,
     refreshTokenTtl: (metadata.refresh_token_ttl as number | undefined) ?? null,
+    exactRedirectPort: metadata.exact_redirect_port === true,
+    dpopBoundAccessTokens: metadata.dpop_bound_access_tokens === true,
     previousSecretExpiresAt: previous.length ? Math.max(...previous.map((entry) => entry.expires_at)) : null,
   };
 }
@@ -189,6 +210,8 @@ const SETTINGS_KEYS = [
   'allowed_cors_origins',
   'access_token_ttl',
   'refresh_token_ttl',
+  'exact_redirect_port',
+  'dpop_bound_access_tokens',
 ] as const;
 
 function authMethodOf(c: ClientSettings): string {
@@ -220,6 +243,8 @@ function settingsMetadata(c: ClientSettings): Omit<ClientMetadata, 'client_id'> 
     ...(c.allowedCorsOrigins ? { allowed_cors_origins: c.allowedCorsOrigins } : {}),
     ...(c.accessTokenTtl ? { access_token_ttl: c.accessTokenTtl } : {}),
     ...(c.refreshTokenTtl ? { refresh_token_ttl: c.refreshTokenTtl } : {}),
+    ...(c.exactRedirectPort ? { exact_redirect_port: true } : {}),
+    ...(c.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { GatehouseError, type GatehouseErrorCode, RegistrationRefused } from '../errors.ts';
+import { GatehouseError, type GatehouseErrorCode, RegistrationRefused, storeUnavailableIn } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Views } from './views.ts';
 
@@ -41,7 +41,14 @@ export function errorMiddleware(deps: { logger: Logger; views: Views; /** JSON A
       let status = 500;
       let message = 'error.server';
       let code = 'server_error';
-      if (caught instanceof GatehouseError) {
+      const outage = storeUnavailableIn(caught);
+      if (outage) {
+        // Also when it comes wrapped, e.g. from oidc-provider's interactionDetails as its 503.
+        status = STATUS.unavailable;
+        message = 'error.temporarily_unavailable';
+        code = 'temporarily_unavailable';
+        ctx.set('Retry-After', String(outage.retryAfter));
+      } else if (caught instanceof GatehouseError) {
         status = STATUS[caught.code];
         message = caught.code === 'csrf_failed' ? 'error.csrf_failed' : caught.message;
         code = caught instanceof RegistrationRefused ? caught.error : caught.code;
@@ -51,7 +58,8 @@ export function errorMiddleware(deps: { logger: Logger; views: Views; /** JSON A
         message = error.error_description ?? (error.expose && error.message ? error.message : 'The request was not valid.');
       }
       const requestId = String(ctx.state.requestId ?? '');
-      if (status >= 500) deps.logger.error({ err: caught, requestId }, 'request failed');
+      if (status === 503) deps.logger.warn({ err: caught, requestId }, 'store unavailable: answered 503');
+      else if (status >= 500) deps.logger.error({ err: caught, requestId }, 'request failed');
       ctx.status = status;
       if (caught instanceof GatehouseError && caught.code === 'rate_limited' && 'retryAfter' in caught) {
         ctx.set('Retry-After', String((caught as { retryAfter: number }).retryAfter));

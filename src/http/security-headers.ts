@@ -18,13 +18,20 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 /**
  * Production serves https only: plain-http page loads are redirected, anything else refused.
  * Probes are exempt, as orchestrators call them over plain http from inside the network.
+ *
+ * The redirect goes to the configured issuer's origin, never to the request's Host (which
+ * `X-Forwarded-Host` sets behind a trusted proxy): a forged header must not turn a cached 301
+ * into a redirect to another site. Only the parsed path and query are kept, appended as text
+ * rather than resolved as a URL, so neither an absolute-form request target nor `//evil.example/`
+ * can change the host.
  */
-export function httpsOnly(options: { enabled: boolean }): Middleware {
+export function httpsOnly(options: { enabled: boolean; issuer: string }): Middleware {
+  const origin = new URL(options.issuer).origin;
   return async (ctx, next) => {
     if (!options.enabled || ctx.secure || PROBES.has(ctx.path)) return next();
     if (ctx.method === 'GET' || ctx.method === 'HEAD') {
       ctx.status = 301;
-      ctx.redirect(`https://${ctx.host}${ctx.originalUrl}`);
+      ctx.redirect(`${origin}${ctx.path}${ctx.search}`);
       return;
     }
     ctx.status = 403;

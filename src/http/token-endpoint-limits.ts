@@ -2,11 +2,38 @@ import type { Middleware } from 'koa';
 import type { AuditTrail } from '../audit/index.ts';
 import { type LimitName, RateLimited, type SecurityService } from '../security/index.ts';
 
-const ENDPOINT_LIMITS: Record<string, { perClient: LimitName; perIp?: LimitName }> = {
-  '/token': { perClient: 'tokenPerClient', perIp: 'tokenPerIp' },
-  '/token/introspection': { perClient: 'introspectionPerClient' },
-  '/token/revocation': { perClient: 'revocationPerClient' },
-};
+interface EndpointLimits {
+  perClient: LimitName;
+  perIp?: LimitName;
+}
+
+/** The endpoints where clients authenticate, keyed by their one canonical path. */
+const ENDPOINT_LIMITS: ReadonlyMap<string, EndpointLimits> = new Map<string, EndpointLimits>([
+  ['/token', { perClient: 'tokenPerClient', perIp: 'tokenPerIp' }],
+  ['/token/introspection', { perClient: 'introspectionPerClient' }],
+  ['/token/revocation', { perClient: 'revocationPerClient' }],
+  // Pushed authorization requests (RFC 9126, on by default in oidc-provider) authenticate the client too.
+  ['/request', { perClient: 'tokenPerClient', perIp: 'tokenPerIp' }],
+]);
+
+/**
+ * The limited endpoint a request path may reach, however it is spelled. oidc-provider's router
+ * matches paths case-insensitively and with a trailing slash, so `/TOKEN` and `/token/` reach
+ * the token endpoint. We fold more generously than it does (percent-decoding, Unicode case and
+ * compatibility forms, repeated and trailing slashes), so a spelling the router might accept
+ * after an upgrade is still recognised here.
+ */
+export function limitedEndpointOf(path: string): string | undefined {
+  if (ENDPOINT_LIMITS.has(path)) return path;
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // malformed escapes: fold the raw path
+  }
+  const folded = decoded.normalize('NFKC').toLowerCase().replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  return ENDPOINT_LIMITS.has(folded) ? folded : undefined;
+}
 
 /** The client id of an HTTP Basic header (client_secret_basic), without trusting anything else in it. */
 function basicClientId(header: string): string | undefined {
@@ -30,13 +57,26 @@ function tooMany(ctx: Parameters<Middleware>[0], error: RateLimited) {
 }
 
 /**
- * Rate limits on the token, introspection and revocation endpoints, checked before oidc-provider
- * does any work: failed client authentications per IP (5/min by default — guessing secrets),
- * then budgets per IP and per client. A 401 from the provider counts as a failed authentication.
+ * Rate limits on the token, introspection, revocation and pushed-authorization endpoints, checked
+ * before oidc-provider does any work: failed client authentications per IP (5/min by default —
+ * guessing secrets), then budgets per IP and per client. A 401 from the provider counts as a
+ * failed authentication.
+ *
+ * Each endpoint answers on its canonical path only: any other spelling of it (`/TOKEN`,
+ * `/token/`) is a 404 here, before oidc-provider's lenient router could serve it past the
+ * limits and the audit trail.
  */
 export function tokenEndpointLimits(deps: { security: SecurityService; audit: AuditTrail }): Middleware {
   return async (ctx, next) => {
-    const limits = ctx.method === 'POST' ? ENDPOINT_LIMITS[ctx.path] : undefined;
+    const endpoint = limitedEndpointOf(ctx.path);
+    if (!endpoint) return next();
+    if (endpoint !== ctx.path) {
+      ctx.status = 404;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: 'invalid_request', error_description: `no such endpoint; use ${endpoint}` };
+      return;
+    }
+    const limits = ctx.method === 'POST' ? ENDPOINT_LIMITS.get(endpoint) : undefined;
     if (!limits) return next();
     const clientId = basicClientId(ctx.get('authorization'));
     try {

@@ -11,7 +11,6 @@
 import { createHash } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import { StoreUnavailable } from '../errors.ts';
 import {
   kvAccountSessionsKey,
   kvConsumedKey,
@@ -25,7 +24,8 @@ import type { KeyValueStore } from '../storage/key-value.ts';
 export { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
 
 import type { ClientQueries } from '../storage/queries/clients.ts';
-import type { OidcPayloadQueries } from '../storage/queries/oidc-payloads.ts';
+import type { OidcPayloadQueries, RotationFacts, RotationOutcome } from '../storage/queries/oidc-payloads.ts';
+import { asProviderError } from './store-outage.ts';
 
 export const DURABLE_MODELS = new Set(['Grant', 'RefreshToken', 'RegistrationAccessToken', 'InitialAccessToken']);
 
@@ -49,6 +49,7 @@ const CREDENTIAL_MODELS = new Set([
 const CONSUMED_MARKER_TTL_SECONDS = 24 * 3600;
 
 export type AdapterPayload = Record<string, unknown> & {
+  accountId?: string;
   grantId?: string;
   uid?: string;
   userCode?: string;
@@ -73,25 +74,11 @@ function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
   return rest;
 }
 
-/**
- * A store outage inside oidc-provider: 503 `temporarily_unavailable`, shown as a page (never a
- * redirect carrying the error, never a 500).
- */
-export class TemporarilyUnavailable extends errors.OIDCProviderError {
-  override error_description = 'Gatehouse is temporarily unavailable. Please try again in a moment.';
-  constructor(options?: ErrorOptions) {
-    super(503, 'temporarily_unavailable', options);
-    this.expose = true;
-    this.allow_redirect = false;
-  }
-}
-
 async function available<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof StoreUnavailable) throw new TemporarilyUnavailable({ cause: error });
-    throw error;
+    throw asProviderError(error);
   }
 }
 
@@ -114,7 +101,8 @@ export class GatehouseAdapter {
       await this.#storage.payloads.upsert(this.model, key, stored, {
         grantId: payload.grantId,
         uid: payload.uid,
-        expiresAt: expiresIn ? new Date(this.#storage.clock.now().getTime() + expiresIn * 1000) : null,
+        accountId: typeof payload.accountId === 'string' ? payload.accountId : undefined,
+        expiresAt: this.#expiresAt(expiresIn),
         now: this.#storage.clock.now(),
       });
       return;
@@ -184,6 +172,37 @@ export class GatehouseAdapter {
     );
   }
 
+  /**
+   * Refresh rotation as one storage operation: the parent consumed, its successor recorded and the
+   * child inserted together, or nothing at all (storage/queries/oidc-payloads.ts).
+   */
+  async rotateRefreshToken(
+    parentValue: string,
+    child: { value: string; payload: AdapterPayload; expiresIn: number },
+    successorSealed: string,
+  ): Promise<RotationOutcome> {
+    if (this.model !== 'RefreshToken') throw new Error('only refresh tokens rotate');
+    const row = {
+      id: storageKey(this.model, child.value),
+      payload: stripJti(this.model, child.payload),
+      grantId: child.payload.grantId,
+      uid: child.payload.uid,
+      accountId: child.payload.accountId,
+      expiresAt: this.#expiresAt(child.expiresIn),
+    };
+    return this.#storage.payloads.rotateRefreshToken(storageKey(this.model, parentValue), row, successorSealed, this.#storage.clock.now());
+  }
+
+  /** What storage knows about a consumed refresh token (undefined if unknown or not consumed). */
+  async rotationFacts(value: string): Promise<RotationFacts | undefined> {
+    return this.#storage.payloads.rotationFacts(storageKey(this.model, value));
+  }
+
+  /** The server is answering the rotation of this (parent) token with its successor. */
+  async markRotationAnswered(parentValue: string): Promise<void> {
+    await this.#storage.payloads.markRotationAnswered(storageKey(this.model, parentValue), this.#storage.clock.now());
+  }
+
   async destroy(id: string): Promise<void> {
     const key = storageKey(this.model, id);
     if (this.#durable) {
@@ -197,6 +216,10 @@ export class GatehouseAdapter {
   /** Tokens of the grant, in both stores; the Grant itself follows oidc-provider's revokeGrantPolicy. */
   async revokeByGrantId(grantId: string): Promise<void> {
     await revokeGrantEverywhere(this.#storage, grantId, { includeGrant: false });
+  }
+
+  #expiresAt(expiresIn: number | undefined): Date | null {
+    return expiresIn ? new Date(this.#storage.clock.now().getTime() + expiresIn * 1000) : null;
   }
 
   #restore(id: string, payload: AdapterPayload, consumed: number | undefined): AdapterPayload {
@@ -219,6 +242,9 @@ export function createAdapterFactory(storage: OidcStorage) {
       destroy: (id: string) => available(() => adapter.destroy(id)),
       revokeByGrantId: (grantId: string) => available(() => adapter.revokeByGrantId(grantId)),
       consumeOnce: (id: string) => available(() => adapter.consumeOnce(id)),
+      rotateRefreshToken: (...args: Parameters<GatehouseAdapter['rotateRefreshToken']>) => available(() => adapter.rotateRefreshToken(...args)),
+      rotationFacts: (value: string) => available(() => adapter.rotationFacts(value)),
+      markRotationAnswered: (value: string) => available(() => adapter.markRotationAnswered(value)),
     };
   };
 }

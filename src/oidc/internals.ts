@@ -10,6 +10,7 @@ import { checkAttestBinding } from 'oidc-provider/lib/helpers/check_attest_bindi
 import { boolean, resourceServer } from 'oidc-provider/lib/helpers/configuration_result.js';
 import * as formatters from 'oidc-provider/lib/helpers/formatters.js';
 import {
+  applyDpopBinding,
   applyMtlsBinding,
   checkAccountMismatch,
   createAccessToken,
@@ -30,6 +31,7 @@ export const internals = {
   boolean,
   resourceServer,
   pluralize: formatters.pluralize as (word: string, count: number) => string,
+  applyDpopBinding,
   applyMtlsBinding,
   checkAccountMismatch,
   createAccessToken,
@@ -72,4 +74,39 @@ export function compareClientSecretsAsDigests(
     if (clientSecretAccepted({ current: this.clientSecret, previous: this.previous_client_secrets }, actual, nowSeconds)) return true;
     return importedSecrets !== undefined && isImportedClientSecret(this.clientSecret) && importedSecrets.accept(this.clientId, this.clientSecret, actual);
   };
+}
+
+/**
+ * Every ID token (and the code, refresh and access tokens it comes with) carries `sid`, the
+ * session's id for that client. oidc-provider 9.13.3 adds it only when the client registered
+ * back-channel logout with `backchannel_logout_session_required` (`Client#includeSid`), or when
+ * the claims parameter asks for it. Logout needs it on every ID token: an `id_token_hint` proves
+ * the current session only if its `sid` is that session's (provider.ts, `hintFromThisSession`).
+ */
+export function includeSessionIdInIdTokens(provider: Provider): void {
+  const prototype = (provider.Client as unknown as { prototype: Record<string, unknown> }).prototype;
+  prototype.includeSid = function includeSid() {
+    return true;
+  };
+}
+
+/**
+ * A client registered with `exact_redirect_port` (clients/) gets its redirect and post-logout
+ * redirect URIs matched exactly, port included. oidc-provider 9.13.3 lets native clients use
+ * any port on a registered loopback redirect URI (RFC 8252 §7.3), which lets any local process
+ * that listens on another port receive the client's authorization responses.
+ */
+export function exactRedirectPortMatching(provider: Provider): void {
+  type ClientInstance = { exact_redirect_port?: boolean; redirectUris?: string[]; postLogoutRedirectUris?: string[] };
+  const prototype = (provider.Client as unknown as { prototype: Record<string, (this: ClientInstance, value: string) => boolean> }).prototype;
+  for (const [method, registered] of [
+    ['redirectUriAllowed', 'redirectUris'],
+    ['postLogoutRedirectUriAllowed', 'postLogoutRedirectUris'],
+  ] as const) {
+    const anyLoopbackPort = prototype[method] as (this: ClientInstance, value: string) => boolean;
+    prototype[method] = function uriAllowed(this: ClientInstance, value: string) {
+      if (this.exact_redirect_port === true) return (this[registered] ?? []).includes(value);
+      return anyLoopbackPort.call(this, value);
+    };
+  }
 }

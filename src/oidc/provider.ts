@@ -7,8 +7,10 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { AccountService } from '../accounts/index.ts';
 import type { ApiService } from '../apis/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
+import { AUTH_METHODS } from '../clients/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
 import { negotiateLocale } from '../http/i18n.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
@@ -16,16 +18,22 @@ import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
 import type { RbacService } from '../rbac/index.ts';
 import { createAccessTokenClaims } from './access-token-claims.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
+import { authorizationRequestsByPost } from './authorization-post.ts';
+import { refuseUngrantableClientCredentialsScopes } from './client-credentials-scopes.ts';
 import { type ClientLike, metadataOf } from './client-metadata-of.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
-import { compareClientSecretsAsDigests } from './internals.ts';
+import { compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
+import { answeredError, reportOAuthErrors } from './oauth-errors.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
 import { registerRefreshTokenGrant } from './refresh-token-grant.ts';
 import { createResourceServerCallbacks } from './resource-servers.ts';
+import { revocationAnswersWithoutContentType } from './revocation-response.ts';
+import { storeOutageAnswers, storeOutageIn } from './store-outage.ts';
+import { exchangeTokenClaims, registerTokenExchangeGrant } from './token-exchange-grant.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -41,15 +49,30 @@ export interface ProviderDeps {
   views: Views;
   logger: Logger;
   clock: Clock;
+  /** Counts an OAuth error answer (gatehouse_oauth_errors_total). */
+  countOAuthError?: (endpoint: string, error: string) => void;
 }
 
 export const INTERACTION_PATH = '/interaction';
+/** oidc-provider's authorization route (its default). */
+const AUTHORIZATION_PATH = '/auth';
+/** Client authentication, the same at the token, introspection, revocation and PAR endpoints. */
+const CLIENT_AUTH_SIGNING_ALGS: Array<'RS256' | 'PS256' | 'ES256' | 'EdDSA'> = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, views, logger } = deps;
   const { ttl } = config;
   const resourceServers = createResourceServerCallbacks({ apis: deps.apis, defaultAccessTokenTtl: ttl.accessToken });
   const cookie = { httpOnly: true, sameSite: 'lax', secure: config.production } as const;
+  const renderErrorPage = (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => {
+    ctx.type = 'html';
+    ctx.body = views.render('error', {
+      locale: localeOf(ctx),
+      heading: ctx.status === 503 ? 'error.heading.503' : 'error.heading.signin',
+      message: ctx.status === 503 ? 'error.temporarily_unavailable' : (out.error_description ?? out.error),
+      requestId: ctx.res.getHeader('x-request-id'),
+    });
+  };
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(deps.storage),
@@ -76,6 +99,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Bearer tokens only in headers or bodies (RFC 6750 §5.3, RFC 9700 §4.3.2).
     acceptQueryParamAccessTokens: false,
     clientBasedCORS: (_ctx, origin, client) => corsOriginAllowed(origin, metadataOf(client)),
+    clientAuthMethods: [...AUTH_METHODS],
     extraClientMetadata: {
       properties: [...Object.keys(EXTRA_CLIENT_METADATA)],
       validator(_ctx, key, value) {
@@ -86,6 +110,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449: a client proving a key gets tokens bound to it (`cnf.jkt`, token_type DPoP);
+      // one registered with `dpop_bound_access_tokens` must always prove one. Proof replay is
+      // refused across instances (ReplayDetection lives in the shared ephemeral store).
+      dPoP: { enabled: true, allowReplay: false },
+      // RFC 9126: decided on, not required: a client may push its request (parameters off the
+      // URL, authenticated, 60 s, single use); plain GET/POST requests keep working.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
       // RFC 7662 §4 / RFC 7009 §2.1: a client may only introspect or revoke its own tokens.
       introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
@@ -115,17 +146,20 @@ export function createProvider(deps: ProviderDeps): Provider {
         useGrantedResource: async () => false,
       },
     },
+    // One grant (and refresh-token family) per device; consent remembered across devices (first-party.ts).
     loadExistingGrant: createLoadExistingGrant({
-      grantIdFor: async (accountId, clientId) =>
-        (await deps.storage.payloads.grantsForAccount(accountId)).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
+      newestGrantIdFor: async (accountId, clientId) =>
+        (await deps.storage.payloads.grantsForAccount(accountId, deps.clock.now())).filter((grant) => grant.clientId === clientId).at(-1)?.grantId,
     }) as never,
     // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
-    extraTokenClaims: createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never,
+    // Exchanged tokens (token-exchange-grant.ts) also carry `act` and the subject token's acr/amr.
+    extraTokenClaims: exchangeTokenClaims(createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never) as never,
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {
-      AccessToken: (_ctx, _token, client) => clientLifetime(client, 'access_token_ttl', ttl.accessToken),
-      ClientCredentials: (_ctx, _token, client) => clientLifetime(client, 'access_token_ttl', ttl.accessToken),
+      // A token for an API lives as that API says (resource-servers.ts, already shortened by the client's own).
+      AccessToken: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
+      ClientCredentials: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
       AuthorizationCode: ttl.authorizationCode,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
@@ -149,8 +183,15 @@ export function createProvider(deps: ProviderDeps): Provider {
         sessionTtlSeconds: ttl.session,
       }),
     },
-    // RFC 7591 §3 / RFC 8414: our own /register (registration-api/), advertised only when it is on.
-    discovery: config.dcr.enabled ? { registration_endpoint: `${config.issuer}/register` } : {},
+    discovery: {
+      // RFC 7591 §3 / RFC 8414: our own /register (registration-api/), advertised only when it is on.
+      ...(config.dcr.enabled ? { registration_endpoint: `${config.issuer}/register` } : {}),
+      // RFC 8414 §2: without these, strict clients assume client_secret_basic alone works there.
+      introspection_endpoint_auth_methods_supported: [...AUTH_METHODS],
+      introspection_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_SIGNING_ALGS,
+      revocation_endpoint_auth_methods_supported: [...AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_SIGNING_ALGS,
+    },
     fetch: createOutboundFetch({ allowPrivateNetworks: config.outboundAllowPrivate, attempts: 3, deadlineMs: 5000 }) as never,
     // No `none`, no HS*: only the algorithms Gatehouse keeps rotating keys for.
     enabledJWA: {
@@ -158,21 +199,24 @@ export function createProvider(deps: ProviderDeps): Provider {
       userinfoSigningAlgValues: [...config.keys.algorithms],
       introspectionSigningAlgValues: [...config.keys.algorithms],
       authorizationSigningAlgValues: [...config.keys.algorithms],
-      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clientAuthSigningAlgValues: CLIENT_AUTH_SIGNING_ALGS,
     },
     async renderError(ctx, out) {
-      ctx.type = 'html';
-      ctx.body = views.render('error', {
-        locale: localeOf(ctx),
-        heading: ctx.status === 503 ? 'error.heading.503' : 'error.heading.signin',
-        message: ctx.status === 503 ? 'error.temporarily_unavailable' : (out.error_description ?? out.error),
-        requestId: ctx.res.getHeader('x-request-id'),
-      });
+      renderErrorPage(ctx, out);
     },
   };
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // First, so it is outermost: store outages anywhere inside answer 503 + Retry-After (store-outage.ts).
+  provider.use(
+    storeOutageAnswers(provider, {
+      retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+      renderPage: (ctx) => renderErrorPage(ctx, { error: 'temporarily_unavailable' }),
+      onOutage: (ctx, error) =>
+        logger.warn({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'store unavailable: answered 503'),
+    }),
+  );
   compareClientSecretsAsDigests(provider, deps.clock, deps.importedClientSecrets);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
@@ -190,32 +234,43 @@ export function createProvider(deps: ProviderDeps): Provider {
       });
     },
   });
+  refuseUngrantableClientCredentialsScopes(provider);
+  // RFC 8693 for service chains; the policy is each API's (apis/token-exchange.ts).
+  registerTokenExchangeGrant(provider, { ...deps, issuer: config.issuer, algorithms: config.keys.algorithms, getResourceServerInfo: resourceServers.getResourceServerInfo as never });
   auditProviderEvents(provider, deps.audit);
+  // `sid` in every ID token, so logout can tell this session's hint from an old one (hintFromThisSession).
+  includeSessionIdInIdTokens(provider);
+  // RFC 8252 §7.3's any-port loopback rule, unless the client opted out (exact_redirect_port).
+  exactRedirectPortMatching(provider);
+  reportOAuthErrors(provider, { logger, count: deps.countOAuthError });
+  // OIDC Core §3.1.2.1 POST, answered as the same GET (why: authorization-post.ts).
+  provider.use(authorizationRequestsByPost({ path: AUTHORIZATION_PATH, bodyLimitBytes: config.bodyLimitBytes }));
   provider.use(unauthorizedClientForDisallowedGrants);
+  provider.use(revocationAnswersWithoutContentType);
   provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+    // Store outages are answered (and logged at warn) by storeOutageAnswers.
+    if (storeOutageIn(error)) return;
     logger.error({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'oidc server_error');
   });
   return provider;
 }
 
-/**
- * Deviation from oidc-provider 9.13.3: it answers a grant type the client is not registered for
- * with invalid_request; RFC 6749 §5.2 names unauthorized_client for exactly this case.
- */
+/** RFC 6749 §5.2: unauthorized_client for a grant type the client is not registered for (see answeredError). */
 async function unauthorizedClientForDisallowedGrants(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
   await next();
   const body = ctx.body as { error?: string; error_description?: string } | undefined;
-  if (ctx.oidc?.route === 'token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
-    body.error = 'unauthorized_client';
-  }
+  if (ctx.oidc?.route && body?.error) body.error = answeredError(ctx.oidc.route, body.error, body.error_description);
 }
 
 /**
- * The confirmation may be skipped when the app sent an id_token_hint (oidc-provider has verified
- * its signature and audience) that belongs to this browser session: its `sid` is the session's
- * sid for that app, or — for apps whose ID tokens carry no sid — its subject is the signed-in user
- * and the app is one this session signed in to.
+ * The confirmation may be skipped only when the app sent an id_token_hint (oidc-provider has
+ * verified its signature and audience) issued in this very browser session: its `sid` is the
+ * session's sid for that app. Every ID token carries `sid` (internals.ts,
+ * includeSessionIdInIdTokens). A hint without one, or from another session of the same user — an
+ * old ID token from a session that has ended, one from another browser, one leaked from an app's
+ * logs — proves nothing about this session, so the user is asked (a cross-site page could
+ * otherwise sign them out at will).
  */
 function hintFromThisSession(ctx: KoaContextWithOIDC): boolean {
   const hint = ctx.oidc.params?.id_token_hint;
@@ -223,10 +278,9 @@ function hintFromThisSession(ctx: KoaContextWithOIDC): boolean {
   const session = ctx.oidc.session;
   if (typeof hint !== 'string' || !clientId || !session?.accountId) return false;
   try {
-    const { sid, sub } = decodeJwt(hint);
+    const { sid } = decodeJwt(hint);
     const sessionSid = session.sidFor(clientId);
-    if (typeof sid === 'string') return sid === sessionSid;
-    return sub === session.accountId && sessionSid !== undefined;
+    return typeof sid === 'string' && sessionSid !== undefined && sid === sessionSid;
   } catch {
     return false;
   }
@@ -258,6 +312,8 @@ function corsOriginAllowed(origin: string, metadata: Record<string, unknown>): b
   });
 }
 
+const apiLifetime = (token: unknown) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL;
+
 /** A client's own lifetime may only shorten the server-wide one. */
 function clientLifetime(client: ClientLike | undefined, key: 'access_token_ttl' | 'refresh_token_ttl', serverWide: number): number {
   const own = client ? metadataOf(client)[key] : undefined;
@@ -283,6 +339,8 @@ const EXTRA_CLIENT_METADATA = {
   require_mfa: booleanValue,
   allow_unverified_email: booleanValue,
   allowed_cors_origins: stringArray,
+  /** Loopback redirect URIs match on their port too (internals.ts, exactRedirectPortMatching). */
+  exact_redirect_port: booleanValue,
   access_token_ttl: positiveInteger,
   refresh_token_ttl: positiveInteger,
   /** Secrets replaced by rotation, accepted until they expire (clients/client-secret.ts). */

@@ -1,20 +1,26 @@
 /**
  * Fork of oidc-provider 9.13.3 `lib/actions/grants/refresh_token.js` (panva/node-oidc-provider,
- * tag v9.13.3). Deviations, all about rotation under concurrency:
+ * tag v9.13.3). Deviations, all about rotation under concurrency and failure:
  *
  * 1. Rotation always happens (`rotateRefreshToken` is not consulted): every refresh returns a
  *    new refresh token and consumes the old one.
- * 2. Consumption is a storage-level compare-and-set (`consumeOnce`), not upstream's
- *    check-`consumed`-then-`consume()`, which lets N parallel requests each mint a child.
- *    Exactly one request wins; it saves the child and publishes it as the parent's successor
- *    for the grace window.
- * 3. A request that finds the token consumed (or loses the race) asks the pure rule in
- *    tokens/refresh-decision.ts: inside the grace window, for the immediate predecessor, it gets
- *    the same successor refresh token and a fresh access token; otherwise the whole grant is
- *    revoked, a `refresh_token.reused` security event is emitted and it gets invalid_grant.
- * 4. Upstream destroys the presented token on reuse; we revoke the grant, which removes it too.
- * Everything else (client, expiry, mTLS, DPoP, attestation, scope and resource checks, token
- * issuance) follows upstream line by line.
+ * 2. Everything that can fail is done BEFORE the rotation commits: the access token is created
+ *    and persisted (Redis, when opaque) or signed (JWT), and the ID token signed. A failure there
+ *    answers 503 and leaves the presented token unconsumed, so the client's retry just works.
+ * 3. The rotation is ONE storage operation (adapter.rotateRefreshToken → one SQL statement): the
+ *    parent consumed only if nobody did, its successor recorded on it (digest + value sealed with
+ *    a key derived from the parent, tokens/successor-seal.ts) and the child inserted — all or
+ *    nothing. A racing request waits on the parent row's lock, then reads the committed facts.
+ * 4. A request that finds the token consumed (or lost the race) gets the facts from storage and
+ *    asks the pure rule in tokens/refresh-decision.ts: a replay gets the same successor (opened
+ *    with the presented token) and a fresh access token; reuse revokes the whole grant (one
+ *    device's family, see oidc/first-party.ts), emits `refresh_token.reused` and answers
+ *    invalid_grant. Upstream destroys the presented token on reuse; revoking the grant removes it too.
+ * 5. Once the rotation is known to have committed, it is recorded as answered before the 200 is
+ *    sent. A rotation never recorded so was answered with a 5xx (its commit was the last thing a
+ *    dying database link carried): its parent's retry is honest whatever the grace window.
+ * Everything else (client, expiry, mTLS, DPoP, attestation, scope and resource checks, the ID
+ * token only when `openid` is in this refresh's scope) follows upstream line by line.
  */
 
 import type Provider from 'oidc-provider';
@@ -22,15 +28,11 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import { epochSeconds } from '../clock.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
-import { decideConsumedRefresh } from '../tokens/index.ts';
-import { type OidcAdapter, type OidcStorage, revokeGrantEverywhere, storageKey } from './adapter.ts';
+import { decideConsumedRefresh, openSuccessor, sealSuccessor } from '../tokens/index.ts';
+import { type OidcAdapter, type OidcStorage, revokeGrantEverywhere } from './adapter.ts';
 import { boundGrantHelpers, internals } from './internals.ts';
 
 const GTY = 'refresh_token';
-/** How long a request that lost the rotation race waits for the winner to publish the successor. */
-const SUCCESSOR_WAIT_MS = 3000;
-const SUCCESSOR_POLL_MS = 20;
 
 export interface RefreshGrantDeps {
   storage: OidcStorage;
@@ -41,17 +43,6 @@ export interface RefreshGrantDeps {
 
 // biome-ignore lint/suspicious/noExplicitAny: oidc-provider's token models are untyped internals
 type AnyToken = any;
-
-const successorKey = (parentValue: string) => `refresh-successor:${storageKey('RefreshToken', parentValue)}`;
-
-async function waitForSuccessor(kv: KeyValueStore, parentValue: string): Promise<string | undefined> {
-  const deadline = Date.now() + SUCCESSOR_WAIT_MS;
-  for (;;) {
-    const value = await kv.get(successorKey(parentValue));
-    if (value || Date.now() >= deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, SUCCESSOR_POLL_MS));
-  }
-}
 
 export function registerRefreshTokenGrant(provider: Provider, deps: RefreshGrantDeps): void {
   const helpers = boundGrantHelpers(provider);
@@ -89,8 +80,7 @@ async function refreshTokenHandler(
   const dPoP = await validateDpop(ctx);
 
   const presentedValue = String(ctx.oidc.params?.refresh_token);
-  let refreshTokenValue = presentedValue;
-  let refreshToken: AnyToken = await RefreshToken.find(refreshTokenValue, { ignoreExpiration: true });
+  const refreshToken: AnyToken = await RefreshToken.find(presentedValue, { ignoreExpiration: true });
 
   if (!refreshToken) throw new errors.InvalidGrant('refresh token not found');
   if (refreshToken.clientId !== client.clientId) throw new errors.InvalidGrant('client mismatch');
@@ -132,77 +122,10 @@ async function refreshTokenHandler(
   i.checkAccountMismatch(refreshToken, grant);
   ctx.oidc.entity('Account', account);
 
-  const adapter = RefreshToken.adapter as OidcAdapter;
-  const { kv } = deps.storage;
-
-  const replayOrReject = async (parent: AnyToken): Promise<AnyToken> => {
-    const consumedAt = typeof parent.consumed === 'number' ? parent.consumed : epochSeconds(deps.clock);
-    const withinGrace = deps.graceSeconds > 0 && epochSeconds(deps.clock) - consumedAt <= deps.graceSeconds;
-    const successorValue = withinGrace ? await waitForSuccessor(kv, presentedValue) : undefined;
-    const successor: AnyToken = successorValue
-      ? await RefreshToken.find(successorValue, { ignoreExpiration: true })
-      : undefined;
-    const decision = decideConsumedRefresh({
-      consumedAt,
-      now: epochSeconds(deps.clock),
-      graceSeconds: deps.graceSeconds,
-      successor: successorValue && successor ? { value: successorValue, consumed: Boolean(successor.consumed) } : undefined,
-    });
-    if (decision.kind === 'reuse') {
-      await revokeGrantEverywhere(deps.storage, parent.grantId, { includeGrant: true });
-      // The stolen family's browser session ends too: the thief may hold its cookie as well.
-      if (parent.sessionUid) {
-        const session = await provider.Session.findByUid(parent.sessionUid);
-        await session?.destroy();
-      }
-      ctx.oidc.provider.emit('grant.revoked', ctx, parent.grantId);
-      deps.onReuse(ctx, { clientId: client.clientId, grantId: parent.grantId, reason: decision.reason });
-      throw new errors.InvalidGrant('refresh token already used');
-    }
-    refreshTokenValue = decision.successorValue;
-    return successor;
-  };
-
-  if (refreshToken.consumed) {
-    refreshToken = await replayOrReject(refreshToken);
-  } else {
-    const parent = refreshToken;
-    const child = new RefreshToken({
-      accountId: parent.accountId,
-      acr: parent.acr,
-      amr: parent.amr,
-      authTime: parent.authTime,
-      claims: parent.claims,
-      client,
-      expiresWithSession: parent.expiresWithSession,
-      iiat: parent.iiat,
-      grantId: parent.grantId,
-      gty: parent.gty,
-      nonce: parent.nonce,
-      resource: parent.resource,
-      rotations: typeof parent.rotations === 'number' ? parent.rotations + 1 : 1,
-      scope: parent.scope,
-      sessionUid: parent.sessionUid,
-      sid: parent.sid,
-      rar: parent.rar,
-      'x5t#S256': parent['x5t#S256'],
-      jkt: parent.jkt,
-      attestationJkt: parent.attestationJkt,
-    });
-    if (child.gty && !child.gty.endsWith(GTY)) child.gty = `${child.gty} ${GTY}`;
-
-    if (await adapter.consumeOnce(presentedValue)) {
-      ctx.oidc.entity('RotatedRefreshToken', parent);
-      refreshTokenValue = await child.save();
-      if (deps.graceSeconds > 0) await kv.set(successorKey(presentedValue), refreshTokenValue, deps.graceSeconds);
-      refreshToken = child;
-    } else {
-      // Lost the race to a parallel request with the same token: a retry, never theft.
-      refreshToken = await replayOrReject({ ...parent, consumed: epochSeconds(deps.clock) });
-    }
-  }
-  ctx.oidc.entity('RefreshToken', refreshToken);
-
+  // Step 2: what can fail, before anything is consumed. Every field these tokens take from the
+  // refresh token (grant, session, claims, acr/amr, nonce, resource, rar) is the same for every
+  // generation of the family, so the presented token stands in for its child.
+  const gty = refreshToken.gty && !refreshToken.gty.endsWith(GTY) ? `${refreshToken.gty} ${GTY}` : refreshToken.gty;
   const at = i.createAccessToken(
     provider,
     ctx,
@@ -213,7 +136,7 @@ async function refreshTokenHandler(
       sessionUid: refreshToken.sessionUid,
       sid: refreshToken.sid,
     },
-    refreshToken.gty,
+    gty,
   );
   i.applyMtlsBinding(at, cert);
   if (dPoP) at.setThumbprint('jkt', dPoP.thumbprint);
@@ -238,7 +161,16 @@ async function refreshTokenHandler(
 
   ctx.oidc.entity('AccessToken', at);
   const accessToken = await at.save();
+  // OIDC Core §12.2 makes the ID token optional on refresh; clients such as kubectl's OIDC plugin
+  // need it, so (as upstream) it comes whenever `openid` is in this refresh's scope. A client that
+  // does not want it narrows `scope` on the refresh request.
   const idToken = await i.issueIdToken(provider, ctx, refreshToken, at, grant, scope);
+
+  // Steps 3-4: rotate, or replay, or reject.
+  const adapter = RefreshToken.adapter as OidcAdapter;
+  const refreshTokenValue =
+    (refreshToken.consumed ? undefined : await rotate(adapter, RefreshToken, refreshToken, presentedValue, client, ctx)) ??
+    (await replayOrReject(provider, deps, ctx, adapter, refreshToken, presentedValue));
 
   ctx.body = buildTokenResponse({
     accessToken,
@@ -249,4 +181,95 @@ async function refreshTokenHandler(
     scope: refreshToken.scope ? at.scope : at.scope || undefined,
     tokenType: at.tokenType,
   });
+}
+
+/** The child's value if this request rotated the parent; undefined if someone else had (or has) consumed it. */
+async function rotate(
+  adapter: OidcAdapter,
+  RefreshToken: AnyToken,
+  parent: AnyToken,
+  parentValue: string,
+  client: AnyToken,
+  ctx: KoaContextWithOIDC,
+): Promise<string | undefined> {
+  const child = new RefreshToken({
+    accountId: parent.accountId,
+    acr: parent.acr,
+    amr: parent.amr,
+    authTime: parent.authTime,
+    claims: parent.claims,
+    client,
+    expiresWithSession: parent.expiresWithSession,
+    iiat: parent.iiat,
+    grantId: parent.grantId,
+    gty: parent.gty,
+    nonce: parent.nonce,
+    resource: parent.resource,
+    rotations: typeof parent.rotations === 'number' ? parent.rotations + 1 : 1,
+    scope: parent.scope,
+    sessionUid: parent.sessionUid,
+    sid: parent.sid,
+    rar: parent.rar,
+    'x5t#S256': parent['x5t#S256'],
+    jkt: parent.jkt,
+    attestationJkt: parent.attestationJkt,
+  });
+  if (child.gty && !child.gty.endsWith(GTY)) child.gty = `${child.gty} ${GTY}`;
+  // What BaseModel#save does, minus the write: the rotation statement writes the row.
+  if (!child.jti) child.jti = child.generateTokenId();
+  const expiresIn = child.remainingTTL;
+  const { value, payload } = await child.getValueAndPayload();
+  const sealed = await sealSuccessor(value, parentValue);
+
+  const outcome = await adapter.rotateRefreshToken(parentValue, { value, payload, expiresIn }, sealed);
+  if (outcome.kind !== 'rotated') return undefined;
+  await recordAnswered(adapter, parentValue);
+  child.emit('saved');
+  ctx.oidc.entity('RotatedRefreshToken', parent);
+  ctx.oidc.entity('RefreshToken', child);
+  return value;
+}
+
+/**
+ * Step 5. If the record cannot be written (the database went away just now), the successor is
+ * still answered: the rotation then stays replayable by the parent's holder, the safe direction.
+ */
+async function recordAnswered(adapter: OidcAdapter, parentValue: string): Promise<void> {
+  await adapter.markRotationAnswered(parentValue).catch(() => undefined);
+}
+
+/** A consumed token: the successor's value for a replay, or the family revoked and invalid_grant. */
+async function replayOrReject(
+  provider: Provider,
+  deps: RefreshGrantDeps,
+  ctx: KoaContextWithOIDC,
+  adapter: OidcAdapter,
+  presented: AnyToken,
+  presentedValue: string,
+): Promise<string> {
+  const facts = await adapter.rotationFacts(presentedValue);
+  if (!facts) throw new errors.InvalidGrant('refresh token not found');
+  const successorValue = facts.successorSealed ? await openSuccessor(facts.successorSealed, presentedValue) : undefined;
+  const decision = decideConsumedRefresh({
+    consumedAt: epochSeconds({ now: () => facts.consumedAt }),
+    now: epochSeconds(deps.clock),
+    graceSeconds: deps.graceSeconds,
+    successor: successorValue && facts.successor ? { value: successorValue, consumed: facts.successor.consumed } : undefined,
+    answered: facts.answered,
+  });
+  if (decision.kind === 'replay') {
+    if (!facts.answered) await recordAnswered(adapter, presentedValue);
+    return decision.successorValue;
+  }
+
+  const clientId = ctx.oidc.client!.clientId;
+  deps.onReuse(ctx, { clientId, grantId: presented.grantId, reason: decision.reason });
+  await revokeGrantEverywhere(deps.storage, presented.grantId, { includeGrant: true });
+  // The stolen family's browser session ends too: the thief may hold its cookie as well.
+  if (presented.sessionUid) {
+    const session = await provider.Session.findByUid(presented.sessionUid);
+    await session?.destroy();
+  }
+  ctx.oidc.provider.emit('grant.revoked', ctx, presented.grantId);
+  throw new errors.InvalidGrant('refresh token already used');
 }

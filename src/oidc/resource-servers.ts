@@ -4,7 +4,8 @@ import type { ApiService } from '../apis/index.ts';
 import { type ClientLike, metadataOf } from './client-metadata-of.ts';
 
 /**
- * Registered APIs become RFC 8707 resource servers that receive RFC 9068 JWT access tokens:
+ * Registered APIs become RFC 8707 resource servers that receive RFC 9068 JWT access tokens (or,
+ * for an API that chose `opaque`, stored references):
  * one `aud`, `typ: at+jwt`, signed with the API's algorithm (RS256 unless it chose ES256 or
  * EdDSA), and only the scopes the API defines.
  */
@@ -32,8 +33,8 @@ export function createResourceServerCallbacks(deps: { apis: ApiService; defaultA
           api.accessTokenTtl ?? deps.defaultAccessTokenTtl,
           (metadata.access_token_ttl as number | undefined) ?? Number.POSITIVE_INFINITY,
         ),
-        accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: api.signingAlg } },
+        accessTokenFormat: api.accessTokenFormat,
+        ...(api.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: api.signingAlg } } } : {}),
       };
     },
 

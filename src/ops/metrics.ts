@@ -32,6 +32,9 @@ export function routeLabel(path: string): string {
   return EXACT_ROUTES.get(path) ?? scanRoutes(path);
 }
 
+/** Route names and OAuth error codes are short snake_case words; anything else is not a label value. */
+const boundedLabel = (value: string) => (/^[a-z][a-z0-9_.]{0,47}$/.test(value) ? value : 'other');
+
 export interface MetricsSources {
   /** Age in seconds of the key that signs, per algorithm. */
   signingKeyAges(): Record<string, number>;
@@ -59,6 +62,12 @@ export function createMetrics(sources: MetricsSources) {
     name: 'gatehouse_tokens_issued_total',
     help: 'Successful token responses by grant type.',
     labelNames: ['grant_type'],
+    registers: [registry],
+  });
+  const oauthErrors = new Counter({
+    name: 'gatehouse_oauth_errors_total',
+    help: 'OAuth/OIDC error answers by endpoint and error code; each one is logged with its reason (event oauth.error).',
+    labelNames: ['endpoint', 'error'],
     registers: [registry],
   });
   const events = new Counter({
@@ -169,6 +178,8 @@ export function createMetrics(sources: MetricsSources) {
         jobRows.inc({ job }, report.rows);
       }
     },
+    /** Labels are bounded: oidc-provider's route names and error codes (anything else counts as `other`). */
+    oauthError: (endpoint: string, error: string) => oauthErrors.inc({ endpoint: boundedLabel(endpoint), error: boundedLabel(error) }),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -47,8 +47,16 @@ export function metricsRouter(metrics: Metrics, token: string | undefined): Rout
   return router;
 }
 
-/** `/healthz`: the process answers. `/readyz`: every store answers within its deadline. `/metrics` if enabled. */
-export function createOpsRouter(deps: { probes: Probe[]; metrics?: { metrics: Metrics; token: string | undefined } | undefined }): Router {
+/**
+ * `/healthz`: the process answers. `/readyz`: every store answers within its deadline, and the
+ * process is not shutting down (ops/drain.ts). `/metrics` if enabled.
+ */
+export function createOpsRouter(deps: {
+  probes: Probe[];
+  metrics?: { metrics: Metrics; token: string | undefined } | undefined;
+  /** True from the shutdown signal on: readiness fails at once so the load balancer moves away. */
+  isDraining?: (() => boolean) | undefined;
+}): Router {
   const router = new Router();
   if (deps.metrics) {
     const metrics = metricsRouter(deps.metrics.metrics, deps.metrics.token);
@@ -59,9 +67,14 @@ export function createOpsRouter(deps: { probes: Probe[]; metrics?: { metrics: Me
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    if (deps.isDraining?.()) {
+      ctx.status = 503;
+      ctx.body = { status: 'draining', checks: {} };
+      return;
+    }
     const results = await Promise.all(deps.probes.map(runProbe));
     const ready = results.every((result) => result.ok);
-    ctx.set('Cache-Control', 'no-store');
     ctx.status = ready ? 200 : 503;
     ctx.body = {
       status: ready ? 'ready' : 'unavailable',

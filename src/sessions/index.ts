@@ -12,6 +12,11 @@ export interface AccountSession {
   lastActivity: { at: Date; ip: string; userAgent: string } | undefined;
 }
 
+/**
+ * A client the account has granted access to. Grants are per device (oidc/first-party.ts), so one
+ * app may hold several; it is listed once, since its first grant, and revoked as a whole.
+ * `grantId` (its newest grant) is the handle the pages and the admin API revoke it by.
+ */
 export interface ConnectedApp {
   grantId: string;
   clientId: string;
@@ -46,23 +51,31 @@ export function createSessionService(deps: {
     },
 
     async listApps(accountId: string): Promise<ConnectedApp[]> {
-      const grants = await deps.grantsForAccount(accountId);
+      const byClient = new Map<string, Array<{ grantId: string; createdAt: Date }>>();
+      for (const grant of await deps.grantsForAccount(accountId)) {
+        byClient.set(grant.clientId, [...(byClient.get(grant.clientId) ?? []), grant]);
+      }
       return Promise.all(
-        grants.map(async (grant) => ({
-          grantId: grant.grantId,
-          clientId: grant.clientId,
-          name: (await deps.clientName(grant.clientId)) ?? grant.clientId,
-          since: grant.createdAt,
+        [...byClient].map(async ([clientId, grants]) => ({
+          grantId: grants.at(-1)!.grantId,
+          clientId,
+          name: (await deps.clientName(clientId)) ?? clientId,
+          since: grants[0]!.createdAt,
         })),
       );
     },
 
-    /** "Revoke access": the grant and every token issued under it, at once. Only the owner's. */
+    /**
+     * "Revoke access": every grant the owner gave the app of `grantId` (on every device) and every
+     * token issued under them, at once. Only the owner's.
+     */
     async revokeApp(accountId: string, grantId: string): Promise<boolean> {
-      const owned = (await deps.grantsForAccount(accountId)).find((grant) => grant.grantId === grantId);
-      if (!owned) return false;
-      await deps.revokeGrant(grantId);
-      event('consent.revoked', accountId, { clientId: owned.clientId, grantId });
+      const grants = await deps.grantsForAccount(accountId);
+      const clientId = grants.find((grant) => grant.grantId === grantId)?.clientId;
+      if (!clientId) return false;
+      const revoked = grants.filter((grant) => grant.clientId === clientId).map((grant) => grant.grantId);
+      for (const id of revoked) await deps.revokeGrant(id);
+      event('consent.revoked', accountId, { clientId, grantIds: revoked });
       return true;
     },
 

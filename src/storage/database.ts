@@ -2,6 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrations } from '../../migrations/index.ts';
+import { StoreUnavailable } from '../errors.ts';
+import { translateDatabaseError } from './pg-errors.ts';
+import { restrictToOwner } from './private-data-dir.ts';
 
 export type Database = Knex;
 
@@ -13,6 +16,9 @@ export type DatabaseTarget =
 export interface DatabaseLog {
   warn(message: string): void;
 }
+
+/** SQLSTATE of a write on a server that is (no longer) the primary. */
+const READ_ONLY_TRANSACTION = '25006';
 
 /** Arbitrary constant: the advisory lock every instance takes while migrating. */
 const MIGRATION_LOCK_KEY = 724_311_001;
@@ -29,15 +35,22 @@ export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): P
     let connection: { filename?: string } = {};
     if (target.dataDir !== undefined) {
       const dir = resolve(target.dataDir, 'pg');
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       connection = { filename: dir };
     }
     // Imported only in embedded mode: production (Postgres) never loads PGlite.
     const { default: ClientPgLite } = await import('knex-pglite');
-    return knexFactory({ client: ClientPgLite, dialect: 'postgres', connection, log: knexLog } as Knex.Config);
+    const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection, log: knexLog } as Knex.Config);
+    if (connection.filename) {
+      // PGlite creates its cluster on first use, with files of mode 0666: make them private now.
+      await pingDatabase(db);
+      restrictEmbeddedFiles(db);
+    }
+    return db;
   }
   const statementTimeout = target.statementTimeoutMs ?? 5000;
-  return knexFactory({
+  const pooled = new Map<string, PooledConnection>();
+  const db = knexFactory({
     client: 'pg',
     log: knexLog,
     connection: {
@@ -55,13 +68,9 @@ export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): P
       idleTimeoutMillis: 30_000,
       // A connection that died with the server is dropped from the pool, not handed out again; and
       // after a failover a new connection must reach the writable primary, not a standby.
-      afterCreate: (
-        connection: {
-          on(event: string, fn: (error: Error) => void): void;
-          query(sql: string, fn: (error: Error | null, result?: { rows: Array<{ standby: boolean }> }) => void): void;
-        },
-        done: (error?: Error | null, connection?: unknown) => void,
-      ) => {
+      afterCreate: (connection: PooledConnection, done: (error?: Error | null, connection?: unknown) => void) => {
+        pooled.set(connection.__knexUid, connection);
+        connection.on('end', () => pooled.delete(connection.__knexUid));
         connection.on('error', (error) => log?.warn(`database connection lost: ${error.message}`));
         connection.query('select pg_is_in_recovery() as standby', (error, result) => {
           if (error) return done(error, connection);
@@ -72,6 +81,31 @@ export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): P
     },
     acquireConnectionTimeout: 5000,
   });
+  // A connection whose statement got no answer (read timeout, reset) is in an unknown state: the
+  // statement may still run later — a BEGIN that opens a transaction nobody will commit, so that
+  // the next user's writes silently vanish; a write that lands after we answered 503. And one that
+  // says "read-only transaction" (25006) still points at a demoted primary after a failover. Either
+  // is ended at once (the server rolls back whatever it had open) and never handed out again.
+  db.on('query-error', (error: unknown, query: { __knexUid?: string }) => {
+    const connection = query.__knexUid ? pooled.get(query.__knexUid) : undefined;
+    const code = String((error as { code?: unknown })?.code);
+    const unusable = !/^[0-9A-Z]{5}$/.test(code) || code === READ_ONLY_TRANSACTION; // no SQLSTATE: the server never replied
+    if (!connection || !unusable || !(translateDatabaseError(error) instanceof StoreUnavailable)) return;
+    connection.__knex__disposed = error;
+    pooled.delete(connection.__knexUid);
+    void connection.end().catch(() => undefined);
+  });
+  return db;
+}
+
+/** The pg client behind one pooled connection, as far as this module touches it. */
+interface PooledConnection {
+  __knexUid: string;
+  /** knex's own flag: a connection carrying it is destroyed instead of reused. */
+  __knex__disposed?: unknown;
+  on(event: 'error' | 'end', fn: (error: Error) => void): void;
+  query(sql: string, fn: (error: Error | null, result?: { rows: Array<{ standby: boolean }> }) => void): void;
+  end(): Promise<void>;
 }
 
 const migrationSource: Knex.MigrationSource<{ name: string; module: Knex.Migration }> = {
@@ -89,7 +123,12 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
     const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
     return applied;
   };
-  if (db.client.config.client !== 'pg') return run();
+  if (db.client.config.client !== 'pg') {
+    const applied = await run();
+    // The tables a migration creates are new PGlite files (mode 0666): private as well.
+    restrictEmbeddedFiles(db);
+    return applied;
+  }
   const lock = await db.client.acquireConnection();
   try {
     await db.raw('select pg_advisory_lock(?)', [MIGRATION_LOCK_KEY]).connection(lock);
@@ -98,6 +137,15 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
     await db.raw('select pg_advisory_unlock(?)', [MIGRATION_LOCK_KEY]).connection(lock).catch(() => undefined);
     await db.client.releaseConnection(lock);
   }
+}
+
+/**
+ * Files of an on-disk PGlite database: owner only (private-data-dir.ts). Files PGlite creates
+ * later while running stay inside the private directory and are narrowed at the next start.
+ */
+function restrictEmbeddedFiles(db: Database): void {
+  const filename = (db.client.config.connection as { filename?: string } | undefined)?.filename;
+  if (filename) restrictToOwner(filename);
 }
 
 export async function pingDatabase(db: Database): Promise<void> {

@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePrivateDataDir } from './private-data-dir.ts';
 
 export class EmbeddedDataDirBusy extends Error {
   override name = 'EmbeddedDataDirBusy';
@@ -16,11 +17,11 @@ function alive(pid: number): boolean {
 
 /**
  * PGlite is single-process: two processes on one data directory would corrupt it. The holder
- * writes its pid into a lock file; a stale lock (dead pid) is taken over.
+ * writes its pid into a lock file; a stale lock (dead pid) is taken over. The lock file is the
+ * first thing written, so the directory is checked to be private first (private-data-dir.ts).
  */
 export function lockEmbeddedDataDir(dataDir: string): () => void {
-  const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  const dir = ensurePrivateDataDir(dataDir);
   const path = join(dir, 'gatehouse.lock');
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {

@@ -29,9 +29,13 @@ export interface GrantStores {
 
 /**
  * Deletes every token issued under a grant, in both stores; with `includeGrant`, the Grant
- * record too (theft, compromise, logout). Idempotent.
+ * record too (theft, compromise, logout). Idempotent. Postgres first: once its part is done the
+ * grant can mint nothing (refresh tokens and the grant live there), even if Redis then fails and
+ * the caller gets a 503; the opaque access tokens in Redis then go with a retry, or with their
+ * own short TTL.
  */
 export async function revokeGrantEverywhere(stores: GrantStores, grantId: string, options: { includeGrant: boolean }): Promise<void> {
+  await Promise.all([stores.payloads.destroyByGrantId(grantId), options.includeGrant ? stores.payloads.destroy('Grant', grantId) : undefined]);
   const members = await stores.kv.takeSet(kvGrantKey(grantId));
   // Payloads only: "consumed" markers must outlive the revocation (they expire by themselves),
   // or a request still in flight with the code could consume it a second time.
@@ -39,11 +43,7 @@ export async function revokeGrantEverywhere(stores: GrantStores, grantId: string
     const [model, key] = member.split('|');
     return model && key ? [kvPayloadKey(model, key)] : [];
   });
-  await Promise.all([
-    stores.kv.delete(keys),
-    stores.payloads.destroyByGrantId(grantId),
-    options.includeGrant ? stores.payloads.destroy('Grant', grantId) : undefined,
-  ]);
+  await stores.kv.delete(keys);
 }
 
 export interface StoredSession {

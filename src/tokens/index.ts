@@ -1,1 +1,2 @@
 export { type ConsumedRefreshDecision, type ConsumedRefreshFacts, decideConsumedRefresh } from './refresh-decision.ts';
+export { openSuccessor, sealSuccessor } from './successor-seal.ts';

@@ -30,6 +30,10 @@ for (const [name, change, message] of [
   ['no database', { DATABASE_URL: undefined, REDIS_URL: undefined }, /DATABASE_URL/],
   ['argon2 below OWASP', { GATEHOUSE_PASSWORD_MEMORY_KIB: '4096' }, /OWASP/],
   ['a 1024-bit RSA key size', { GATEHOUSE_RSA_MODULUS_LENGTH: '1024' }, /2048, 3072 or 4096/],
+  ['a key-encryption secret of 32 zero bytes', { GATEHOUSE_KEY_ENCRYPTION_SECRET: Buffer.alloc(32).toString('base64') }, /^GATEHOUSE_KEY_ENCRYPTION_SECRET is guessable: it is one byte repeated/],
+  ['a key-encryption secret that is typed text', { GATEHOUSE_KEY_ENCRYPTION_SECRET: Buffer.from('this is exactly thirty-two bytes').toString('base64url') }, /^GATEHOUSE_KEY_ENCRYPTION_SECRET is guessable: it is typed text/],
+  ['cookie keys of one repeated character', { GATEHOUSE_COOKIE_KEYS: 'a'.repeat(40) }, /^GATEHOUSE_COOKIE_KEYS: key 1 of 1 is guessable: it is one character repeated/],
+  ['a weak second cookie key', { GATEHOUSE_COOKIE_KEYS: `${randomBytes(32).toString('hex')},${'0123456789'.repeat(4)}` }, /^GATEHOUSE_COOKIE_KEYS: key 2 of 2 is guessable: it repeats a short pattern/],
 ] as const) {
   test(`production refuses ${name}`, () => {
     assert.throws(() => loadConfig({ ...production, ...change }), (error: unknown) => error instanceof ConfigError && message.test(error.message));
@@ -62,6 +66,30 @@ test('the server process exits 1 with one clear line on a production misconfigur
   assert.equal(lines.length, 1, result.stderr);
   assert.match(lines[0]!, /^gatehouse: configuration error: GATEHOUSE_ISSUER must be an https:\/\/ URL/);
 });
+
+test('guessable secrets are refused in production only; development and tests may use any value of the right length', () => {
+  const weak = { GATEHOUSE_KEY_ENCRYPTION_SECRET: Buffer.alloc(32).toString('base64'), GATEHOUSE_COOKIE_KEYS: 'x'.repeat(32) };
+  assert.throws(() => loadConfig({ ...production, ...weak }), /guessable/);
+  assert.equal(loadConfig({ ...weak, NODE_ENV: 'test' }).cookieKeys?.[0], 'x'.repeat(32));
+});
+
+for (const [name, change, message] of [
+  ['a key-encryption secret of 32 zero bytes', { GATEHOUSE_KEY_ENCRYPTION_SECRET: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }, /^gatehouse: configuration error: GATEHOUSE_KEY_ENCRYPTION_SECRET is guessable: it is one byte repeated; generate one with: openssl rand -base64 32$/],
+  ['cookie keys of 40 × "a"', { GATEHOUSE_COOKIE_KEYS: 'a'.repeat(40) }, /^gatehouse: configuration error: GATEHOUSE_COOKIE_KEYS: key 1 of 1 is guessable: it is one character repeated; generate keys with: openssl rand -hex 32$/],
+] as const) {
+  test(`the server process in production refuses ${name} with one line naming the variable, and never prints the value`, () => {
+    const result = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
+      env: { PATH: process.env.PATH, ...production, ...change },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(result.status, 1, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, message);
+    for (const value of Object.values(change)) assert.ok(!result.stderr.includes(value) && !result.stdout.includes(value), 'the secret is not printed');
+  });
+}
 
 test('access-token claims default to roles, groups and org_id; a PII claim is refused at start, naming the variable and the claim', () => {
   assert.deepEqual(loadConfig({}).accessTokenClaims, ['roles', 'groups', 'org_id']);

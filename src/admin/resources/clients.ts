@@ -20,6 +20,8 @@ const client = z
     allowedCorsOrigins: z.array(z.string()).nullable(),
     accessTokenTtl: z.number().int().nullable(),
     refreshTokenTtl: z.number().int().nullable(),
+    exactRedirectPort: z.boolean(),
+    dpopBoundAccessTokens: z.boolean().describe('Every token request must carry a DPoP proof (RFC 9449).'),
     previousSecretExpiresAt: z.number().int().nullable(),
   })
   .meta({ id: 'Client' });

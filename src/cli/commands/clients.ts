@@ -23,6 +23,7 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       'access-token-ttl': { type: 'string' },
       'refresh-token-ttl': { type: 'string' },
       'require-mfa': { type: 'boolean' },
+      'exact-redirect-port': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     const { client, clientSecret } = await clients.create({
@@ -40,6 +41,7 @@ export async function clientsCommand(ctx: CommandContext, args: string[]): Promi
       firstParty: values['first-party'] ?? false,
       idTokenSigningAlg: values['id-token-alg'] as 'RS256' | undefined,
       requireMfa: values['require-mfa'] ?? false,
+      exactRedirectPort: values['exact-redirect-port'] ?? false,
       ...(values.jwks ? { jwks: parseJson(values.jwks, '--jwks') } : {}),
       ...(values['cors-origins'] ? { allowedCorsOrigins: list(values['cors-origins']) } : {}),
       ...(values['access-token-ttl'] ? { accessTokenTtl: durationSeconds(values['access-token-ttl'], '--access-token-ttl') } : {}),

@@ -9,13 +9,17 @@ export interface ApiRow {
   /** Claims (from the allow-list) its access tokens carry. */
   claims: string[];
   signing_alg: string;
+  /** The token-exchange rules (apis/token-exchange.ts), stored as given. */
+  token_exchange: unknown[];
+  access_token_format: string;
 }
 
-const COLUMNS = ['identifier', 'name', 'scopes', 'access_token_ttl', 'claims', 'signing_alg'];
+const COLUMNS = ['identifier', 'name', 'scopes', 'access_token_ttl', 'claims', 'signing_alg', 'token_exchange', 'access_token_format'];
 const serialized = (row: Partial<ApiRow>) => ({
   ...row,
   ...(row.scopes ? { scopes: JSON.stringify(row.scopes) } : {}),
   ...(row.claims ? { claims: JSON.stringify(row.claims) } : {}),
+  ...(row.token_exchange ? { token_exchange: JSON.stringify(row.token_exchange) } : {}),
 });
 
 export function createApiQueries(db: Knex) {

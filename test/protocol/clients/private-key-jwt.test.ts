@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { createAccessTokenVerifier } from 'gatehouse/verify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createAccessTokenVerifier } from '../../../src/verify/index.ts';
 import { createApi, tokenRequest } from '../../harness/fixtures.ts';
 import { startServer, type TestServer } from '../../harness/server.ts';
 

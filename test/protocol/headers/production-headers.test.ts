@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { createUser, createWebClient } from '../../harness/fixtures.ts';
 import { storageMode } from '../../harness/mode.ts';
@@ -92,6 +93,28 @@ test('plain http is redirected to https for pages and refused for posts; probes 
   const post = await fetch(`${server.url}/token`, { method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(post.status, 403);
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+});
+
+test('the https redirect goes to the configured issuer, whatever Host or X-Forwarded-Host the request carries', { skip: !services && 'production needs Postgres + Redis: runs in services mode' }, async () => {
+  // Behind GATEHOUSE_TRUST_PROXY=true a forged X-Forwarded-Host would become the request's host:
+  // a cache that stores the 301 would then send everyone to the attacker's site.
+  const forged = await fetch(`${server.url}/.well-known/openid-configuration?x=1`, { redirect: 'manual', headers: { 'x-forwarded-host': 'evil.example' } });
+  assert.equal(forged.status, 301);
+  assert.equal(forged.headers.get('location'), 'https://id.example.test/.well-known/openid-configuration?x=1');
+
+  const hostHeader = await new Promise<string | undefined>((resolve, reject) => {
+    const url = new URL(server.url);
+    request({ host: url.hostname, port: url.port, path: '/auth', headers: { host: 'evil.example' } }, (response) => {
+      response.resume();
+      resolve(response.headers.location);
+    })
+      .on('error', reject)
+      .end();
+  });
+  assert.equal(hostHeader, 'https://id.example.test/auth', 'a forged Host header changes nothing either');
+
+  const schemeRelative = await fetch(`${server.url}//evil.example/landing`, { redirect: 'manual' });
+  assert.equal(schemeRelative.headers.get('location'), 'https://id.example.test//evil.example/landing', 'a path that looks like a host stays a path');
 });
 
 test('production hashes passwords at the OWASP parameters', { skip: !services && 'production needs Postgres + Redis: runs in services mode' }, async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { AccessTokenError, createAccessTokenVerifier } from 'gatehouse/verify';
 import { decodeProtectedHeader } from 'jose';
-import { AccessTokenError, createAccessTokenVerifier } from '../../../src/verify/index.ts';
 import { authorizationCodeFlow, createApi, createMachineClient, createUser, createWebClient, discover, tokenRequest } from '../../harness/fixtures.ts';
 import { storageEnv, storageMode } from '../../harness/mode.ts';
 import { startServer, type TestServer, testSecrets } from '../../harness/server.ts';

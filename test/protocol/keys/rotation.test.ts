@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, mock, test } from 'node:test';
+import { AccessTokenError, createAccessTokenVerifier } from 'gatehouse/verify';
 import { decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { openPrivateJwk } from '../../../src/keys/index.ts';
-import { AccessTokenError, createAccessTokenVerifier } from '../../../src/verify/index.ts';
 import { createApi, createMachineClient, tokenRequest } from '../../harness/fixtures.ts';
 import { startServer, type TestServer, testSecrets } from '../../harness/server.ts';
 

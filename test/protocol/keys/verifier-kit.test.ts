@@ -13,9 +13,10 @@ let identifier: string;
 before(async () => {
   gatehouse = await startServer();
   identifier = await createApi(gatehouse, ['invoices:read', 'invoices:write']);
-  api = createServer(createResourceServer({ issuer: gatehouse.url, audience: identifier }).callback());
+  api = createServer();
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  api.on('request', createResourceServer({ issuer: gatehouse.url, audience: identifier, publicUrl: apiUrl }).callback());
 });
 after(async () => {
   api.close();

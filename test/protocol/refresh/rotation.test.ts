@@ -110,3 +110,18 @@ test('refresh tokens are stored as digests: the database holds no usable token v
   assert.ok(rows.length > 0);
   assert.ok(!dump.includes(refreshToken));
 });
+
+test('a refresh returns an ID token when openid is in its scope (OIDC Core §12.2), and none when the client narrows scope without it', async () => {
+  const { client, refreshToken } = await signedInClient();
+  const withOpenid = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: refreshToken }, { id: client.clientId, secret: client.clientSecret });
+  assert.equal(withOpenid.status, 200);
+  assert.ok(withOpenid.body.id_token, 'the grant has openid: an ID token, as clients such as kubectl expect');
+  const narrowed = await tokenRequest(
+    server,
+    { grant_type: 'refresh_token', refresh_token: String(withOpenid.body.refresh_token), scope: 'email' },
+    { id: client.clientId, secret: client.clientSecret },
+  );
+  assert.equal(narrowed.status, 200);
+  assert.equal(narrowed.body.id_token, undefined, 'no openid in this refresh: no ID token to sign');
+  assert.equal(narrowed.body.scope, 'email');
+});

@@ -1,0 +1,52 @@
+import { bodyParser } from '@koa/bodyparser';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+type Next = () => Promise<void>;
+
+/**
+ * OIDC Core §3.1.2.1: the authorization endpoint MUST accept POST with form serialization.
+ *
+ * oidc-provider 9 serves POST only with `enableHttpPostMethods`, which demands `SameSite=None` on
+ * its session cookie, and for a reason: an app's cross-site form POST carries no `SameSite=Lax`
+ * cookie, so the user would look signed out (no single sign-on, `prompt=none` fails). Gatehouse
+ * keeps `Lax` — a cross-site POST never carries the session, which is what protects every other
+ * POST endpoint from cross-site request forgery — and answers `POST /auth` with `303 See Other` to
+ * the same authorization request as a GET. The browser follows with a top-level GET, which carries
+ * `Lax` cookies, and oidc-provider validates it exactly as any GET request: nothing is decided, set
+ * or stored on the POST itself, so it grants an attacker's page nothing a link to `/auth` does not.
+ *
+ * Parameters keep their order and duplicates (oidc-provider refuses duplicates as for a GET). A
+ * body that is not `application/x-www-form-urlencoded` answers 415; one over the limit, 413.
+ */
+export function authorizationRequestsByPost(deps: { path: string; bodyLimitBytes: number }) {
+  const parseForm = bodyParser({
+    enableTypes: ['form'],
+    formLimit: `${deps.bodyLimitBytes}b`,
+    encoding: 'utf-8',
+    onError: (error, ctx) => {
+      const status = (error as { status?: number }).status;
+      ctx.throw(status === 413 ? 413 : 400, status === 413 ? 'authorization request too large' : 'malformed authorization request');
+    },
+  });
+  return async function authorizationPost(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
+    if (ctx.method !== 'POST' || ctx.path !== deps.path) return next();
+    if (!ctx.is('application/x-www-form-urlencoded')) {
+      ctx.status = 415;
+      ctx.body = 'authorization requests by POST use application/x-www-form-urlencoded (OIDC Core 3.1.2.1)';
+      return;
+    }
+    try {
+      await parseForm(ctx as never, async () => {});
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 400;
+      ctx.status = status;
+      ctx.body = (error as Error).message;
+      return;
+    }
+    const raw = (ctx.request as { rawBody?: string }).rawBody ?? '';
+    const query = new URLSearchParams(raw).toString();
+    ctx.status = 303;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(query ? `${deps.path}?${query}` : deps.path);
+  };
+}
