@@ -18,6 +18,7 @@ const KNOWN: Record<string, string> = {
   'test/harness/server-process.ts': 'polls /healthz of a child process while it starts',
   'test/protocol/ops/degradation.test.ts': 'polls while a store is cut off',
   'test/examples/django-resource-server.test.ts': 'polls an external example server while it starts',
+  'test/harness/refresh-load.ts': 'a client backing off after a 503, as real clients do; waits are woken by each answer (the 1 s timer only re-checks the deadline)',
 };
 
 test(`timers in tests are polls of at most ${LONGEST_POLL_MS} ms, or a listed exception`, () => {
