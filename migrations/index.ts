@@ -9,6 +9,7 @@ import * as refreshRotation from './007_refresh_rotation.ts';
 import * as mfaEnrolmentsMailOutbox from './008_mfa_enrolments_mail_outbox.ts';
 import * as djangoImport from './009_django_import.ts';
 import * as tokenExchange from './010_token_exchange.ts';
+import * as jobRuns from './012_job_runs.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -22,4 +23,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '008_mfa_enrolments_mail_outbox', module: mfaEnrolmentsMailOutbox },
   { name: '009_django_import', module: djangoImport },
   { name: '010_token_exchange', module: tokenExchange },
+  { name: '012_job_runs', module: jobRuns },
 ];

@@ -144,7 +144,7 @@ export const environmentSchema = z.object({
   ),
   GATEHOUSE_KEY_ROTATION_DAYS: z.coerce.number().positive().max(3650).default(30).describe('A new signing key takes over every N days.'),
   GATEHOUSE_KEY_POLL_SECONDS: seconds(5, 'How often every instance re-reads the key table, in seconds (bounds how fast rotations and revocations spread).'),
-  GATEHOUSE_CLOCK_SKEW: seconds(300, 'Clock-skew margin added before a superseded key leaves the JWKS, in seconds.'),
+  GATEHOUSE_CLOCK_SKEW: seconds(300, 'Clock-skew margin, in seconds: added before a superseded key leaves the JWKS, and before an expired token row is deleted.'),
   GATEHOUSE_PASSWORD_MEMORY_KIB: z.coerce
     .number()
     .int()
@@ -190,7 +190,21 @@ export const environmentSchema = z.object({
     .max(86_400)
     .default(900)
     .describe('Longest wait failed sign-ins can impose on an account (the backoff cap; never an indefinite lock).'),
-  GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are pruned (the chain stays verifiable).'),
+  GATEHOUSE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are pruned by the `audit.prune` job (the chain stays verifiable).'),
+  GATEHOUSE_JOBS_ENABLED: flag(
+    true,
+    'Whether this instance takes turns running the cluster jobs (expired-token deletion, audit retention, unused-client sweep); each runs on one instance at a time whatever this says. `false` leaves them to other instances (or to `gatehouse jobs run`). The key refresh runs on every instance regardless.',
+  ),
+  GATEHOUSE_JOBS_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(50_000)
+    .default(1000)
+    .describe('Rows deleted per statement by the cleanup jobs (expired tokens, audit retention): bounds how long each statement and its locks last.'),
+  GATEHOUSE_TOKEN_CLEANUP_INTERVAL: seconds(3600, 'How often (seconds, cluster-wide) expired grants, refresh tokens and mail tokens are deleted.'),
+  GATEHOUSE_AUDIT_PRUNE_INTERVAL: seconds(86_400, 'How often (seconds, cluster-wide) audit events past GATEHOUSE_AUDIT_RETENTION_DAYS are removed.'),
+  GATEHOUSE_DCR_SWEEP_INTERVAL: seconds(3600, 'How often (seconds, cluster-wide) unused dynamically registered clients are looked for (when registration is on).'),
   GATEHOUSE_METRICS_TOKEN: z
     .string()
     .min(16)
@@ -295,6 +309,17 @@ export interface Config {
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
   readonly backoffCeilingSeconds: number;
   readonly auditRetentionDays: number;
+  /** Periodic work (src/jobs/): intervals in seconds. */
+  readonly jobs: {
+    /** This instance takes turns running the cluster jobs. */
+    readonly enabled: boolean;
+    readonly batchSize: number;
+    readonly tokenCleanupInterval: number;
+    readonly auditPruneInterval: number;
+    readonly clientSweepInterval: number;
+    /** Expired rows are kept this much longer (the clock-skew margin). */
+    readonly expiredGraceSeconds: number;
+  };
   /** Claims an API may list for its access tokens (never PII; see ACCESS_TOKEN_PII_CLAIMS). */
   readonly accessTokenClaims: readonly AccessTokenClaim[];
   readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly onMainPort: boolean };
@@ -494,6 +519,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mail: { smtpUrl: e.SMTP_URL, from: e.GATEHOUSE_MAIL_FROM, outboxDir: `${e.GATEHOUSE_DATA_DIR.replace(/\/+$/, '')}/outbox` },
     backoffCeilingSeconds: e.GATEHOUSE_BACKOFF_CEILING_SECONDS,
     auditRetentionDays: e.GATEHOUSE_AUDIT_RETENTION_DAYS,
+    jobs: {
+      enabled: e.GATEHOUSE_JOBS_ENABLED,
+      batchSize: e.GATEHOUSE_JOBS_BATCH_SIZE,
+      tokenCleanupInterval: e.GATEHOUSE_TOKEN_CLEANUP_INTERVAL,
+      auditPruneInterval: e.GATEHOUSE_AUDIT_PRUNE_INTERVAL,
+      clientSweepInterval: e.GATEHOUSE_DCR_SWEEP_INTERVAL,
+      expiredGraceSeconds: e.GATEHOUSE_CLOCK_SKEW,
+    },
     accessTokenClaims: parseAccessTokenClaims(e.GATEHOUSE_ACCESS_TOKEN_CLAIMS),
     metrics: {
       token: e.GATEHOUSE_METRICS_TOKEN,

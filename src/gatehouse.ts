@@ -9,15 +9,14 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { resolveSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
+import { gatehouseJobs, type JobRunner, startJobs } from './jobs/index.ts';
 import type { KeyView } from './keys/index.ts';
 import type { Logger } from './logger.ts';
 import { clientMetadataValidator } from './oidc/client-metadata.ts';
 import { createJwksDocument } from './oidc/jwks-endpoint.ts';
-import { type KeyWatcher, startKeyWatcher } from './oidc/key-watcher.ts';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.ts';
 import { createProvider } from './oidc/provider.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
-import { startUnusedClientSweeper } from './registration/index.ts';
 import { buildServices, type Secrets, type Services } from './services.ts';
 import { openAndMigrate, type Storage } from './storage/index.ts';
 
@@ -27,7 +26,8 @@ export interface Gatehouse {
   services: Services;
   storage: Storage;
   provider: LiveProvider;
-  keyWatcher: KeyWatcher;
+  /** Periodic work: the key refresh on this instance, and its turns at the cluster jobs. */
+  jobs: JobRunner;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -105,26 +105,34 @@ export async function createGatehouse(
     };
     const provider = createLiveProvider(buildProvider(initialKeys));
     liveProvider = provider;
-    const sweeper = config.dcr.enabled
-      ? startUnusedClientSweeper({
-          sweep: () => services.registration.sweepUnusedClients(),
-          intervalMs: 3600 * 1000,
-          onError: (err) => logger.warn({ err }, 'unused-client sweep failed'),
-        })
-      : undefined;
     const jwks = createJwksDocument(initialKeys, { path: '/jwks', maxAge: config.keys.jwksMaxAge });
-    const keyWatcher = startKeyWatcher({
-      keys: services.keys,
-      initial: initialKeys,
-      pollSeconds: config.keys.pollInterval,
+    const jobs = startJobs({
+      jobs: gatehouseJobs({
+        config,
+        audit: services.audit,
+        registration: services.registration,
+        oidcPayloads: storage.queries.oidcPayloads,
+        emailTokens: storage.queries.emailTokens,
+        keyRefresh: {
+          keys: services.keys,
+          initial: initialKeys,
+          pollSeconds: config.keys.pollInterval,
+          logger,
+          apply: (keys) => {
+            keyView = keys;
+            provider.replace(buildProvider(keys));
+            jwks.update(keys);
+          },
+        },
+      }),
+      store: storage.queries.jobs,
+      clock,
       logger,
-      onChange: (keys) => {
-        keyView = keys;
-        provider.replace(buildProvider(keys));
-        jwks.update(keys);
-      },
+      observe: metrics.jobFinished,
+      // Every instance refreshes its own keys; the cluster jobs only where the operator lets them.
+      scheduled: (job) => job.scope === 'instance' || config.jobs.enabled,
     });
-    const admin = createAdminApi({ config, services, publicJwks: () => keyView?.publicJwks ?? [], logger, clock });
+    const admin = createAdminApi({ config, services, jobs, publicJwks: () => keyView?.publicJwks ?? [], logger, clock });
     const app = createApp({
       admin,
       config,
@@ -150,11 +158,10 @@ export async function createGatehouse(
       services,
       storage,
       provider,
-      keyWatcher,
+      jobs,
       metrics,
       close: async () => {
-        keyWatcher.stop();
-        sweeper?.stop();
+        await jobs.stop();
         await services.background.drain();
         await services.notifications.stop();
         await services.audit.flush();

@@ -1,8 +1,8 @@
 /**
  * Composition root: config → Gatehouse (storage, services, provider, app) → listen.
- * Shutdown order on SIGTERM/SIGINT (ops/drain.ts): readiness 503, stop accepting, finish in-flight
- * requests (kept-alive connections close after their response), then close the stores; exit 0,
- * or 1 if GATEHOUSE_SHUTDOWN_GRACE_SECONDS ran out first.
+ * Shutdown order on SIGTERM/SIGINT (ops/drain.ts): readiness 503, stop accepting and stop the
+ * jobs, finish in-flight requests (kept-alive connections close after their response), then close
+ * the stores; exit 0, or 1 if GATEHOUSE_SHUTDOWN_GRACE_SECONDS ran out first.
  */
 // First: sizes libuv's threadpool before anything uses it.
 import './threadpool.ts';
@@ -70,7 +70,7 @@ async function main(config: Config): Promise<void> {
   }
 
   // The CLI on this machine sends its admin requests here (embedded mode: PGlite is ours alone).
-  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services), logger });
+  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services, gatehouse.jobs), logger });
   const adminSocket: AdminSocket | undefined = await serveAdminSocket({
     path: adminSocketPath(config.dataDir),
     dispatch: (request) => dispatch(request, OPERATOR),
@@ -110,9 +110,12 @@ async function main(config: Config): Promise<void> {
     logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down: draining');
     // Whatever happens below (a store that hangs on close), the process ends.
     setTimeout(() => process.exit(1), graceMs + STORE_CLOSE_DEADLINE_MS).unref();
+    // No new job runs from now on; a running one stops after its current batch while requests drain.
+    const jobsStopped = gatehouse.jobs.stop();
     void adminSocket?.close();
     metricsServer?.close();
     const drained = await drain.begin(graceMs);
+    await jobsStopped;
     if (!drained) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'grace period over: remaining connections cut');
     await gatehouse.close().catch((err: unknown) => logger.warn({ err }, 'closing the stores failed'));
     logger.info('stopped');

@@ -4,6 +4,7 @@
 import type { JWK } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import type { JobRunner } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE, adminAudience, createAdminAuthenticator } from './auth.ts';
@@ -26,9 +27,9 @@ export function ensureAdminApi(services: Services, issuer: string): Promise<void
   });
 }
 
-export function createAdminApi(deps: { config: Config; services: Services; publicJwks: () => JWK[]; logger: Logger; clock: Clock }) {
+export function createAdminApi(deps: { config: Config; services: Services; jobs: JobRunner; publicJwks: () => JWK[]; logger: Logger; clock: Clock }) {
   const { config, services } = deps;
-  const routes = adminRoutes(services);
+  const routes = adminRoutes(services, deps.jobs);
   let document: unknown;
   return createAdminRouter({
     routes,

@@ -1,8 +1,10 @@
+import type { JobRunner } from '../jobs/index.ts';
 import type { Services } from '../services.ts';
 import { apiRoutes } from './resources/apis.ts';
 import { auditRoutes } from './resources/audit.ts';
 import { clientRoutes } from './resources/clients.ts';
 import { initialAccessTokenRoutes } from './resources/initial-access-tokens.ts';
+import { jobRoutes } from './resources/jobs.ts';
 import { keyRoutes } from './resources/keys.ts';
 import { roleRoutes } from './resources/roles.ts';
 import { userRoutes } from './resources/users.ts';
@@ -11,9 +13,9 @@ import type { AdminRoute } from './route.ts';
 /**
  * Every admin operation as a route record: the HTTP router, the admin socket, the CLI (commands,
  * flags and help) and the OpenAPI document are all built from this one list. Handlers read
- * `services` when they run, so the records can be listed without building any service.
+ * `services` (and `jobs`) when they run, so the records can be listed without building any service.
  */
-export function adminRoutes(services: Services): AdminRoute[] {
+export function adminRoutes(services: Services, jobs: JobRunner): AdminRoute[] {
   return [
     ...userRoutes(services),
     ...clientRoutes(services),
@@ -22,5 +24,6 @@ export function adminRoutes(services: Services): AdminRoute[] {
     ...auditRoutes(services),
     ...roleRoutes(services),
     ...initialAccessTokenRoutes(services),
+    ...jobRoutes(jobs),
   ];
 }

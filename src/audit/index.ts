@@ -7,6 +7,7 @@
  * audit.record({ type: 'signin.failure', outcome: 'failure', subject: email, ip, details: { reason: 'bad_password' } });
  * const report = await audit.verify(); // { ok: true, checked } or { ok: false, brokenAt, reason }
  */
+import { deleteInBatches } from '../batched-deletion.ts';
 import type { Clock } from '../clock.ts';
 import { ValidationFailed } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -31,6 +32,8 @@ export type VerifyReport = { ok: true; checked: number } | { ok: false; checked:
 
 const FLUSH_INTERVAL_MS = 100;
 const MAX_BATCH = 200;
+/** Rows per prune transaction when the caller does not say (the CLI's `audit prune`). */
+const DEFAULT_PRUNE_BATCH = 5000;
 
 export function createAuditTrail(deps: {
   events: AuditQueries;
@@ -140,13 +143,23 @@ export function createAuditTrail(deps: {
       events.query({ ...filter, limit: Math.min(filter.limit ?? 50, 1000) }),
 
     /**
-     * Retention: removes events older than `days` (default: the configured retention), leaving a
-     * checkpoint so the rest still verifies. With an `actor`, the pruning is recorded.
+     * Retention: removes events older than `days` (default: the configured retention) in batches of
+     * `batchSize` (each its own short transaction with its checkpoint, so the rest verifies after
+     * every batch and appends never wait long); stops between batches when `signal` aborts. With an
+     * `actor`, the pruning is recorded. Returns how many were removed.
      */
-    async prune(days: number | undefined = deps.retentionDays, options: { actor?: string } = {}): Promise<number> {
+    async prune(
+      days: number | undefined = deps.retentionDays,
+      options: { actor?: string; batchSize?: number; signal?: AbortSignal } = {},
+    ): Promise<number> {
       if (days === undefined || !Number.isInteger(days) || days < 1) throw new ValidationFailed(['days: a whole number of days, at least 1']);
       await flush();
-      const removed = await events.prune(new Date(clock.now().getTime() - days * 86_400_000), clock.now());
+      const throughId = await events.lastIdBefore(new Date(clock.now().getTime() - days * 86_400_000));
+      const batchSize = options.batchSize ?? DEFAULT_PRUNE_BATCH;
+      const removed =
+        throughId === undefined
+          ? 0
+          : (await deleteInBatches((limit) => events.pruneThrough(throughId, limit, clock.now()), batchSize, options.signal)).rows;
       if (options.actor) record({ type: 'audit.pruned', outcome: 'success', actor: options.actor, details: { days, removed } });
       return removed;
     },

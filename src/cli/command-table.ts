@@ -3,6 +3,7 @@
  * commands. Built from the records themselves, so a command exists exactly when its operation does.
  */
 import { adminRoutes } from '../admin/routes.ts';
+import type { JobRunner } from '../jobs/index.ts';
 import type { Services } from '../services.ts';
 import type { OperationCommand } from './invocation.ts';
 import { LOCAL_COMMANDS, type LocalCommand } from './local-commands.ts';
@@ -10,14 +11,14 @@ import { COMMAND_GROUPS, OPERATION_COMMANDS } from './operations/index.ts';
 import { commandInterface } from './schema-flags.ts';
 
 /** Route records are listed without services: handlers (which read them) never run here. */
-const NO_SERVICES = new Proxy(
-  {},
-  {
+const unused = <T extends object>(what: string) =>
+  new Proxy({} as T, {
     get(_, name) {
-      throw new Error(`services.${String(name)} was read while listing route records`);
+      throw new Error(`${what}.${String(name)} was read while listing route records`);
     },
-  },
-) as Services;
+  });
+const NO_SERVICES = unused<Services>('services');
+const NO_JOBS = unused<JobRunner>('jobs');
 
 export interface CommandTable {
   operations: OperationCommand[];
@@ -26,7 +27,7 @@ export interface CommandTable {
 }
 
 export function buildCommandTable(): CommandTable {
-  const operations = adminRoutes(NO_SERVICES).map((route): OperationCommand => {
+  const operations = adminRoutes(NO_SERVICES, NO_JOBS).map((route): OperationCommand => {
     const spec = OPERATION_COMMANDS[route.operationId];
     if (!spec) throw new Error(`admin operation ${route.operationId} has no command (src/cli/operations/)`);
     let built: ReturnType<typeof commandInterface> | undefined;

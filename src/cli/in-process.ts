@@ -6,7 +6,9 @@
 import { OPERATOR } from '../admin/auth.ts';
 import { type AdminRequest, type AdminResponse, createAdminDispatcher } from '../admin/dispatch.ts';
 import { adminRoutes } from '../admin/routes.ts';
+import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { createJobRunner, gatehouseJobs } from '../jobs/index.ts';
 import { createLogger } from '../logger.ts';
 import { openContext, quietLevel } from './context.ts';
 import { unavailableIfKnown } from './unavailable.ts';
@@ -17,6 +19,20 @@ export async function openInProcess(config: Config): Promise<{ dispatch(request:
   const context = await openContext(config, logger).catch((error: unknown) => {
     throw unavailableIfKnown(error, config);
   });
-  const dispatch = createAdminDispatcher({ routes: adminRoutes(context.services), logger });
+  // The cluster jobs, run here under the same advisory locks as the servers' own turns (no timers).
+  const { services, storage } = context;
+  const jobs = createJobRunner({
+    jobs: gatehouseJobs({
+      config,
+      audit: services.audit,
+      registration: services.registration,
+      oidcPayloads: storage.queries.oidcPayloads,
+      emailTokens: storage.queries.emailTokens,
+    }),
+    store: storage.queries.jobs,
+    clock: systemClock,
+    logger,
+  });
+  const dispatch = createAdminDispatcher({ routes: adminRoutes(services, jobs), logger });
   return { dispatch: (request) => dispatch(request, OPERATOR), close: context.close };
 }

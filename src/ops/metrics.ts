@@ -4,6 +4,7 @@
  * from interaction uids or garbage paths.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { JobReport } from '../jobs/index.ts';
 
 const KNOWN_ROUTES: Array<[RegExp, string]> = [
   [/^\/token$/, '/token'],
@@ -108,6 +109,37 @@ export function createMetrics(sources: MetricsSources) {
     },
   });
 
+  const jobRuns = new Counter({
+    name: 'gatehouse_job_runs_total',
+    help: 'Runs of each job on this instance by outcome: success, failure, or skipped (another run held it, or it was not due).',
+    labelNames: ['job', 'outcome'],
+    registers: [registry],
+  });
+  const jobRows = new Counter({
+    name: 'gatehouse_job_rows_affected_total',
+    help: 'Rows (tokens, events, clients, keys) each job deleted or created on this instance.',
+    labelNames: ['job'],
+    registers: [registry],
+  });
+  const jobLastRun = new Gauge({
+    name: 'gatehouse_job_last_run_timestamp_seconds',
+    help: 'When this instance last ran each job (start, Unix seconds), whatever the outcome.',
+    labelNames: ['job'],
+    registers: [registry],
+  });
+  const jobLastSuccess = new Gauge({
+    name: 'gatehouse_job_last_success_timestamp_seconds',
+    help: 'When this instance last ran each job successfully (start, Unix seconds): alert when it grows old.',
+    labelNames: ['job'],
+    registers: [registry],
+  });
+  const jobDuration = new Gauge({
+    name: 'gatehouse_job_last_duration_seconds',
+    help: 'How long the last run of each job on this instance took.',
+    labelNames: ['job'],
+    registers: [registry],
+  });
+
   // Labelled children, kept: prom-client hashes the label set on every inc()/observe() otherwise.
   // Bounded: routes are a fixed set, methods and statuses are few (unknown methods never get here
   // past Node's HTTP parser).
@@ -133,6 +165,19 @@ export function createMetrics(sources: MetricsSources) {
     },
     tokenIssued: (grantType: string) => tokens.inc({ grant_type: grantType || 'unknown' }),
     securityEvent: (type: string, outcome: string) => events.inc({ type, outcome }),
+    /** A job run finished (src/jobs/ reports every run, skipped ones included). */
+    jobFinished(report: JobReport) {
+      const job = report.job;
+      jobRuns.inc({ job, outcome: report.outcome });
+      if (report.outcome === 'skipped') return;
+      const started = report.startedAt.getTime() / 1000;
+      jobLastRun.set({ job }, started);
+      jobDuration.set({ job }, report.durationMs / 1000);
+      if (report.outcome === 'success') {
+        jobLastSuccess.set({ job }, started);
+        jobRows.inc({ job }, report.rows);
+      }
+    },
     /** Labels are bounded: oidc-provider's route names and error codes (anything else counts as `other`). */
     oauthError: (endpoint: string, error: string) => oauthErrors.inc({ endpoint: boundedLabel(endpoint), error: boundedLabel(error) }),
     render: () => registry.metrics(),

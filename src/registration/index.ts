@@ -21,7 +21,6 @@ import { clientMetadataSchema, decideClient, policySchema, type RegistrationPoli
 import { createSoftwareStatementVerifier, type TrustedIssuers } from './software-statement.ts';
 
 export { hostAllowed, policySchema, type RegistrationPolicy, type RegistrationPolicyInput } from './policy.ts';
-export { startUnusedClientSweeper } from './sweeper.ts';
 
 /** Where a request came from, for the audit trail. */
 export interface RequestOrigin {

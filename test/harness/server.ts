@@ -20,6 +20,9 @@ export const TEST_ENV: Record<string, string> = {
   GATEHOUSE_PASSWORD_MEMORY_KIB: '1024',
   GATEHOUSE_PASSWORD_TIME_COST: '1',
   LOG_LEVEL: 'info',
+  // Cluster jobs (token cleanup, audit retention, client sweep) run when a test says so: a test
+  // that moves the clock decides when cleanups see the new time. The key refresh still runs.
+  GATEHOUSE_JOBS_ENABLED: 'false',
 };
 
 export interface TestServer {

@@ -7,6 +7,7 @@ import { apiCommands } from './apis.ts';
 import { auditCommands } from './audit.ts';
 import { clientCommands } from './clients.ts';
 import { initialAccessTokenCommands } from './initial-access-tokens.ts';
+import { jobCommands } from './jobs.ts';
 import { keyCommands } from './keys.ts';
 import { roleCommands } from './roles.ts';
 import { userCommands } from './users.ts';
@@ -19,6 +20,7 @@ export const OPERATION_COMMANDS: Readonly<Record<string, OperationSpec>> = {
   ...auditCommands,
   ...roleCommands,
   ...initialAccessTokenCommands,
+  ...jobCommands,
 };
 
 /** The first word of each command, in the order help lists them. */
@@ -31,4 +33,5 @@ export const COMMAND_GROUPS: ReadonlyArray<readonly [string, string]> = [
   ['keys', 'Signing keys: list, rotate, revoke on compromise'],
   ['audit', 'The hash-chained audit trail: tail, verify, prune'],
   ['iat', 'Initial access tokens for dynamic client registration (RFC 7591)'],
+  ['jobs', 'Periodic jobs (token cleanup, audit retention, key refresh): list, run once'],
 ];

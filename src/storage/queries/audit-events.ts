@@ -30,8 +30,14 @@ export interface AuditQueries {
   latestCheckpoint(): Promise<{ pruned_through_id: string; last_pruned_hash: string } | undefined>;
   /** Newest first; `beforeId` continues a previous page (keyset pagination). */
   query(filter: { type?: string; subject?: string; actor?: string; beforeId?: string; limit: number }): Promise<AuditRow[]>;
-  /** Deletes rows older than `before` and records the checkpoint that anchors the remaining chain. */
-  prune(before: Date, now: Date): Promise<number>;
+  /** The id of the newest row that occurred before `before`, if any. */
+  lastIdBefore(before: Date): Promise<string | undefined>;
+  /**
+   * Deletes the oldest rows up to `throughId`, at most `limit` of them and never the tail, and
+   * records the checkpoint (last deleted id and hash) that anchors the remaining chain; returns how
+   * many were deleted. One short transaction: appends wait for one batch at most.
+   */
+  pruneThrough(throughId: string, limit: number, now: Date): Promise<number>;
 }
 
 export function createAuditQueries(db: Knex): AuditQueries {
@@ -65,18 +71,24 @@ export function createAuditQueries(db: Knex): AuditQueries {
       if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
       return translated(q) as Promise<AuditRow[]>;
     },
-    prune: (before, now) =>
+    lastIdBefore: async (before) => {
+      const row = await translated(db('audit_events').select('id').where('occurred_at', '<', before).orderBy('id', 'desc').first());
+      return row ? String(row.id) : undefined;
+    },
+    pruneThrough: (throughId, limit, now) =>
       translated(
         db.transaction(async (trx) => {
           await trx.raw('select pg_advisory_xact_lock(?)', [APPEND_LOCK_KEY]);
-          const last = await trx('audit_events').select('id', 'hash').where('occurred_at', '<', before).orderBy('id', 'desc').first();
-          if (!last) return 0;
           // Keep the newest row so the tail (and the chain's continuity) never disappears.
           const tail = await trx('audit_events').select('id').orderBy('id', 'desc').first();
-          if (tail && String(tail.id) === String(last.id)) return 0;
-          const deleted = await trx('audit_events').where('id', '<=', last.id).delete().returning('id');
+          if (!tail) return 0;
+          const eligible = () => trx('audit_events').select('id', 'hash').where('id', '<=', throughId).where('id', '<', tail.id);
+          // The batch ends at the limit-th oldest eligible row, or at the newest if fewer are left.
+          const last = (await eligible().orderBy('id').offset(limit - 1).first()) ?? (await eligible().orderBy('id', 'desc').first());
+          if (!last) return 0;
+          const deleted = (await trx('audit_events').where('id', '<=', last.id).delete().returning('id')).length;
           await trx('audit_checkpoints').insert({ pruned_through_id: last.id, last_pruned_hash: last.hash, created_at: now });
-          return deleted.length;
+          return deleted;
         }),
       ),
   };

@@ -18,6 +18,11 @@ export function createEmailTokenQueries(db: Knex) {
       ((await translated(db('email_tokens').select('user_id').where({ digest, purpose }).where('expires_at', '>', now).first())) as
         | { user_id: string }
         | undefined)?.user_id,
+    /** Deletes at most `limit` tokens that expired before `before` (never used); returns how many. */
+    deleteExpired: async (before: Date, limit: number): Promise<number> => {
+      const batch = db('email_tokens').select('digest').where('expires_at', '<', before).limit(limit).forUpdate().skipLocked();
+      return (await translated(db('email_tokens').whereIn('digest', batch).delete().returning('purpose'))).length;
+    },
     deleteForUser: (userId: string, purpose: string) =>
       translated(db('email_tokens').where({ user_id: userId, purpose }).delete()).then(() => undefined),
   };

@@ -5,6 +5,7 @@ import { createClientQueries } from './clients.ts';
 import { createDynamicRegistrationQueries } from './dynamic-registration.ts';
 import { createEmailTokenQueries } from './email-tokens.ts';
 import { createImportQueries } from './imports.ts';
+import { createJobQueries } from './jobs.ts';
 import { createMailOutboxQueries } from './mail-outbox.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
@@ -27,6 +28,7 @@ export function createQueries(db: Knex) {
     dynamicRegistration: createDynamicRegistrationQueries(db),
     imports: createImportQueries(db),
     mailOutbox: createMailOutboxQueries(db),
+    jobs: createJobQueries(db),
   };
 }
 

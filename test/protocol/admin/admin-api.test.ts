@@ -303,6 +303,26 @@ test('initial access tokens: mint (shown once), a client registers with it, the 
   assert.equal((await admin.call('POST', '/initial-access-tokens', { token: writer, body: { expiresIn: 10, quota: 0 } })).status, 400);
 });
 
+test('jobs: listed with scope, schedule and last run; one runs once on request and reports what it did; unknown 404, malformed 400', async () => {
+  type JobItem = { name: string; scope: string; scheduled: boolean; lastRun: { outcome: string; rows: number } | null };
+  const list = async () => ((await admin.call('GET', '/jobs', { token: reader })).body as { items: JobItem[] }).items;
+  const before = await list();
+  assert.deepEqual(before.map((job) => job.name).sort(), ['audit.prune', 'clients.sweep-unused', 'keys.refresh', 'tokens.delete-expired']);
+  const byName = (items: JobItem[], name: string) => items.find((job) => job.name === name);
+  assert.deepEqual([byName(before, 'keys.refresh')?.scope, byName(before, 'keys.refresh')?.scheduled], ['instance', true], 'every instance refreshes its keys');
+  assert.deepEqual([byName(before, 'tokens.delete-expired')?.scope, byName(before, 'tokens.delete-expired')?.scheduled], ['cluster', false], 'GATEHOUSE_JOBS_ENABLED=false in tests');
+
+  const ran = await admin.call('POST', '/jobs/tokens.delete-expired/run', { token: writer });
+  assert.equal(ran.status, 200);
+  const report = ran.body as { job: string; outcome: string; rows: number; details: { oidcPayloads: { batches: number } } };
+  assert.deepEqual([report.job, report.outcome, typeof report.rows], ['tokens.delete-expired', 'success', 'number']);
+  assert.ok(report.details.oidcPayloads.batches >= 1);
+  assert.deepEqual(byName(await list(), 'tokens.delete-expired')?.lastRun?.outcome, 'success', 'the run is recorded');
+
+  assert.equal((await admin.call('POST', '/jobs/no.such-job/run', { token: writer })).status, 404);
+  assert.equal((await admin.call('POST', '/jobs/DROP TABLE/run', { token: writer })).status, 400);
+});
+
 test('the test suite exercised every documented operation', () => {
   assert.deepEqual(admin.unexercised(), []);
 });

@@ -27,20 +27,22 @@ test('emergency revoke: the kid leaves the JWKS at once, the verifier refuses it
 
   const before = await mint();
   const compromised = decodeProtectedHeader(before).kid!;
-  const verifier = createAccessTokenVerifier({ issuer: server.url, audience: api });
+  // The verifier's own clock: its cached JWKS (max-age 1 s) expires when the test says so.
+  let verifierOffsetMs = 0;
+  const verifier = createAccessTokenVerifier({ issuer: server.url, audience: api, now: () => Date.now() + verifierOffsetMs });
   await verifier.verify(before);
 
   const result = await server.gatehouse.services.keys.revoke(compromised);
   assert.ok(result);
   assert.ok(result.generated ?? result.activated, 'another key signs at once');
   assert.ok(result.grantsRevoked >= 1, 'grants with refresh tokens issued under the key are revoked');
-  await server.gatehouse.keyWatcher.refresh();
+  await server.gatehouse.jobs.runOnce('keys.refresh');
 
   assert.ok(!(await jwksKids()).includes(compromised), 'absent from the JWKS');
   const after = await mint();
   assert.notEqual(decodeProtectedHeader(after).kid, compromised);
 
-  await new Promise((resolve) => setTimeout(resolve, 1100)); // the verifier's cached JWKS (max-age 1 s) expires
+  verifierOffsetMs += 1100; // past the max-age of the verifier's cached JWKS: it revalidates
   await assert.rejects(verifier.verify(before), (error: unknown) => error instanceof AccessTokenError && error.status === 401);
   await verifier.verify(after);
 

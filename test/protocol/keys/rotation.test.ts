@@ -76,7 +76,7 @@ test('tokens minted continuously across two rotations all verify at a resource s
   const spanMinutes = 2.1 * 24 * 60;
   for (let minutes = 0; minutes <= spanMinutes; minutes += 4) {
     mock.timers.setTime(t0 + minutes * 60_000);
-    await server.gatehouse.keyWatcher.refresh();
+    await server.gatehouse.jobs.runOnce('keys.refresh');
     const token = await mint();
     const { kid } = decodeProtectedHeader(token);
     if (kids.at(-1) !== kid) kids.push(kid!);

@@ -9,6 +9,7 @@ import { Browser } from '../../harness/browser.ts';
 import { createTestClock } from '../../harness/clock.ts';
 import { authorizationRequestUrl, createUser, REDIRECT_URI, tokenRequest } from '../../harness/fixtures.ts';
 import { startServer, type TestServer } from '../../harness/server.ts';
+import { waitFor } from '../../harness/wait.ts';
 import { auditEvents, call, DCR_ENV, freshIp, mint, register } from './setup.ts';
 
 const webApp = { client_name: 'Third-party app', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], scope: 'openid email' };
@@ -94,9 +95,12 @@ test('registered clients unused for GATEHOUSE_DCR_UNUSED_CLIENT_TTL are deleted 
     const operatorClient = await server.gatehouse.services.clients.create({ name: 'operator', type: 'confidential', grantTypes: ['client_credentials'], resources: [api.identifier], scopes: ['read'] });
 
     clock.advance(20 * day);
+    const usedAt = clock.now();
     const used = await tokenRequest(server, { grant_type: 'client_credentials', scope: 'read' }, { id: String(busy.client_id), secret: String(busy.client_secret) });
     assert.equal(used.status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the last-use write is off the request path
+    // The last-use write is off the request path: wait for the write itself.
+    const { dynamicRegistration } = server.gatehouse.storage.queries;
+    await waitFor('the last use of the busy client to be recorded', async () => ((await dynamicRegistration.findDynamicClient(String(busy.client_id)))?.lastUsedAt.getTime() ?? 0) >= usedAt.getTime());
     assert.deepEqual(await server.gatehouse.services.registration.sweepUnusedClients(), [], 'nothing is 30 days idle yet');
 
     clock.advance(15 * day); // idle: 35 days since registration; busy: 15 days since its last token
@@ -109,7 +113,8 @@ test('registered clients unused for GATEHOUSE_DCR_UNUSED_CLIENT_TTL are deleted 
     const gone = await tokenRequest(server, { grant_type: 'client_credentials', scope: 'read' }, { id: String(idle.client_id), secret: String(idle.client_secret) });
     assert.equal(gone.status, 401);
     assert.equal((await call(server, 'GET', `/register/${idle.client_id}`, { token: String(idle.registration_access_token) })).status, 401);
-    assert.deepEqual(await server.gatehouse.services.registration.sweepUnusedClients(), [], 'sweeping again deletes nothing more');
+    const again = await server.gatehouse.jobs.runOnce('clients.sweep-unused');
+    assert.deepEqual([again.outcome, again.outcome === 'success' && again.rows], ['success', 0], 'the scheduled sweep, run again, deletes nothing more');
     const events = await auditEvents(server, 'dcr.client.expired');
     assert.deepEqual(events.map((event) => event.subject).sort(), [...swept].sort());
   } finally {

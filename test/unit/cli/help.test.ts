@@ -11,6 +11,7 @@ import { adminRoutes } from '../../../src/admin/routes.ts';
 import { buildCommandTable, findCommand } from '../../../src/cli/command-table.ts';
 import { parseInvocation } from '../../../src/cli/invocation.ts';
 import { OPERATION_COMMANDS } from '../../../src/cli/operations/index.ts';
+import type { JobRunner } from '../../../src/jobs/index.ts';
 import type { Services } from '../../../src/services.ts';
 import { cliInvocations } from './command-lines.ts';
 
@@ -38,7 +39,7 @@ async function inPool<T>(items: readonly T[], work: (item: T) => Promise<void>):
 }
 
 test('every admin operation has exactly one command, and every command names an operation that exists', () => {
-  const operationIds = adminRoutes({} as Services).map((route) => route.operationId);
+  const operationIds = adminRoutes({} as Services, {} as JobRunner).map((route) => route.operationId);
   assert.deepEqual(Object.keys(OPERATION_COMMANDS).sort(), [...operationIds].sort());
   const words = table.operations.map((command) => command.spec.command);
   assert.equal(new Set(words).size, words.length, 'no two operations share a command');
