@@ -43,8 +43,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
-  // Generous: a fresh embedded data directory (PGlite + every migration) on a busy 2-core machine.
-  const deadline = Date.now() + 60_000;
+  // Generous: a fresh embedded data directory (PGlite + every migration) on a 2-core machine that
+  // may be running other suites (seen: 67 s at a load average of 24). A deadline, not a measure.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output}`);
     try {
