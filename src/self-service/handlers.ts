@@ -2,7 +2,6 @@
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { ValidationFailed } from '../errors.ts';
-import { parseInput } from '../http/validate.ts';
 import { renderAccount, renderProofFailure, requestFacts, type SelfServiceDeps, signedIn } from './context.ts';
 
 const backToAccount = (ctx: Parameters<Middleware>[0]) => {
@@ -30,12 +29,11 @@ export const logoutEverywhere = (deps: SelfServiceDeps) =>
     backToAccount(ctx);
   });
 
-const passwordForm = z.object({ current_password: z.string().max(4096), new_password: z.string().max(4096) });
+export const passwordForm = z.object({ current_password: z.string().max(4096), new_password: z.string().max(4096) });
 
 /** Needs the current password (under the sign-in limits); signs out every other device and app; mails the owner. */
 export const changePassword = (deps: SelfServiceDeps) =>
-  signedIn(deps, async (current, ctx) => {
-    const form = parseInput(passwordForm, ctx.request.body);
+  signedIn(deps, async (current, ctx, { body: form }: { body: z.output<typeof passwordForm> }) => {
     const input = { account: current.account, sessionId: current.session.jti, currentPassword: form.current_password, newPassword: form.new_password };
     try {
       const proof = await deps.accountChanges.changePassword({ ...input, request: requestFacts(deps, ctx) });
