@@ -66,6 +66,7 @@ export async function createGatehouse(
       logger,
       secrets,
       observeAudit: (event) => metrics.securityEvent(event.type, event.outcome),
+      observePasswordOperation: metrics.passwordOperation,
       validateClientMetadata: clientMetadataValidator(() => liveProvider?.current()),
     });
     await services.keys.ensureSigningKeys({ wait: true });
