@@ -15,6 +15,12 @@ import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.t
 import { createTtlCache } from '../ttl-cache.ts';
 import { generateClientSecret, hashClientSecret, importedClientSecretMatches, type PreviousClientSecret } from './client-secret.ts';
 
+/**
+ * 128 random bits in hex: a base64url id may start with '-', which every command line (ours
+ * included) reads as a flag, and may differ from another only in case.
+ */
+const newClientId = () => randomBytes(16).toString('hex');
+
 export {
   clientSecretAccepted,
   clientSecretMatches,
@@ -296,7 +302,7 @@ export function createClientService(deps: {
    * client that starts needing a secret gets one, returned here once.
    */
   async function prepare(input: NewClient, existing?: ClientMetadata): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
-    const metadata = await checkedMetadata(input, existing?.client_id ?? randomBytes(16).toString('base64url'), existing);
+    const metadata = await checkedMetadata(input, existing?.client_id ?? newClientId(), existing);
     let clientSecret: string | undefined;
     if (!usesSecret(metadata.token_endpoint_auth_method)) {
       delete metadata.client_secret;
