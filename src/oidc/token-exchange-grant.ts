@@ -23,6 +23,7 @@ import type { Clock } from '../clock.ts';
 import { publicJwk } from '../keys/index.ts';
 import type { ClientLike } from './client-metadata-of.ts';
 import { boundGrantHelpers, internals } from './internals.ts';
+import { GRANT_CLAIM } from './introspection.ts';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const PARAMETERS = ['audience', 'resource', 'scope', 'requested_token_type', 'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type'];
@@ -225,6 +226,8 @@ async function readSubjectToken(provider: Provider, deps: TokenExchangeDeps, key
       scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [],
       expiresAt: Number(claims.exp),
       act: claims.act,
+      // The exchanged token dies with the user's grant, as the subject token does (introspection.ts).
+      ...(typeof claims[GRANT_CLAIM] === 'string' ? { grantId: claims[GRANT_CLAIM] } : {}),
       signedIn: signedInClaims(claims),
     };
   }
