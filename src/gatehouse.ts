@@ -66,6 +66,7 @@ export async function createGatehouse(
       logger,
       secrets,
       observeAudit: (event) => metrics.securityEvent(event.type, event.outcome),
+      observePasswordOperation: metrics.passwordOperation,
       validateClientMetadata: clientMetadataValidator(() => liveProvider?.current()),
     });
     await services.keys.ensureSigningKeys({ wait: true });
@@ -84,7 +85,8 @@ export async function createGatehouse(
           payloads: storage.queries.oidcPayloads,
           // An API's introspection credentials authenticate like a client (apis/credentials.ts).
           clients: { find: async (id) => (await services.clients.findMetadata(id)) ?? services.apis.introspectionClient(id) },
-          kv: storage.kv,
+          oidcModels: storage.keyspaces.oidcModels,
+          sessions: storage.keyspaces.sessions,
           clock,
         },
         accounts: services.accounts,
