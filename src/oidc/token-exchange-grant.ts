@@ -219,6 +219,12 @@ async function readSubjectToken(provider: Provider, deps: TokenExchangeDeps, key
     }
     const audience = Array.isArray(claims.aud) ? (claims.aud.length === 1 ? claims.aud[0] : undefined) : claims.aud;
     const clientId = String(claims.client_id);
+    // A user's JWT names its grant: once the grant is revoked (or the user signed out everywhere) it is not exchangeable.
+    const grantId = claims[GRANT_CLAIM];
+    if (typeof grantId === 'string') {
+      const grant: AnyModel = await (provider as AnyModel).Grant.find(grantId, { ignoreExpiration: true });
+      if (!grant || grant.isExpired || grant.accountId !== claims.sub) throw invalid('JWT: its grant is revoked');
+    }
     return {
       ...(claims.sub !== clientId ? { accountId: String(claims.sub) } : {}),
       clientId,
@@ -227,7 +233,7 @@ async function readSubjectToken(provider: Provider, deps: TokenExchangeDeps, key
       expiresAt: Number(claims.exp),
       act: claims.act,
       // The exchanged token dies with the user's grant, as the subject token does (introspection.ts).
-      ...(typeof claims[GRANT_CLAIM] === 'string' ? { grantId: claims[GRANT_CLAIM] } : {}),
+      ...(typeof grantId === 'string' ? { grantId } : {}),
       signedIn: signedInClaims(claims),
     };
   }
