@@ -60,7 +60,11 @@ export function issueApiCredentials(input: z.output<typeof apiCredentialsInputSc
  * The client oidc-provider authenticates: it may introspect tokens for `identifier` and nothing
  * else (`introspects_for_api`, read by oidc/introspection.ts).
  */
-export function introspectionClientMetadata(api: { identifier: string; name: string }, clientId: string, stored: StoredApiCredentials): ClientMetadata {
+export function introspectionClientMetadata(
+  api: { identifier: string; name: string; signing_alg: string },
+  clientId: string,
+  stored: StoredApiCredentials,
+): ClientMetadata {
   return {
     client_id: clientId,
     client_name: api.name,
@@ -71,6 +75,8 @@ export function introspectionClientMetadata(api: { identifier: string; name: str
     ...(stored.secretDigest ? { client_secret: stored.secretDigest } : {}),
     ...(stored.jwks ? { jwks: stored.jwks } : {}),
     ...(stored.jwksUri ? { jwks_uri: stored.jwksUri } : {}),
+    // RFC 9701 answers (Accept: application/token-introspection+jwt) are signed like the API's tokens.
+    introspection_signed_response_alg: api.signing_alg,
     introspects_for_api: api.identifier,
   };
 }

@@ -120,6 +120,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
       // RFC 7662: a client learns about its own tokens, an API about tokens for it (introspection.ts answers).
       introspection: { enabled: true },
+      // RFC 9701: with `Accept: application/token-introspection+jwt`, the answer is signed (an API's
+      // credentials sign with its algorithm, apis/credentials.ts); JSON otherwise.
+      jwtIntrospection: { enabled: true },
       // RFC 7009 §2.1: a client may only revoke its own tokens.
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
       userinfo: { enabled: true },

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE } from '../../../src/admin/index.ts';
 import { adminToken, openAdminApi } from '../../harness/admin-api.ts';
 import { createMachineClient, tokenRequest } from '../../harness/fixtures.ts';
@@ -179,6 +179,32 @@ test('discovery lists the introspection endpoint and its authentication methods'
   for (const method of ['client_secret_basic', 'client_secret_post', 'private_key_jwt']) {
     assert.ok((metadata.introspection_endpoint_auth_methods_supported as string[]).includes(method), method);
   }
+});
+
+test('RFC 9701: asked with Accept: application/token-introspection+jwt, the API gets a signed answer', async () => {
+  const tokens = await people.tokensFor(orders);
+  const response = await fetch(`${server.url}/token/introspection`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/token-introspection+jwt',
+      authorization: `Basic ${Buffer.from(`${ordersCredentials.clientId}:${ordersCredentials.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ token: tokens.access_token }),
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /^application\/token-introspection\+jwt/);
+  const { payload, protectedHeader } = await jwtVerify(await response.text(), createRemoteJWKSet(new URL(`${server.url}/jwks`)), {
+    issuer: server.url,
+    typ: 'token-introspection+jwt',
+  });
+  assert.equal(protectedHeader.alg, 'RS256');
+  const described = payload.token_introspection as Record<string, unknown>;
+  assert.equal(described.active, true);
+  assert.equal(described.aud, orders);
+  assert.equal(described.sub, people.user.id);
+  const plain = await rawIntrospection(ordersCredentials, { token: tokens.access_token });
+  assert.match(plain.headers.get('content-type') ?? '', /^application\/json/, 'JSON unless asked');
 });
 
 // Last: revoking a signing key changes the key set for every later test.
