@@ -21,9 +21,32 @@ import type { Clock } from '../clock.ts';
 import { publicJwk } from '../keys/index.ts';
 import { metadataOf } from './client-metadata-of.ts';
 
-/** Opaque refresh tokens carry 384 bits (64 characters), access tokens 256 (43): the length says where to look. */
-export const REFRESH_TOKEN_BITS = 384;
-const REFRESH_TOKEN_LENGTH = Math.ceil(REFRESH_TOKEN_BITS / 6);
+/**
+ * Bits of randomness per opaque token kind, all different, so a token's length says which store
+ * holds it: access tokens 43 characters, client-credentials tokens 44, refresh tokens 64.
+ */
+const OPAQUE_TOKEN_BITS = { AccessToken: 256, ClientCredentials: 264, RefreshToken: 384 } as const;
+type OpaqueKind = keyof typeof OPAQUE_TOKEN_BITS;
+const OPAQUE_KINDS = Object.keys(OPAQUE_TOKEN_BITS) as OpaqueKind[];
+const KIND_BY_LENGTH = new Map(OPAQUE_KINDS.map((kind) => [Math.ceil(OPAQUE_TOKEN_BITS[kind] / 6), kind]));
+const HINTED_KINDS: Record<string, readonly OpaqueKind[]> = { access_token: ['AccessToken', 'ClientCredentials'], refresh_token: ['RefreshToken'] };
+
+/** `formats.bitsOfOpaqueRandomness`: oidc-provider's 256 bits, a little more for the kinds introspection tells apart by length. */
+export function opaqueTokenBits(kind: string): number {
+  return OPAQUE_TOKEN_BITS[kind as OpaqueKind] ?? 256;
+}
+
+/**
+ * Where to look for an opaque token, in order: the kind its length says, unless the caller's hint
+ * names another (a token issued before the lengths differed); then the hinted kinds; the rest
+ * only when it is not found there (RFC 7662 §2.1: the hint is only a hint).
+ */
+export function lookupOrder(value: string, hint: 'access_token' | 'refresh_token' | undefined): { first: OpaqueKind[]; rest: OpaqueKind[] } {
+  const byShape = KIND_BY_LENGTH.get(value.length);
+  const hinted = hint ? HINTED_KINDS[hint]! : [];
+  const first: OpaqueKind[] = byShape && (hinted.length === 0 || hinted.includes(byShape)) ? [byShape] : hinted.length > 0 ? [...hinted] : ['AccessToken'];
+  return { first, rest: OPAQUE_KINDS.filter((kind) => !first.includes(kind)) };
+}
 /** The JWT claim naming the grant a user's access token was issued under (revocation checks). */
 export const GRANT_CLAIM = 'grant_id';
 const MAX_TOKEN_LENGTH = 16_384;
@@ -84,15 +107,14 @@ export function createIntrospectionAnswer(provider: Provider, deps: Introspectio
     return Boolean(await models.Client.find(clientId));
   }
 
-  async function findOpaque(value: string, hint: unknown): Promise<AnyModel | undefined> {
-    const accessToken = async () => (await models.AccessToken.find(value)) ?? (await models.ClientCredentials.find(value));
-    const refreshToken = () => models.RefreshToken.find(value);
-    const refreshFirst = hint === 'refresh_token' || (hint === undefined && value.length === REFRESH_TOKEN_LENGTH);
-    const [first, second] = refreshFirst ? [refreshToken, accessToken] : [accessToken, refreshToken];
-    return (await first()) ?? (await second());
+  /** One lookup where the token's shape (or hint) says it lives; the other stores, together, only on a miss. */
+  async function findOpaque(value: string, hint: 'access_token' | 'refresh_token' | undefined): Promise<AnyModel | undefined> {
+    const { first, rest } = lookupOrder(value, hint);
+    const findIn = async (kinds: OpaqueKind[]) => (await Promise.all(kinds.map((kind) => models[kind].find(value)))).find(Boolean);
+    return (await findIn(first)) ?? (await findIn(rest));
   }
 
-  async function describeOpaque(value: string, hint: unknown, caller: Caller): Promise<Answer> {
+  async function describeOpaque(value: string, hint: 'access_token' | 'refresh_token' | undefined, caller: Caller): Promise<Answer> {
     const token = await findOpaque(value, hint);
     if (!token?.isValid || !['AccessToken', 'ClientCredentials', 'RefreshToken'].includes(token.kind)) return INACTIVE();
     // A refresh token has no audience: only its client may ask about it.
@@ -105,7 +127,8 @@ export function createIntrospectionAnswer(provider: Provider, deps: Introspectio
     return {
       ...token.extra,
       active: true,
-      ...(token.accountId ? { sub: token.accountId } : {}),
+      // A service's own token names the service, as its JWT form does (RFC 9068 §2.2).
+      ...(token.accountId ? { sub: token.accountId } : token.kind === 'ClientCredentials' ? { sub: token.clientId } : {}),
       client_id: token.clientId,
       exp: token.exp,
       iat: token.iat,

@@ -26,7 +26,7 @@ import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
 import { answerIntrospectionWith, compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
-import { createIntrospectionAnswer, REFRESH_TOKEN_BITS, withGrantReference } from './introspection.ts';
+import { createIntrospectionAnswer, opaqueTokenBits, withGrantReference } from './introspection.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
 import { answeredError, reportOAuthErrors } from './oauth-errors.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
@@ -160,8 +160,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Exchanged tokens (token-exchange-grant.ts) also carry `act` and the subject token's acr/amr.
     // A user's JWT access token names its grant, so introspection sees the grant revoked (introspection.ts).
     extraTokenClaims: withGrantReference(exchangeTokenClaims(createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never) as never) as never,
-    // Refresh tokens are longer than access tokens, so introspection knows where to look for one (introspection.ts).
-    formats: { bitsOfOpaqueRandomness: (_ctx, token) => (token.kind === 'RefreshToken' ? REFRESH_TOKEN_BITS : 256) },
+    // Each opaque token kind has its own length, so introspection knows where to look for one (introspection.ts).
+    formats: { bitsOfOpaqueRandomness: (_ctx, token) => opaqueTokenBits(token.kind) },
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {

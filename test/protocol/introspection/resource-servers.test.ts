@@ -111,6 +111,15 @@ test('opaque tokens: the API introspects access tokens for it; hints are honoure
     assert.equal(answer.token_type, undefined);
   }
   assert.ok(tokens.refresh_token!.length > tokens.access_token.length, 'refresh tokens are longer: their shape says where to look');
+  // A service's opaque client-credentials token, with no hint, the right one and a wrong one.
+  const machine = await createMachineClient(server, opaqueApi, ['orders:read']);
+  const issued = await tokenRequest(server, { grant_type: 'client_credentials', scope: 'orders:read' }, { id: machine.clientId, secret: machine.clientSecret });
+  const serviceToken = String(issued.body.access_token);
+  assert.equal(serviceToken.split('.').length, 1);
+  for (const hint of [undefined, 'access_token', 'refresh_token']) {
+    const answer = await introspect(server, credentials, serviceToken, hint);
+    assert.deepEqual([answer.active, answer.sub, answer.client_id, answer.scope], [true, machine.clientId, machine.clientId, 'orders:read'], `hint ${hint}`);
+  }
 });
 
 test('a client keeps introspecting its own tokens, JWT included, and nobody else’s', async () => {
