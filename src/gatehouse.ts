@@ -81,7 +81,14 @@ export async function createGatehouse(
         config,
         cookieKeys: secrets.cookieKeys,
         privateJwks: keys.providerJwks,
-        storage: { payloads: storage.queries.oidcPayloads, clients: { find: services.clients.findMetadata }, oidcModels: storage.keyspaces.oidcModels, sessions: storage.keyspaces.sessions, clock },
+        storage: {
+          payloads: storage.queries.oidcPayloads,
+          // An API's introspection credentials authenticate like a client (apis/credentials.ts).
+          clients: { find: async (id) => (await services.clients.findMetadata(id)) ?? services.apis.introspectionClient(id) },
+          oidcModels: storage.keyspaces.oidcModels,
+          sessions: storage.keyspaces.sessions,
+          clock,
+        },
         accounts: services.accounts,
         apis: services.apis,
         rbac: services.rbac,

@@ -72,7 +72,7 @@ const origin = z.string().superRefine((value, ctx) => {
 });
 
 /** A public JWK set for private_key_jwt: a private member here would leak the client's key. */
-const publicJwks = z
+export const publicJwks = z
   .object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
   .refine((jwks) => jwks.keys.every((key) => !['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in key)), {
     message: 'jwks must hold public keys only',
