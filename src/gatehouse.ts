@@ -86,6 +86,7 @@ export async function createGatehouse(
         rbac: services.rbac,
         importedClientSecrets: { accept: services.clients.acceptImportedSecret },
         audit: services.audit,
+        security: services.security,
         views,
         logger,
         clock,

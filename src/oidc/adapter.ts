@@ -17,6 +17,7 @@ import {
   kvGrantKey,
   kvPayloadKey,
   kvUidKey,
+  kvUserCodeKey,
   revokeGrantEverywhere,
 } from '../storage/grant-revocation.ts';
 import type { KeyValueStore } from '../storage/key-value.ts';
@@ -45,6 +46,12 @@ const CREDENTIAL_MODELS = new Set([
   'PushedAuthorizationRequest',
 ]);
 
+/**
+ * A device code is kept this long past its expiry, so a CLI polling late is told `expired_token`
+ * (RFC 8628 §3.5) and a person typing its user code late is told it expired, not that it never existed.
+ */
+const DEVICE_CODE_EXPIRED_GRACE_SECONDS = 600;
+
 /** How long a "consumed" marker outlives its code in the ephemeral store (codes live 60 s). */
 const CONSUMED_MARKER_TTL_SECONDS = 24 * 3600;
 
@@ -67,6 +74,8 @@ export interface OidcStorage {
 export function storageKey(model: string, id: string): string {
   return CREDENTIAL_MODELS.has(model) ? createHash('sha256').update(id).digest('base64url') : id;
 }
+
+const userCodeDigest = (userCode: string) => createHash('sha256').update(userCode).digest('base64url');
 
 function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
   if (!CREDENTIAL_MODELS.has(model)) return payload;
@@ -107,12 +116,14 @@ export class GatehouseAdapter {
       });
       return;
     }
-    const ttl = expiresIn && expiresIn > 0 ? expiresIn : CONSUMED_MARKER_TTL_SECONDS;
+    const ttl =
+      (expiresIn && expiresIn > 0 ? expiresIn : CONSUMED_MARKER_TTL_SECONDS) + (this.model === 'DeviceCode' ? DEVICE_CODE_EXPIRED_GRACE_SECONDS : 0);
     const { kv } = this.#storage;
     await kv.set(kvPayloadKey(this.model, key), JSON.stringify(stored), ttl);
     await Promise.all([
       payload.grantId ? kv.addToSet(kvGrantKey(payload.grantId), `${this.model}|${key}`, ttl) : undefined,
       payload.uid ? kv.set(kvUidKey(this.model, payload.uid), id, ttl) : undefined,
+      typeof payload.userCode === 'string' ? kv.set(kvUserCodeKey(this.model, userCodeDigest(payload.userCode)), id, ttl) : undefined,
       // Everywhere-logout needs every session of an account, on any instance.
       this.model === 'Session' && typeof payload.accountId === 'string'
         ? kv.addToSet(kvAccountSessionsKey(payload.accountId), key, ttl)
@@ -143,8 +154,11 @@ export class GatehouseAdapter {
     return id ? this.find(id) : undefined;
   }
 
-  async findByUserCode(_userCode: string): Promise<AdapterPayload | undefined> {
-    return undefined; // device flow is not enabled
+  /** RFC 8628: the device code a person's typed (normalized) user code stands for. */
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    if (typeof userCode !== 'string' || userCode.length === 0 || userCode.length > 64) return undefined;
+    const id = await this.#storage.kv.get(kvUserCodeKey(this.model, userCodeDigest(userCode)));
+    return id ? this.find(id) : undefined;
   }
 
   /**

@@ -9,6 +9,8 @@ export const kvPayloadKey = (model: string, key: string) => `oidc:${model}:${key
 export const kvConsumedKey = (model: string, key: string) => `oidc:${model}:${key}:consumed`;
 export const kvGrantKey = (grantId: string) => `oidc:grant:${grantId}`;
 export const kvUidKey = (model: string, uid: string) => `oidc:${model}:uid:${uid}`;
+/** A device code by the digest of its user code (RFC 8628): the typed code is a credential too. */
+export const kvUserCodeKey = (model: string, userCodeDigest: string) => `oidc:${model}:user-code:${userCodeDigest}`;
 export const kvAccountSessionsKey = (accountId: string) => `oidc:account-sessions:${accountId}`;
 
 /** Ends every browser session of an account (they live only in the ephemeral store), but `keepId`. */
