@@ -248,10 +248,7 @@ function settingsMetadata(c: ClientSettings): Omit<ClientMetadata, 'client_id'> 
     ...(c.firstParty ? { first_party: true } : {}),
     ...(c.requireMfa ? { require_mfa: true } : {}),
     ...(c.idTokenSigningAlg ? { id_token_signed_response_alg: c.idTokenSigningAlg } : {}),
-    // A public client without redirect URIs (a device-flow CLI) is a native app too.
-    ...(c.type === 'public'
-      ? { application_type: c.redirectUris.length === 0 || c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' }
-      : {}),
+    ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
     ...(c.allowedCorsOrigins ? { allowed_cors_origins: c.allowedCorsOrigins } : {}),
     ...(c.accessTokenTtl ? { access_token_ttl: c.accessTokenTtl } : {}),
     ...(c.refreshTokenTtl ? { refresh_token_ttl: c.refreshTokenTtl } : {}),

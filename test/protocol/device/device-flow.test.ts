@@ -46,6 +46,7 @@ test('a CLI gets a code, the person approves on /device, and the next poll retur
   assert.ok(seen.confirm.includes(device.user_code), 'the confirmation shows the code to compare with the device');
   assert.match(seen.confirm, /See your email address/, 'and what the CLI asks for');
   assert.ok(seen.login, 'a person not signed in goes through the sign-in page');
+  assert.ok(!seen.consent, 'a first-party CLI asks for no second consent: the confirmation was it');
   assert.equal(page.status, 200);
   assert.match(page.html, /Device connected/);
 

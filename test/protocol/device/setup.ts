@@ -88,7 +88,7 @@ export interface PersonOptions {
  */
 export async function personOnDevicePage(server: TestServer, userCode: string, user: { email: string; password: string }, options: PersonOptions = {}) {
   const browser = options.browser ?? new Browser();
-  const seen = { confirm: '', login: false, mfa: false, enrol: false };
+  const seen = { confirm: '', login: false, mfa: false, enrol: false, consent: false };
   let page = await typeUserCode(server, browser, userCode);
   for (let step = 0; step < 10; step += 1) {
     const forms = formsOf(page.html);
@@ -112,6 +112,7 @@ export async function personOnDevicePage(server: TestServer, userCode: string, u
       if (!options.totp?.secret) return { page, seen, browser };
       page = await submit(browser, server, byAction(/\/mfa$/)!, { code: await codeFor(options.totp.secret, 1) });
     } else if (byAction(/\/confirm$/)) {
+      seen.consent = true;
       page = await submit(browser, server, byAction(/\/confirm$/)!);
     } else {
       return { page, seen, browser };
