@@ -8,7 +8,7 @@
  * survive a Redis flush; sessions, interactions, codes and replay records are short-lived and
  * hot, and their loss costs at most one more sign-in.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import {
@@ -24,6 +24,7 @@ import type { KeyValueStore } from '../storage/key-value.ts';
 
 export { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
 
+import { seal, unseal } from '../sealing.ts';
 import type { ClientQueries } from '../storage/queries/clients.ts';
 import type { OidcPayloadQueries, RotationFacts, RotationOutcome } from '../storage/queries/oidc-payloads.ts';
 import { asProviderError } from './store-outage.ts';
@@ -69,17 +70,35 @@ export interface OidcStorage {
   clients: Pick<ClientQueries, 'find'>;
   kv: KeyValueStore;
   clock: Clock;
+  /**
+   * The key-encryption secret: a user code is indexed by an HMAC under a key derived from it, and
+   * the device code it stands for is sealed under that key. A user code has ~34.5 bits, so a plain
+   * digest of it could be reversed from a dump; without the secret the index opens nothing.
+   */
+  serverSecret: Uint8Array;
 }
 
 export function storageKey(model: string, id: string): string {
   return CREDENTIAL_MODELS.has(model) ? createHash('sha256').update(id).digest('base64url') : id;
 }
 
-const userCodeDigest = (userCode: string) => createHash('sha256').update(userCode).digest('base64url');
+/** Domain separation: this key serves the user-code index and nothing else. */
+const USER_CODE_INFO = 'gatehouse/device-user-code/v1';
+const userCodeKeys = new WeakMap<Uint8Array, Uint8Array>();
+function userCodeKeyOf(secret: Uint8Array): Uint8Array {
+  let key = userCodeKeys.get(secret);
+  if (!key) {
+    key = new Uint8Array(hkdfSync('sha256', secret, new Uint8Array(0), USER_CODE_INFO, 32));
+    userCodeKeys.set(secret, key);
+  }
+  return key;
+}
+const userCodeDigest = (key: Uint8Array, userCode: string) => createHmac('sha256', key).update(userCode).digest('base64url');
 
 function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
   if (!CREDENTIAL_MODELS.has(model)) return payload;
-  const { jti: _jti, ...rest } = payload;
+  // A device code's user code is a credential too: only its digest is kept (the lookup key).
+  const { jti: _jti, userCode: _userCode, ...rest } = payload;
   return rest;
 }
 
@@ -123,7 +142,7 @@ export class GatehouseAdapter {
     await Promise.all([
       payload.grantId ? kv.addToSet(kvGrantKey(payload.grantId), `${this.model}|${key}`, ttl) : undefined,
       payload.uid ? kv.set(kvUidKey(this.model, payload.uid), id, ttl) : undefined,
-      typeof payload.userCode === 'string' ? kv.set(kvUserCodeKey(this.model, userCodeDigest(payload.userCode)), id, ttl) : undefined,
+      typeof payload.userCode === 'string' ? this.#indexUserCode(payload.userCode, id, ttl) : undefined,
       // Everywhere-logout needs every session of an account, on any instance.
       this.model === 'Session' && typeof payload.accountId === 'string'
         ? kv.addToSet(kvAccountSessionsKey(payload.accountId), key, ttl)
@@ -157,8 +176,12 @@ export class GatehouseAdapter {
   /** RFC 8628: the device code a person's typed (normalized) user code stands for. */
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
     if (typeof userCode !== 'string' || userCode.length === 0 || userCode.length > 64) return undefined;
-    const id = await this.#storage.kv.get(kvUserCodeKey(this.model, userCodeDigest(userCode)));
-    return id ? this.find(id) : undefined;
+    const key = userCodeKeyOf(this.#storage.serverSecret);
+    const sealed = await this.#storage.kv.get(kvUserCodeKey(this.model, userCodeDigest(key, userCode)));
+    const id = sealed ? await unseal(sealed, key).catch(() => undefined) : undefined;
+    const found = id ? await this.find(id) : undefined;
+    // Found by its digest: the code is the one typed (oidc-provider compares the two once more).
+    return found ? { ...found, userCode } : undefined;
   }
 
   /**
@@ -234,6 +257,11 @@ export class GatehouseAdapter {
 
   #expiresAt(expiresIn: number | undefined): Date | null {
     return expiresIn ? new Date(this.#storage.clock.now().getTime() + expiresIn * 1000) : null;
+  }
+
+  async #indexUserCode(userCode: string, deviceCode: string, ttl: number): Promise<void> {
+    const key = userCodeKeyOf(this.#storage.serverSecret);
+    await this.#storage.kv.set(kvUserCodeKey(this.model, userCodeDigest(key, userCode)), await seal(deviceCode, key, 'device-code'), ttl);
   }
 
   #restore(id: string, payload: AdapterPayload, consumed: number | undefined): AdapterPayload {

@@ -9,7 +9,10 @@ import { decodeJwt } from 'jose';
 import { DEVICE_CODE_GRANT } from '../../../src/clients/index.ts';
 import { Browser } from '../../harness/browser.ts';
 import { createUser, createWebClient } from '../../harness/fixtures.ts';
+import { storageMode } from '../../harness/mode.ts';
 import { startServer, type TestServer } from '../../harness/server.ts';
+import { redisDump } from '../../harness/store-dump.ts';
+import { waitFor } from '../../harness/wait.ts';
 import { createCliClient, formsOf, personOnDevicePage, poll, requestDeviceCode, typeUserCode } from './setup.ts';
 
 let server: TestServer;
@@ -76,6 +79,25 @@ test('polling faster than the interval is answered slow_down; the CLI is not loc
   const second = await poll(server, clientId, device.device_code);
   assert.equal(second.status, 400);
   assert.equal(second.body.error, 'slow_down');
+
+  // A CLI that keeps polling too fast (every second) is refused until the interval since its last
+  // answered poll has passed — refused polls never push the window further out.
+  let lastPoll = Date.now();
+  let answers = 0;
+  await waitFor(
+    'a poll to be answered again',
+    async () => {
+      if (Date.now() - lastPoll < 1000) return false;
+      lastPoll = Date.now();
+      answers += 1;
+      const answer = await poll(server, clientId, device.device_code);
+      if (answer.body.error === 'slow_down') return false;
+      assert.equal(answer.body.error, 'authorization_pending');
+      return true;
+    },
+    120_000,
+  );
+  assert.ok(answers > 1, 'some of the fast polls were refused first');
 });
 
 test('a person who denies: the CLI gets access_denied and the denial is audited', async () => {
@@ -170,4 +192,20 @@ test('acr_values asking for MFA stop an enrolled user at the second factor: no c
   const stopped = await personOnDevicePage(server, device.user_code, user, { totp: {} });
   assert.ok(stopped.seen.mfa, 'the second-factor page is shown');
   assert.equal((await poll(server, clientId, device.device_code)).body.error, 'authorization_pending', 'the password alone approves nothing');
+});
+
+test('a dump of Redis holds neither the device code nor the user code, waiting or approved', { skip: storageMode() !== 'services' && 'the in-process store of embedded mode has no dump' }, async () => {
+  const clientId = await createCliClient(server);
+  const user = await createUser(server);
+  const { body: device } = await requestDeviceCode(server, { client_id: clientId, scope: 'openid' });
+  const typed = device.user_code.replace('-', '');
+  const waiting = await redisDump(server);
+  assert.ok(waiting.length > 0);
+  assert.ok(!waiting.includes(device.device_code), 'device code');
+  assert.ok(!waiting.includes(device.user_code), 'user code');
+  assert.ok(!waiting.includes(typed), `typed ${typed}: ${waiting.slice(Math.max(0, waiting.indexOf(typed) - 300), waiting.indexOf(typed) + 50)}`);
+  await personOnDevicePage(server, device.user_code, user);
+  const approved = await redisDump(server);
+  assert.ok(!approved.includes(device.device_code) && !approved.includes(typed) && !approved.includes(device.user_code));
+  assert.equal((await poll(server, clientId, device.device_code)).status, 200, 'and the code still works for its CLI');
 });
