@@ -11,16 +11,9 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import {
-  kvAccountSessionsKey,
-  kvConsumedKey,
-  kvGrantKey,
-  kvPayloadKey,
-  kvUidKey,
-  kvUserCodeKey,
-  revokeGrantEverywhere,
-} from '../storage/grant-revocation.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
+import type { OidcModelKeyspace } from '../storage/keyspaces/oidc-models.ts';
+import type { SessionKeyspace } from '../storage/keyspaces/sessions.ts';
 
 export { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
 
@@ -68,7 +61,9 @@ export type AdapterPayload = Record<string, unknown> & {
 export interface OidcStorage {
   payloads: OidcPayloadQueries;
   clients: Pick<ClientQueries, 'find'>;
-  kv: KeyValueStore;
+  /** Ephemeral models and their indexes (storage/keyspaces/). */
+  oidcModels: OidcModelKeyspace;
+  sessions: Pick<SessionKeyspace, 'addToAccount' | 'activity' | 'recordActivity'>;
   clock: Clock;
   /**
    * The key-encryption secret: a user code is indexed by an HMAC under a key derived from it, and
@@ -82,6 +77,13 @@ export function storageKey(model: string, id: string): string {
   return CREDENTIAL_MODELS.has(model) ? createHash('sha256').update(id).digest('base64url') : id;
 }
 
+function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
+  if (!CREDENTIAL_MODELS.has(model)) return payload;
+  // A device code's user code is a credential too: only its HMAC is kept (the index key).
+  const { jti: _jti, userCode: _userCode, ...rest } = payload;
+  return rest;
+}
+
 /** Domain separation: this key serves the user-code index and nothing else. */
 const USER_CODE_INFO = 'gatehouse/device-user-code/v1';
 const userCodeKeys = new WeakMap<Uint8Array, Uint8Array>();
@@ -93,14 +95,7 @@ function userCodeKeyOf(secret: Uint8Array): Uint8Array {
   }
   return key;
 }
-const userCodeDigest = (key: Uint8Array, userCode: string) => createHmac('sha256', key).update(userCode).digest('base64url');
-
-function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
-  if (!CREDENTIAL_MODELS.has(model)) return payload;
-  // A device code's user code is a credential too: only its digest is kept (the lookup key).
-  const { jti: _jti, userCode: _userCode, ...rest } = payload;
-  return rest;
-}
+const userCodeMac = (key: Uint8Array, userCode: string) => createHmac('sha256', key).update(userCode).digest('base64url');
 
 async function available<T>(operation: () => Promise<T>): Promise<T> {
   try {
@@ -137,15 +132,12 @@ export class GatehouseAdapter {
     }
     const ttl =
       (expiresIn && expiresIn > 0 ? expiresIn : CONSUMED_MARKER_TTL_SECONDS) + (this.model === 'DeviceCode' ? DEVICE_CODE_EXPIRED_GRACE_SECONDS : 0);
-    const { kv } = this.#storage;
-    await kv.set(kvPayloadKey(this.model, key), JSON.stringify(stored), ttl);
     await Promise.all([
-      payload.grantId ? kv.addToSet(kvGrantKey(payload.grantId), `${this.model}|${key}`, ttl) : undefined,
-      payload.uid ? kv.set(kvUidKey(this.model, payload.uid), id, ttl) : undefined,
       typeof payload.userCode === 'string' ? this.#indexUserCode(payload.userCode, id, ttl) : undefined,
+      this.#storage.oidcModels.save(this.model, key, { json: JSON.stringify(stored), id, ttlSeconds: ttl, grantId: payload.grantId, uid: payload.uid }),
       // Everywhere-logout needs every session of an account, on any instance.
       this.model === 'Session' && typeof payload.accountId === 'string'
-        ? kv.addToSet(kvAccountSessionsKey(payload.accountId), key, ttl)
+        ? this.#storage.sessions.addToAccount(payload.accountId, key, ttl)
         : undefined,
     ]);
   }
@@ -159,9 +151,9 @@ export class GatehouseAdapter {
       if (!stored) return undefined;
       return this.#restore(id, stored.payload, stored.consumedAt ? Math.floor(stored.consumedAt.getTime() / 1000) : undefined);
     }
-    const [raw, consumed] = await this.#storage.kv.getMany([kvPayloadKey(this.model, key), kvConsumedKey(this.model, key)]);
-    if (!raw) return undefined;
-    return this.#restore(id, JSON.parse(raw), consumed ? Number(consumed) : undefined);
+    const entry = await this.#storage.oidcModels.read(this.model, key);
+    if (!entry) return undefined;
+    return this.#restore(id, JSON.parse(entry.json), entry.consumedAt);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -169,7 +161,7 @@ export class GatehouseAdapter {
       const found = await this.#storage.payloads.findByUid(this.model, uid);
       return found ? { ...found.stored.payload } : undefined;
     }
-    const id = await this.#storage.kv.get(kvUidKey(this.model, uid));
+    const id = await this.#storage.oidcModels.idByUid(this.model, uid);
     return id ? this.find(id) : undefined;
   }
 
@@ -177,11 +169,16 @@ export class GatehouseAdapter {
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
     if (typeof userCode !== 'string' || userCode.length === 0 || userCode.length > 64) return undefined;
     const key = userCodeKeyOf(this.#storage.serverSecret);
-    const sealed = await this.#storage.kv.get(kvUserCodeKey(this.model, userCodeDigest(key, userCode)));
+    const sealed = await this.#storage.oidcModels.byUserCode(this.model, userCodeMac(key, userCode));
     const id = sealed ? await unseal(sealed, key).catch(() => undefined) : undefined;
     const found = id ? await this.find(id) : undefined;
-    // Found by its digest: the code is the one typed (oidc-provider compares the two once more).
+    // Found by its HMAC: the code is the one typed (oidc-provider compares the two once more).
     return found ? { ...found, userCode } : undefined;
+  }
+
+  async #indexUserCode(userCode: string, deviceCode: string, ttl: number): Promise<void> {
+    const key = userCodeKeyOf(this.#storage.serverSecret);
+    await this.#storage.oidcModels.indexUserCode(this.model, userCodeMac(key, userCode), await seal(deviceCode, key, 'device-code'), ttl);
   }
 
   /**
@@ -202,11 +199,7 @@ export class GatehouseAdapter {
     const key = storageKey(this.model, id);
     const now = this.#storage.clock.now();
     if (this.#durable) return this.#storage.payloads.consumeOnce(this.model, key, now);
-    return this.#storage.kv.setIfAbsent(
-      kvConsumedKey(this.model, key),
-      String(Math.floor(now.getTime() / 1000)),
-      CONSUMED_MARKER_TTL_SECONDS,
-    );
+    return this.#storage.oidcModels.markConsumed(this.model, key, Math.floor(now.getTime() / 1000), CONSUMED_MARKER_TTL_SECONDS);
   }
 
   /**
@@ -247,7 +240,7 @@ export class GatehouseAdapter {
       return;
     }
     // The consumed marker stays until it expires (see revokeGrantEverywhere).
-    await this.#storage.kv.delete([kvPayloadKey(this.model, key)]);
+    await this.#storage.oidcModels.remove(this.model, key);
   }
 
   /** Tokens of the grant, in both stores; the Grant itself follows oidc-provider's revokeGrantPolicy. */
@@ -257,11 +250,6 @@ export class GatehouseAdapter {
 
   #expiresAt(expiresIn: number | undefined): Date | null {
     return expiresIn ? new Date(this.#storage.clock.now().getTime() + expiresIn * 1000) : null;
-  }
-
-  async #indexUserCode(userCode: string, deviceCode: string, ttl: number): Promise<void> {
-    const key = userCodeKeyOf(this.#storage.serverSecret);
-    await this.#storage.kv.set(kvUserCodeKey(this.model, userCodeDigest(key, userCode)), await seal(deviceCode, key, 'device-code'), ttl);
   }
 
   #restore(id: string, payload: AdapterPayload, consumed: number | undefined): AdapterPayload {

@@ -21,7 +21,8 @@ import { negotiateLocale } from '../http/i18n.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
 import type { SecurityService } from '../security/index.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import type { OidcModelKeyspace } from '../storage/keyspaces/oidc-models.ts';
+import { storageKey } from './adapter.ts';
 import { wrapGrantHandler } from './internals.ts';
 
 export interface DeviceFlowDeps {
@@ -33,7 +34,7 @@ export interface DeviceFlowDeps {
   audit: AuditTrail;
   accounts: Pick<AccountService, 'findById'>;
   security: Pick<SecurityService, 'retryAfter' | 'penalize'>;
-  kv: KeyValueStore;
+  oidcModels: Pick<OidcModelKeyspace, 'startPollInterval'>;
   logger: Logger;
 }
 
@@ -220,10 +221,9 @@ function paceDevicePolling(provider: Provider, deps: DeviceFlowDeps): void {
   wrapGrantHandler(provider, DEVICE_CODE_GRANT, (original) => async (context) => {
     const ctx = context as KoaContextWithOIDC;
     const deviceCode = ctx.oidc.params?.device_code;
-    if (typeof deviceCode === 'string' && deviceCode.length > 0) {
-      const key = `device-poll:${digest(`${ctx.oidc.client?.clientId}|${deviceCode}`)}`;
-      const answered = await deps.kv.setIfAbsent(key, '1', deps.pollIntervalSeconds);
-      if (!answered) throw new errors.SlowDown();
+    if (typeof deviceCode === 'string' && deviceCode.length > 0 && deviceCode.length <= 512) {
+      const started = await deps.oidcModels.startPollInterval('DeviceCode', storageKey('DeviceCode', deviceCode), deps.pollIntervalSeconds);
+      if (!started) throw new errors.SlowDown();
     }
     await original(ctx);
   });
