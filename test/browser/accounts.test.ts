@@ -10,11 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import axe from 'axe-core';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib/functional';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { assertAccessible } from '../harness/axe.ts';
 import { createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
 import { outboxMails } from '../harness/outbox.ts';
@@ -92,18 +92,6 @@ async function authorizationUrl(verifier: string, extra: Record<string, string> 
 
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** axe-core in the page (evaluated over CDP, so the strict CSP stays on); fails on serious/critical. */
-async function assertAccessible(page: Page, label: string) {
-  await page.evaluate(axe.source);
-  const results = (await page.evaluate(() => (globalThis as unknown as { axe: typeof axe; document: unknown }).axe.run((globalThis as unknown as { document: axe.ElementContext }).document, { resultTypes: ['violations'] }))) as axe.AxeResults;
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    [],
-    `${label}: serious or critical accessibility violations`,
-  );
 }
 
 test('registration → mailed link → verified → authorization with consent → the app receives a code', { skip }, async () => {
