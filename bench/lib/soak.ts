@@ -69,7 +69,8 @@ interface Stream {
   window: number[];
   all: number[];
   failures: string[];
-  op: () => Promise<boolean>;
+  /** true: answered as expected; false: failed; 'skip': nothing to send (e.g. every refresh chain in flight). */
+  op: () => Promise<boolean | 'skip'>;
 }
 
 interface SoakSample {
@@ -148,8 +149,9 @@ async function soak(options: SoakOptions, rates: Rates) {
   let accessToken = '';
 
   const signInOnce = async () => {
-    // A new browser every time (fresh cookies): every sign-in makes a new session and code.
-    const { tokens } = await signIn({ url: gh.url, client: gh.web!, user: gh.users[nextUser++ % gh.users.length]!, ip: nextIp(), scope: 'openid offline_access' });
+    // A new browser every time (fresh cookies): every sign-in makes a new session and code;
+    // offline_access needs prompt=consent (oidc-provider drops it otherwise).
+    const { tokens } = await signIn({ url: gh.url, client: gh.web!, user: gh.users[nextUser++ % gh.users.length]!, ip: nextIp(), scope: 'openid offline_access', prompt: 'consent' });
     if (!tokens.refresh_token) throw new Error('the code exchange gave no refresh token');
     chains.push(tokens.refresh_token);
     if (chains.length > MAX_CHAINS) chains.shift();
@@ -163,7 +165,7 @@ async function soak(options: SoakOptions, rates: Rates) {
     return { status: response.status, text };
   };
   const streams: Stream[] = [];
-  const stream = (name: string, rate: number, op: (self: Stream) => Promise<boolean>) => {
+  const stream = (name: string, rate: number, op: (self: Stream) => Promise<boolean | 'skip'>) => {
     const s: Stream = { name, rate, credit: 0, inFlight: 0, ok: 0, failed: 0, skipped: 0, window: [], all: [], failures: [], op: async () => false };
     s.op = () => op(s);
     streams.push(s);
@@ -178,7 +180,7 @@ async function soak(options: SoakOptions, rates: Rates) {
   });
   stream('refresh_token', rates.refresh, async (s) => {
     const token = chains.shift();
-    if (token === undefined) return fail(s, 'no refresh-token chain left');
+    if (token === undefined) return 'skip';
     const { status, text } = await post('/token', web, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString());
     if (status !== 200) return fail(s, `${status} ${text}`);
     const body = JSON.parse(text) as { refresh_token: string; access_token: string };
@@ -210,6 +212,10 @@ async function soak(options: SoakOptions, rates: Rates) {
       .op()
       .catch((error: Error) => fail(s, error.message))
       .then((ok) => {
+        if (ok === 'skip') {
+          s.skipped += 1;
+          return;
+        }
         const ms = performance.now() - t0;
         s.window.push(ms);
         s.all.push(ms);
@@ -332,9 +338,16 @@ function trend(points: Array<[number, number]>): { first: number; second: number
   return { first, second, levelled };
 }
 
+/** Tables that held no row at any sample (listed, not plotted). */
+function emptyTables(result: SoakResult): string[] {
+  const tables = [...new Set(result.samples.flatMap((s) => Object.keys(s.rows)))].sort();
+  return tables.filter((table) => result.samples.every((s) => !s.rows[table]));
+}
+
 function seriesOf(result: SoakResult): Series[] {
   const { samples } = result;
-  const tables = [...new Set(samples.flatMap((s) => Object.keys(s.rows)))].sort();
+  const empty = new Set(emptyTables(result));
+  const tables = [...new Set(samples.flatMap((s) => Object.keys(s.rows)))].sort().filter((table) => !empty.has(table));
   return [
     { title: 'RSS (server)', unit: 'MiB', points: samples.map((s) => [s.minute, s.rssMiB]) },
     { title: `Redis keys (Gatehouse's prefix)`, unit: 'keys', points: samples.map((s) => [s.minute, s.redisKeys]) },
@@ -371,7 +384,7 @@ function summarize(result: SoakResult, options: SoakOptions, rates: Rates): { te
     ];
   });
   const minutes = result.samples.at(-1)?.minute ?? options.minutes;
-  const trafficHeader = ['stream', 'target rate', 'completed /s', 'ok', 'failed', 'skipped (server behind)', 'p50 ms', 'p99 ms'];
+  const trafficHeader = ['stream', 'target rate', 'completed /s', 'ok', 'failed', 'skipped', 'p50 ms', 'p99 ms'];
   const trafficRows = result.streams.map((s) => [
     s.name,
     s.name === 'sign-in' ? `1 per ${rates.signin} s` : `${rates[s.name === 'client_credentials' ? 'cc' : s.name === 'refresh_token' ? 'refresh' : 'introspection']} /s`,
@@ -405,6 +418,8 @@ ${markdownTable([trafficHeader, ...trafficRows], ['l', 'r', 'r', 'r', 'r', 'r', 
 
 ${markdownTable([seriesHeader, ...seriesRows], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}
 
+Tables without a row during the whole soak: ${emptyTables(result).join(', ') || 'none'}. "Skipped" counts
+requests not sent: ${MAX_IN_FLIGHT} already in flight (the server fell behind), or every refresh chain in flight.
 "Levels off": the second half of the run grows at most a quarter as fast as the first half, or
 changes by at most 2 % (10 units). ${grows.length ? `Still growing at the end: ${grows.join(', ')}.` : 'Every series levels off.'}
 ${failures.length ? `\nFailures (first ones): ${failures.map((f) => `\`${f.replace(/`/g, "'")}\``).join('; ')}\n` : ''}`;
