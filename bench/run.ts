@@ -7,7 +7,14 @@
  *   npx node bench/run.ts [--reps 3] [--duration 10] [--warmup 3]
  *                         [--secondary-reps 3] [--secondary-duration 8] [--secondary-warmup 2]
  *                         [--connections 32] [--workers 32] [--users 64]
- *                         [--only cc,jwks,discovery,introspection,refresh,signin] [--no-docs] [--json]
+ *                         [--only cc,jwks,discovery,introspection,refresh,signin,cli,start] [--no-docs] [--json]
+ *   npx node bench/run.ts --soak 30 [--soak-sample 30] [--soak-rates cc=20,refresh=10,introspection=20,signin=5] [--no-docs]
+ *
+ * The targets are issue 17's: ratios to bare oidc-provider measured in the same run wherever a
+ * ratio can be stated, the sign-in's server CPU against one argon2id hash measured in the same
+ * run, memory with the runtime settings the Dockerfile ships, CLI and embedded-start times.
+ * `--soak N` is a separate, bounded run (bench/lib/soak.ts): N minutes of mixed traffic at a fixed
+ * rate, its own section and plot in docs/performance.md.
  *
  * Client credentials (the workload with a ratio target on the expensive path) gets the longer
  * runs; the other workloads get --secondary-* runs. Method notes are in the generated
@@ -717,8 +724,12 @@ Measured by \`npm run bench\` on ${meta.date.slice(0, 10)} (${meta.date.slice(11
 Gatehouse in services mode (Postgres + Redis, audit trail and rate limits on, \`LOG_LEVEL=warn\`,
 argon2id at the OWASP defaults: 19,456 KiB, t=2, p=1), loopback HTTP, ${connections} keep-alive
 connections. "peer" is bare oidc-provider with its in-memory adapter, measured in the same run.
+Both servers run with the settings the Dockerfile ships (${settings.description}).
 Rates count successful (2xx) responses, or completed sign-in flows, per second. The p99 column
 is Gatehouse's (median over the repetitions); for sign-in it is the latency of a whole flow.
+The targets are issue 17's (ratios to the bare library in the same run wherever one can be
+stated), followed by the earlier ones it left as they were (JWKS, discovery, p99); "before" is
+the figure issue 17 started from (one \`npm run bench\` on 2026-11-29).
 
 ${markdownTable([TARGET_HEADER, ...rows.map(rowCells)])}
 
@@ -768,8 +779,8 @@ ${problems.length ? problems.map((line) => (line.startsWith('    ') ? `    ${lin
   token's own client's Basic credentials (Gatehouse lets a client introspect only its own
   tokens). Gatehouse's token comes from an authorization-code sign-in without \`resource\` (an
   opaque token for userinfo); every response is checked beforehand to be \`active: true\`. The
-  peer introspects an opaque client-credentials token from its memory (information only: no
-  grant lookup, no database).
+  peer introspects an opaque client-credentials token from its memory (no grant lookup, no
+  database); the target is ≥ 0.5× its rate.
 - **Refresh-token rotation.** Every request presents a refresh token never used before: the
   ${connections} connections draw ready tokens from one pool and each 200 response returns its
   successor to it (autocannon \`setupRequest\`/\`onResponse\`), so ${connections} chains rotate
@@ -777,6 +788,11 @@ ${problems.length ? problems.map((line) => (line.startsWith('    ') ? `    ${lin
   one browser sign-in each (\`scope=openid offline_access\`, \`prompt=consent\`), because the tokens
   in flight when a run stops are abandoned. Only 200s count; any other status is reported above.
   Each response carries a new refresh token, an opaque access token and an RS256 ID token.
+  The peer runs the same load shape against its own second client (\`rotateRefreshToken: true\`,
+  in-memory adapter, the same response: refresh token, opaque access token, RS256 ID token); its
+  fresh chains are saved through its models by a setup route of bench/peer-server.ts (the bare
+  library has no sign-in pages), also before every run and outside the measurement. Target:
+  ≥ 0.5× the peer's rate, and Gatehouse's p99 ≤ 100 ms.
 - **Full sign-in.** ${workers} concurrent workers (plain \`fetch\`, a closed loop), ${users} users created
   with the CLI (\`users create --verified\`), each user owned by one worker and keeping one cookie
   jar (its browser). A flow is: \`GET /auth\` (code + PKCE S256, \`scope=openid\`, \`prompt=login\`) →
@@ -788,6 +804,12 @@ ${problems.length ? problems.map((line) => (line.startsWith('    ') ? `    ${lin
   while the session keeps the consented grant (oidc-provider remembers consent through the
   session, so a new browser would be asked again). Flows count when they complete inside the
   measured window; the warm-up runs contiguously before it.
+- **Sign-in CPU against argon2id.** The target divides the Gatehouse process's CPU time per
+  completed flow (the 1-core runs: CPU seconds of the process over the measured window ÷ flows)
+  by the CPU time of one argon2id hash at the server's own parameters (bench/argon2-cpu.ts: the
+  server's config and hasher, ${argon2?.hashes ?? 20} sequential hashes after a warm-up, in a child
+  process pinned to CPU 0 like the server, with the server idle, in the same run). A flow verifies
+  one password, so 1.0× would be a sign-in that costs nothing but its hash.
 - **Sign-in rate limit and X-Forwarded-For.** Sign-in submissions are limited to 60/min per
   client IP, so the load from 127.0.0.1 alone would be throttled. The Gatehouse services server
   runs with \`GATEHOUSE_TRUST_PROXY=true\` for the whole benchmark, and every sign-in flow (the
@@ -802,8 +824,20 @@ ${problems.length ? problems.map((line) => (line.startsWith('    ') ? `    ${lin
   for quiet; 240 s of extra time in all), keeping the least disturbed attempt. Rows still
   affected are marked BUSY and their figures are less reliable.
 - **Memory.** VmRSS of the Gatehouse services process from /proc, read 5 s after it answered its
-  first health check (idle, before any other request), then every 500 ms during all the loads.
-  MB in the targets is read as MiB.
+  first health check (idle, before any other request), then every 500 ms during all the loads;
+  the peer's idle RSS is read at the same moment. Both processes start with the runtime settings
+  the Dockerfile ships (ENV NODE_OPTIONS, MALLOC_*, UV_THREADPOOL_SIZE and node flags in its CMD,
+  read from the Dockerfile by bench/lib/shipped-settings.ts). MB in the targets is read as MiB.
+- **CLI.** ${CLI_COMMANDS.map((args) => `\`gatehouse ${args.join(' ')}\``).join(' and ')}, ${CLI_TIMES} times each, against the
+  running services server (the CLI reaches it over its admin socket), timed from spawn to exit,
+  before the loads; the target is the median of each command.
+- **Embedded start.** \`node src/main.ts\` in embedded mode (PGlite) on a fresh data and keys
+  directory (migrations, key generation), until \`GET /.well-known/openid-configuration\` answers
+  200, then stopped; then started again on the same directory ("later start"). ${reps2} of each, the
+  server allowed both CPUs (nothing else of the benchmark runs meanwhile), after the loads.
+- **Soak.** \`npm run bench -- --soak 30\` runs separately (see its section above when it has been
+  run): a bounded, loopback-only run of mixed traffic at a fixed rate with RSS, table row counts
+  and Redis keys sampled, a plot and a summary.
 - **Not in the test suite.** Nothing here is asserted by \`npm test\`; timings depend on the
   machine and are only reported here.
 `;
