@@ -886,7 +886,7 @@ if (outcome) {
     const dir = join(ROOT, 'bench', 'results');
     await mkdir(dir, { recursive: true });
     const file = join(dir, `bench-${meta.date.replace(/[:.]/g, '-')}.json`);
-    await writeFile(file, `${JSON.stringify({ meta, rows, samples, idleRss, maxRss, rssPerWorkload, problems }, null, 2)}\n`);
+    await writeFile(file, `${JSON.stringify({ meta, settings, rows, samples, idleRss, maxRss, peerIdleRss, rssPerWorkload, argon2, cliTimings, startTimings, problems }, null, 2)}\n`);
     console.log(`wrote ${file}`);
   }
 }
