@@ -26,7 +26,7 @@ import { basic, CC_BODY, prepareServices, startGatehouse } from './targets.ts';
 const FORM = 'application/x-www-form-urlencoded';
 const MAX_IN_FLIGHT = 64;
 /** Refresh-token chains kept rotating; a sign-in beyond this abandons the oldest (as a client that forgot it). */
-const MAX_CHAINS = 16;
+const MAX_CHAINS = 32;
 const SOAK_USERS = 4;
 
 export interface SoakOptions {
@@ -289,9 +289,14 @@ async function soak(options: SoakOptions, rates: Rates) {
   const end = t0 + options.minutes * 60_000;
   let nextSampleAt = t0 + options.sampleSeconds * 1000;
   const TICK_MS = 100;
+  let lastTick = performance.now();
   while (performance.now() < end) {
+    // Credit by elapsed time, not by tick: a late timer (busy machine, a slow sample) still keeps the rate.
+    const now = performance.now();
+    const elapsed = (now - lastTick) / 1000;
+    lastTick = now;
     for (const s of streams) {
-      s.credit += (s.rate * TICK_MS) / 1000;
+      s.credit += s.rate * elapsed;
       while (s.credit >= 1) {
         s.credit -= 1;
         fire(s);
