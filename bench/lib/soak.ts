@@ -21,13 +21,15 @@ import { shippedSettings } from './shipped-settings.ts';
 import { addressSource, signIn } from './signin.ts';
 import { markdownTable, percentile } from './stats.ts';
 import { type Series, smallMultiples } from './svg-plot.ts';
-import { basic, CC_BODY, prepareServices, startGatehouse } from './targets.ts';
+import { basic, CC_BODY, pool, prepareServices, startGatehouse } from './targets.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 const MAX_IN_FLIGHT = 64;
 /** Refresh-token chains kept rotating; a sign-in beyond this abandons the oldest (as a client that forgot it). */
 const MAX_CHAINS = 32;
 const SOAK_USERS = 4;
+/** Refresh-token chains created (by sign-ins) before the traffic starts. */
+const SEED_CHAINS = 16;
 
 export interface SoakOptions {
   minutes: number;
@@ -157,7 +159,8 @@ async function soak(options: SoakOptions, rates: Rates) {
     if (chains.length > MAX_CHAINS) chains.shift();
     accessToken = tokens.access_token;
   };
-  for (let i = 0; i < SOAK_USERS; i++) await signInOnce();
+  // Enough chains that a refresh finds one even when answers are slow (rate × latency in flight).
+  await pool(Array.from({ length: SEED_CHAINS }), SOAK_USERS, signInOnce);
 
   const post = async (path: string, authorization: string, body: string) => {
     const response = await fetch(`${gh.url}${path}`, { method: 'POST', headers: { authorization, 'content-type': FORM }, body });
