@@ -167,6 +167,12 @@ test('private_key_jwt credentials (oauth4webapi) and credentials made through th
   }
   const stillWorks = await introspectWithKey(server, clientId, privateKey, tokens.access_token);
   assert.equal(stillWorks.active, true, 'refused input changed nothing');
+  // Keys oidc-provider accepts but cannot use: the caller is refused as a client, never a 500.
+  const unusable = await server.gatehouse.services.apis.issueCredentials(billing, { method: 'private_key_jwt', jwks: { keys: [{ kty: 'bogus' }] } });
+  await assert.rejects(introspectWithKey(server, unusable.clientId, privateKey, tokens.access_token), (error: Error & { status?: number; error?: string }) => {
+    assert.equal(error.status, 401, String(error));
+    return true;
+  });
   const unknown = await admin.call('POST', `/apis/${encodeURIComponent('https://nope.example.test')}/credentials`, { token: writer, body: {} });
   assert.equal(unknown.status, 404);
   ordersCredentials = await secretCredentials(server, orders);
