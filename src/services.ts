@@ -5,7 +5,7 @@
 import { createAccountAdministration } from './accounts/administration.ts';
 import { createEmailTokens } from './accounts/email-tokens.ts';
 import { createAccountFlows } from './accounts/flows.ts';
-import { createAccountService, createPasswordHasher, createPasswordPolicy } from './accounts/index.ts';
+import { createAccountService, createPasswordHasher, createPasswordPolicy, type PasswordOperation } from './accounts/index.ts';
 import { createApiService } from './apis/index.ts';
 import { type AuditEvent, createAuditTrail } from './audit/index.ts';
 import { createBackgroundTasks } from './background.ts';
@@ -44,6 +44,8 @@ export function buildServices(deps: {
   mailer?: Mailer;
   /** Sees every audit event (metrics count them). */
   observeAudit?: (event: AuditEvent) => void;
+  /** Each argon2 (or imported Django) hash or verification as it starts. */
+  observePasswordOperation?: (operation: PasswordOperation) => void;
   /** oidc-provider's client-metadata validation (the server passes it; the CLI has no provider). */
   validateClientMetadata?: (metadata: ClientMetadata) => Promise<void>;
 }) {
@@ -78,7 +80,7 @@ export function buildServices(deps: {
   // The policy loads its dictionary and estimator on first use (about 85 MB), not at start.
   const accounts = createAccountService({
     users: queries.users,
-    hasher: createPasswordHasher(config.passwordHashing),
+    hasher: createPasswordHasher(config.passwordHashing, deps.observePasswordOperation ? { observe: deps.observePasswordOperation } : {}),
     policy: createPasswordPolicy({
       minLength: config.passwordPolicy.minLength,
       minScore: config.passwordPolicy.minScore,
@@ -95,6 +97,7 @@ export function buildServices(deps: {
     cacheTtlMs,
     claimsAllowList: config.accessTokenClaims,
     signingAlgs: config.keys.algorithms,
+    ...(deps.validateClientMetadata ? { validateMetadata: deps.validateClientMetadata } : {}),
   });
   const clients = createClientService({
     clients: queries.clients,
