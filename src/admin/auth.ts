@@ -80,7 +80,7 @@ export function createAdminAuthenticator(deps: {
     // A person: the role now (not when the token was minted), then a sign-in with a second factor.
     const roles = await deps.rolesOf(subject);
     if (!roles.includes(ADMIN_ROLE) && !(access === 'read' && roles.includes(ADMIN_READ_ROLE))) {
-      throw new Forbidden(access === 'read' ? `the ${ADMIN_ROLE} or ${ADMIN_READ_ROLE} role is required` : `the ${ADMIN_ROLE} role is required`);
+      throw new Forbidden(access === 'read' ? `the ${ADMIN_ROLE} role (or ${ADMIN_READ_ROLE}, for reads) is required` : `the ${ADMIN_ROLE} role is required`);
     }
     if (claims.acr !== MFA_ACR) throw new Forbidden('admin sessions need a second factor (acr urn:gatehouse:loa:2)');
     return { kind: 'person', subject, clientId, scopes };
