@@ -265,7 +265,7 @@ test('refusals: without the admin role, or without a second factor, the console 
   await page.goto(`${server.url}/console/users`);
   assert.equal(await page.locator('.console-bar nav').count(), 0, 'no console page after a refusal');
   await context.close();
-  await apiRefuses(nobody, /role is required/);
+  await apiRefuses(nobody, /admin role/);
 
   // admin:read is not in GATEHOUSE_MFA_REQUIRED_ROLES here, so this person signs in with a password only.
   const noMfa = await person([ADMIN_READ_ROLE]);
