@@ -90,3 +90,53 @@ export function createNamed(deps: ConsoleDeps, kind: 'roles' | 'groups'): Middle
     redirectDone(ctx, '/console/roles', kind === 'roles' ? 'role_created' : 'group_created');
   };
 }
+
+interface InitialAccessToken {
+  id: string;
+  description: string | null;
+  quota: number;
+  used: number;
+  policy: { grantTypes: string[]; scopes: string[]; redirectUriHosts: string[] };
+  expiresAt: string;
+  state: string;
+}
+
+const initialAccessTokens = (deps: ConsoleDeps, ctx: Parameters<Middleware>[0]) =>
+  adminGet<{ items: InitialAccessToken[] }>(deps, ctx, '/initial-access-tokens');
+
+/** GET /console/registration — initial access tokens for dynamic registration: policy, quota, use. */
+export function listInitialAccessTokens(deps: ConsoleDeps): Middleware {
+  return async (ctx) => renderPage(deps, ctx, 'registration', { tokens: (await initialAccessTokens(deps, ctx)).items });
+}
+
+/** POST /console/registration — mint one; the token is shown once, on this answer. */
+export function mintInitialAccessToken(deps: ConsoleDeps): Middleware {
+  return async (ctx) => {
+    const body = ctx.request.body;
+    const days = Number(field(body, 'days') || '7');
+    const quota = Number(field(body, 'quota') || '1');
+    const hosts = field(body, 'hosts').split(/[\s,]+/).filter(Boolean);
+    const description = field(body, 'description');
+    const response = await adminCall(deps, ctx, {
+      method: 'POST',
+      path: '/initial-access-tokens',
+      body: {
+        expiresIn: Number.isFinite(days) ? Math.round(days * 86_400) : 0,
+        quota: Number.isFinite(quota) ? Math.round(quota) : 0,
+        ...(hosts.length ? { policy: { redirectUriHosts: hosts } } : {}),
+        ...(description ? { description } : {}),
+      },
+    });
+    const tokens = (await initialAccessTokens(deps, ctx)).items;
+    if (response.status !== 201) return renderPage(deps, ctx, 'registration', { tokens, error: problemText(response) }, response.status);
+    renderPage(deps, ctx, 'registration', { tokens, minted: response.body });
+  };
+}
+
+export function revokeInitialAccessToken(deps: ConsoleDeps): Middleware {
+  return async (ctx) => {
+    const response = await adminCall(deps, ctx, { method: 'DELETE', path: `/initial-access-tokens/${enc(ctx.params.id ?? '')}` });
+    if (response.status !== 204) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: '/console/registration' }, response.status);
+    redirectDone(ctx, '/console/registration', 'iat_revoked');
+  };
+}

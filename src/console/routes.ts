@@ -25,13 +25,25 @@
  *   GET  /console/keys   POST /console/keys/rotate   POST /console/keys/:kid/revoke (typed confirmation)
  *   GET  /console/audit  POST /console/audit/verify
  *   GET  /console/roles  POST /console/roles   POST /console/groups
+ *   GET  /console/registration  POST /console/registration (the token, shown once)  POST /console/registration/:id/revoke
  */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { formRouteStack } from '../http/form-routes.ts';
 import { createApi, createClient, deleteClient, listApis, listClients, newClientForm, rotateSecret, showClient, updateRedirects } from './applications.ts';
 import { AdminProblem, type ConsoleDeps, renderPage } from './context.ts';
-import { auditTrail, createNamed, listKeys, revokeKey, rolesAndGroups, rotateKeys, verifyAudit } from './operations.ts';
+import {
+  auditTrail,
+  createNamed,
+  listInitialAccessTokens,
+  listKeys,
+  mintInitialAccessToken,
+  revokeInitialAccessToken,
+  revokeKey,
+  rolesAndGroups,
+  rotateKeys,
+  verifyAudit,
+} from './operations.ts';
 import { callback, logout, requireOperator, signedOut } from './session.ts';
 import { createUser, listUsers, newUserForm, showUser, userAction } from './users.ts';
 
@@ -84,6 +96,9 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   signedIn.get('/roles', rolesAndGroups(deps));
   signedIn.post('/roles', createNamed(deps, 'roles'));
   signedIn.post('/groups', createNamed(deps, 'groups'));
+  signedIn.get('/registration', listInitialAccessTokens(deps));
+  signedIn.post('/registration', mintInitialAccessToken(deps));
+  signedIn.post('/registration/:id/revoke', revokeInitialAccessToken(deps));
   router.use(signedIn.routes(), signedIn.allowedMethods());
   return router;
 }

@@ -154,6 +154,21 @@ test('an operator signs in with a second factor, registers an API and a service,
   assert.equal(claims.aud, api);
   assert.equal(claims.scope, 'orders.read');
 
+  // Dynamic registration: mint an initial access token (shown once); a client registers with it.
+  await page.goto(`${server.url}/console/registration`);
+  await page.locator('#iat-description').fill('partner onboarding');
+  await page.locator('#iat-hosts').fill('partner.example.test');
+  await page.getByRole('button', { name: 'Create a token' }).click();
+  const iat = (await page.locator('#initial-access-token').textContent())!.trim();
+  const registered = await fetch(`${server.url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${iat}` },
+    body: JSON.stringify({ client_name: 'Partner', redirect_uris: ['https://partner.example.test/cb'] }),
+  });
+  assert.equal(registered.status, 201);
+  await page.goto(`${server.url}/console/registration`);
+  assert.match((await page.locator('tbody tr', { hasText: 'partner onboarding' }).textContent()) ?? '', /1 \/ 1/);
+
   // The secret is shown once: the client's page does not have it.
   await page.goto(`${server.url}/console/clients/${encodeURIComponent(clientId)}`);
   assert.equal(await page.locator('#client-secret').count(), 0);
@@ -371,6 +386,7 @@ test('every console page passes axe in English, Spanish and Chinese; screenshots
     ['roles', '/console/roles'],
     ['keys', '/console/keys'],
     ['audit', '/console/audit'],
+    ['registration', '/console/registration'],
   ];
   for (const [language, header] of [
     ['en', 'en-US'],
