@@ -42,16 +42,26 @@ export function revokeKey(deps: ConsoleDeps): Middleware {
   };
 }
 
+/** A datetime-local field (`2026-11-29T10:30`, read as UTC) as RFC 3339; anything else as typed, for the API to refuse. */
+const utc = (value: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00Z` : value);
+
 const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : '');
 
 /** GET /console/audit?type=&user=&client=&cursor= — newest first. */
 export function auditTrail(deps: ConsoleDeps): Middleware {
   return async (ctx) => {
-    const filter = { type: text(ctx.query.type), user: text(ctx.query.user), client: text(ctx.query.client), cursor: text(ctx.query.cursor) };
+    const filter = {
+      type: text(ctx.query.type),
+      user: text(ctx.query.user),
+      client: text(ctx.query.client),
+      since: text(ctx.query.since),
+      until: text(ctx.query.until),
+      cursor: text(ctx.query.cursor),
+    };
     const response = await adminCall(deps, ctx, {
       method: 'GET',
       path: '/audit-events',
-      query: { type: filter.type, user: filter.user, subject: filter.client, cursor: filter.cursor, limit: '50' },
+      query: { type: filter.type, user: filter.user, subject: filter.client, since: utc(filter.since), until: utc(filter.until), cursor: filter.cursor, limit: '50' },
     });
     const page = response.status === 200 ? (response.body as { items: Array<Record<string, unknown>>; nextCursor: string | null }) : { items: [], nextCursor: null };
     renderPage(deps, ctx, 'audit', { filter, events: page.items, nextCursor: page.nextCursor, error: response.status === 200 ? undefined : problemText(response) });

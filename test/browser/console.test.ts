@@ -235,6 +235,12 @@ test('create a user, grant a role, the role is in their next access token; disab
     assert.equal(await row.count(), 1, `${type} is listed`);
     assert.match((await row.textContent()) ?? '', new RegExp(operatorId));
   }
+  // The time filter: nothing of this from tomorrow on; all of it since yesterday.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 16);
+  await page.goto(`${server.url}/console/audit?type=user.disabled&since=${day(1)}`);
+  assert.equal(await page.locator('tbody tr', { hasText: 'user.disabled' }).count(), 0);
+  await page.goto(`${server.url}/console/audit?type=user.disabled&since=${day(-1)}&until=${day(1)}`);
+  assert.ok((await page.locator('tbody tr', { hasText: 'user.disabled' }).count()) >= 1);
   await page.goto(`${server.url}/console/audit?type=key.rotated`);
   await page.getByRole('button', { name: 'Verify the hash chain' }).click();
   await page.locator('#chain-status').waitFor();
