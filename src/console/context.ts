@@ -7,7 +7,7 @@ import type { Context } from 'koa';
 import type { AdminAccess, AdminCaller, AdminResponse } from '../admin/index.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import type { ConsoleSessionKeyspace } from '../storage/keyspaces/console-sessions.ts';
 
 export interface ConsoleDeps {
   issuer: string;
@@ -17,7 +17,7 @@ export interface ConsoleDeps {
   adminAudience: string;
   admin: { call: AdminCaller; access: AdminAccess };
   /** Where the operator's token waits between requests (never in the page, never in a cookie). */
-  kv: KeyValueStore;
+  sessions: ConsoleSessionKeyspace;
   views: Views;
   logger: Logger;
   secureCookies: boolean;

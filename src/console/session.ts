@@ -13,8 +13,6 @@ import { type ConsoleDeps, ConsoleSessionEnded, type Operator, renderPage } from
 
 const LOGIN_TTL = 600;
 const random = () => randomBytes(32).toString('base64url');
-const sessionKey = (id: string) => `console:session:${id}`;
-const loginKey = (state: string) => `console:login:${state}`;
 
 const cookieNames = (deps: ConsoleDeps) => ({
   // __Host- needs https; in development the plain names (Secure would be dropped on http).
@@ -41,7 +39,7 @@ function safeReturnTo(path: string | undefined): string {
 async function startSignIn(deps: ConsoleDeps, ctx: Context): Promise<void> {
   const state = random();
   const verifier = random();
-  await deps.kv.set(loginKey(state), JSON.stringify({ verifier, returnTo: safeReturnTo(ctx.method === 'GET' ? ctx.url : undefined) }), LOGIN_TTL);
+  await deps.sessions.startLogin(state, JSON.stringify({ verifier, returnTo: safeReturnTo(ctx.method === 'GET' ? ctx.url : undefined) }), LOGIN_TTL);
   ctx.cookies.set(cookieNames(deps).login, state, cookieOptions(deps, LOGIN_TTL));
   const url = new URL(`${deps.issuer}/auth`);
   url.search = new URLSearchParams({
@@ -63,14 +61,14 @@ async function startSignIn(deps: ConsoleDeps, ctx: Context): Promise<void> {
 export function requireOperator(deps: ConsoleDeps): Middleware {
   return async (ctx, next) => {
     const id = ctx.cookies.get(cookieNames(deps).session, { signed: true });
-    const stored = id ? await deps.kv.get(sessionKey(id)) : undefined;
+    const stored = id ? await deps.sessions.findSession(id) : undefined;
     if (!stored) return signInAgain(deps, ctx);
     ctx.state.operator = JSON.parse(stored) as Operator;
     try {
       await next();
     } catch (error) {
       if (!(error instanceof ConsoleSessionEnded)) throw error;
-      await deps.kv.delete([sessionKey(String(id))]);
+      await deps.sessions.endSession(String(id));
       await signInAgain(deps, ctx);
     }
   };
@@ -96,8 +94,7 @@ export function callback(deps: ConsoleDeps): Middleware {
     const bound = ctx.cookies.get(names.login, { signed: true });
     ctx.cookies.set(names.login, null, { path: '/' });
     // The state must be the one this browser started with (login CSRF: no one else's code lands here).
-    const started = state && bound === state ? await deps.kv.get(loginKey(state)) : undefined;
-    if (started) await deps.kv.delete([loginKey(state)]);
+    const started = state && bound === state ? await deps.sessions.takeLogin(state) : undefined;
     const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
     if (!started || !code) return renderPage(deps, ctx, 'refused', { reason: ctx.query.error === 'access_denied' ? 'denied' : 'failed' }, 400);
     const { verifier, returnTo } = JSON.parse(started) as { verifier: string; returnTo: string };
@@ -136,7 +133,7 @@ export function callback(deps: ConsoleDeps): Middleware {
       canWrite: access.write,
     };
     const ttl = Math.max(60, Math.min(Number(tokens.expires_in ?? 600), 12 * 3600));
-    await deps.kv.set(sessionKey(operator.sessionId), JSON.stringify(operator), ttl);
+    await deps.sessions.saveSession(operator.sessionId, JSON.stringify(operator), ttl);
     ctx.cookies.set(names.session, operator.sessionId, cookieOptions(deps, ttl));
     ctx.status = 303;
     ctx.redirect(returnTo);
@@ -147,7 +144,7 @@ export function callback(deps: ConsoleDeps): Middleware {
 export function logout(deps: ConsoleDeps): Middleware {
   return async (ctx) => {
     const operator = ctx.state.operator as Operator;
-    await deps.kv.delete([sessionKey(operator.sessionId)]);
+    await deps.sessions.endSession(operator.sessionId);
     ctx.cookies.set(cookieNames(deps).session, null, { path: '/' });
     const url = new URL(`${deps.issuer}/session/end`);
     url.search = new URLSearchParams({
