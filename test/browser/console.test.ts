@@ -57,9 +57,9 @@ async function signInToConsole(page: Page, user: { email: string; password: stri
   await page.locator('form[action$="/login"] button[type=submit]').click();
   await page.waitForLoadState();
   if (await page.locator('#totp-secret').count()) {
-    const enrolled = (await page.locator('#totp-secret').textContent())!.trim();
+    const enrolled = (await page.locator('#totp-secret').textContent())!.replaceAll(/\s/g, '');
     await page.locator('#code').fill(await totp(enrolled));
-    await page.locator('form button[type=submit]').click();
+    await page.getByRole('button', { name: 'Turn on' }).click();
     await page.locator('#recovery-codes').waitFor();
     await page.getByRole('button', { name: /continue/ }).click();
     await page.waitForURL(/\/console\//);
@@ -312,7 +312,7 @@ test('a read-only operator (admin:read with a second factor) sees pages without 
   await page.locator('form[action$="/login"] button[type=submit]').click();
   await page.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
   await page.locator('#totp-secret').waitFor();
-  const secret = (await page.locator('#totp-secret').textContent())!.trim();
+  const secret = (await page.locator('#totp-secret').textContent())!.replaceAll(/\s/g, '');
   await page.getByLabel('Code from the app').fill(await totp(secret));
   await page.getByRole('button', { name: 'Turn on' }).click();
   await page.locator('#recovery-codes').waitFor();
