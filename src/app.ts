@@ -23,6 +23,8 @@ import type { Services } from './services.ts';
 export interface AppDeps {
   /** /admin/v1: bearer-token REST API with its OpenAPI document. */
   admin: Router;
+  /** /console: the operator's web UI, over the admin API only. */
+  console: Router;
   config: Config;
   logger: Logger;
   services: Services;
@@ -120,6 +122,9 @@ export function createApp(deps: AppDeps): Koa {
     bodyLimitBytes: config.bodyLimitBytes,
   });
   app.use(emailLinks.routes());
+
+  app.use(deps.console.routes());
+  app.use(deps.console.allowedMethods());
 
   if (config.dcr.enabled) {
     const registration = createRegistrationRouter({

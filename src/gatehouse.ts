@@ -3,10 +3,11 @@
  * `main.ts` listens on it; the test harness mounts it on a port it already holds.
  */
 import type Koa from 'koa';
-import { createAdminApi, ensureAdminApi } from './admin/index.ts';
+import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE, adminAudience, createAdminApi, ensureAdminApi } from './admin/index.ts';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
+import { createConsoleRouter } from './console/routes.ts';
 import { resolveSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
 import { gatehouseJobs, type JobRunner, startJobs } from './jobs/index.ts';
@@ -72,6 +73,10 @@ export async function createGatehouse(
     await services.keys.ensureSigningKeys({ wait: true });
     const accountClientId = await services.clients.ensureAccountClient(config.issuer);
     await ensureAdminApi(services, config.issuer);
+    const consoleClientId = await services.clients.ensureConsoleClient(config.issuer, {
+      identifier: adminAudience(config.issuer),
+      scopes: [ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE],
+    });
     const initialKeys = await services.keys.currentView();
     keyView = initialKeys;
     const views = createViews({ theme: config.theme, cache: config.production });
@@ -143,8 +148,20 @@ export async function createGatehouse(
       scheduled: (job) => job.scope === 'instance' || config.jobs.enabled,
     });
     const admin = createAdminApi({ config, services, jobs, publicJwks: () => keyView?.publicJwks ?? [], logger, clock });
-    const app = createApp({
+    const consoleRouter = createConsoleRouter({
+      issuer: config.issuer,
+      clientId: consoleClientId,
+      adminAudience: adminAudience(config.issuer),
       admin,
+      sessions: storage.keyspaces.consoleSessions,
+      views,
+      logger,
+      secureCookies: config.production,
+      bodyLimitBytes: config.bodyLimitBytes,
+    });
+    const app = createApp({
+      admin: admin.router,
+      console: consoleRouter,
       config,
       logger,
       services,

@@ -21,6 +21,8 @@ export interface Account {
   email: string;
   emailVerified: boolean;
   name: string | null;
+  /** Disabled by an operator (or imported inactive): no sign-in by any method, no token refresh. */
+  disabled: boolean;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -32,7 +34,7 @@ export function isValidEmail(email: string): boolean {
 }
 
 function toAccount(row: UserRow): Account {
-  return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name };
+  return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name, disabled: row.disabled_at !== null };
 }
 
 export function createAccountService(deps: {
@@ -69,7 +71,7 @@ export function createAccountService(deps: {
         if (error instanceof Conflict) throw new Conflict('an account with this email already exists');
         throw error;
       }
-      return { id, email, emailVerified: input.emailVerified ?? false, name: input.name ?? null };
+      return { id, email, emailVerified: input.emailVerified ?? false, name: input.name ?? null, disabled: false };
     },
 
     /**
@@ -154,8 +156,14 @@ export function createAccountService(deps: {
     delete: (id: string): Promise<boolean> => users.delete(id),
 
     async list(): Promise<Account[]> {
-      return (await users.list()).map((row) => toAccount({ ...row, password_hash: '', disabled_at: null, last_login_at: null }));
+      return (await users.list()).map((row) => toAccount({ ...row, password_hash: '', last_login_at: null }));
     },
+
+    /** Disables (or re-enables) an account; false when there is no such account. */
+    setDisabled: (id: string, disabled: boolean): Promise<boolean> => users.setDisabled(id, disabled),
+
+    /** Changes the display name (the `name` claim); false when there is no such account. */
+    rename: (id: string, name: string | null): Promise<boolean> => users.rename(id, name),
   };
 }
 

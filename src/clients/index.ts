@@ -325,6 +325,24 @@ export function createClientService(deps: {
     await deps.validateMetadata?.(metadata);
     return { metadata, clientSecret };
   }
+  /** A client Gatehouse itself uses: created once, kept in step with the issuer (another port, a new domain). */
+  async function ensureBuiltIn(metadata: ClientMetadata): Promise<string> {
+    const clientId = metadata.client_id;
+    const existing = await deps.clients.find(clientId);
+    if (existing) {
+      const drifted = (['redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'resource_scopes'] as const).some(
+        (key) => JSON.stringify(existing[key]) !== JSON.stringify(metadata[key]),
+      );
+      if (drifted) await deps.clients.update(metadata);
+      cache.delete(clientId);
+      return clientId;
+    }
+    await deps.clients.insert(metadata).catch(async (error: unknown) => {
+      if (!(await deps.clients.find(clientId))) throw error; // another instance won the race
+    });
+    return clientId;
+  }
+
   return {
     /** Client metadata for oidc-provider, cached (the token endpoint's hot path). */
     findMetadata: (clientId: string) => cache.getOrLoad(clientId, () => deps.clients.find(clientId)),
@@ -333,10 +351,8 @@ export function createClientService(deps: {
      * A fixed id, so every instance finds the same record.
      */
     async ensureAccountClient(issuer: string): Promise<string> {
-      const clientId = 'gatehouse-account';
-      const existing = await deps.clients.find(clientId);
-      const metadata: ClientMetadata = {
-        client_id: clientId,
+      return ensureBuiltIn({
+        client_id: 'gatehouse-account',
         client_name: 'Your account',
         grant_types: ['authorization_code'],
         response_types: ['code'],
@@ -344,17 +360,28 @@ export function createClientService(deps: {
         token_endpoint_auth_method: 'none',
         scope: 'openid',
         first_party: true,
-      };
-      if (existing) {
-        // The issuer may have changed (another port, a new domain): keep the callback in step.
-        if (JSON.stringify(existing.redirect_uris) !== JSON.stringify(metadata.redirect_uris)) await deps.clients.update(metadata);
-        cache.delete(clientId);
-        return clientId;
-      }
-      await deps.clients.insert(metadata).catch(async (error: unknown) => {
-        if (!(await deps.clients.find(clientId))) throw error; // another instance won the race
       });
-      return clientId;
+    },
+
+    /**
+     * The admin console's own client: public (code + PKCE; the console's server side redeems the
+     * code and keeps the token), first-party, allowed the admin API's scopes. What a person may
+     * do with the token is still the admin API's decision (role and second factor).
+     */
+    async ensureConsoleClient(issuer: string, adminApi: { identifier: string; scopes: readonly string[] }): Promise<string> {
+      return ensureBuiltIn({
+        client_id: 'gatehouse-console',
+        client_name: 'Admin console',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [`${issuer}/console/callback`],
+        post_logout_redirect_uris: [`${issuer}/console/signed-out`],
+        token_endpoint_auth_method: 'none',
+        scope: 'openid email',
+        resources: [adminApi.identifier],
+        resource_scopes: [...adminApi.scopes],
+        first_party: true,
+      });
     },
 
     async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {

@@ -12,7 +12,9 @@ export const CLAIMS_BY_SCOPE = {
 export function createFindAccount(accounts: AccountService): FindAccount {
   return async (_ctx, sub): Promise<Account | undefined> => {
     const account = await accounts.findById(sub);
-    if (!account) return undefined;
+    // A disabled account is no account: its sessions resolve to nobody and its refresh tokens are
+    // refused (oidc-provider answers invalid_grant when the grant's account is not found).
+    if (!account || account.disabled) return undefined;
     return {
       accountId: account.id,
       async claims() {

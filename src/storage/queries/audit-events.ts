@@ -29,7 +29,7 @@ export interface AuditQueries {
   page(afterId: string, limit: number): Promise<AuditRow[]>;
   latestCheckpoint(): Promise<{ pruned_through_id: string; last_pruned_hash: string } | undefined>;
   /** Newest first; `beforeId` continues a previous page (keyset pagination). */
-  query(filter: { type?: string; subject?: string; actor?: string; beforeId?: string; limit: number }): Promise<AuditRow[]>;
+  query(filter: { type?: string; subject?: string; actor?: string; beforeId?: string; since?: Date; until?: Date; limit: number }): Promise<AuditRow[]>;
   /** The id of the newest row that occurred before `before`, if any. */
   lastIdBefore(before: Date): Promise<string | undefined>;
   /**
@@ -69,6 +69,8 @@ export function createAuditQueries(db: Knex): AuditQueries {
       if (filter.subject) q = q.where({ subject: filter.subject });
       if (filter.actor) q = q.where({ actor: filter.actor });
       if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
+      if (filter.since) q = q.where('occurred_at', '>=', filter.since);
+      if (filter.until) q = q.where('occurred_at', '<', filter.until);
       return translated(q) as Promise<AuditRow[]>;
     },
     lastIdBefore: async (before) => {

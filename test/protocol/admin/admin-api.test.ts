@@ -83,6 +83,26 @@ test('users: create, read, page through, filter by email, refuse a weak password
   assert.equal((await admin.call('DELETE', `/users/${user.id}`, { token: writer })).status, 404);
 });
 
+test('users: rename, disable and enable (PATCH), search by text and role; a password link for an unknown user is a 404', async () => {
+  const user = await createUser(server);
+  const renamed = await admin.call('PATCH', `/users/${user.id}`, { token: writer, body: { name: 'Grace Hopper' } });
+  assert.deepEqual([renamed.status, (renamed.body as { name: string }).name], [200, 'Grace Hopper']);
+  const disabled = await admin.call('PATCH', `/users/${user.id}`, { token: writer, body: { disabled: true } });
+  assert.equal((disabled.body as { disabled: boolean }).disabled, true);
+  const found = await admin.call('GET', '/users?q=grace%20hop', { token: reader });
+  assert.deepEqual((found.body as { items: Array<{ id: string; disabled: boolean }> }).items.map((u) => [u.id, u.disabled]), [[user.id, true]]);
+  assert.equal(((await admin.call('GET', `/users/${user.id}`, { token: reader })).body as { disabled: boolean }).disabled, true);
+  const enabled = await admin.call('PATCH', `/users/${user.id}`, { token: writer, body: { disabled: false } });
+  assert.equal((enabled.body as { disabled: boolean }).disabled, false);
+  assert.equal((await admin.call('PATCH', `/users/${user.id}`, { token: writer, rawBody: '{"disabled":"yes"}' })).status, 400);
+  assert.equal((await admin.call('PATCH', '/users/no-such-user', { token: writer, body: { disabled: true } })).status, 404);
+  const types = ((await admin.call('GET', `/audit-events?subject=${user.id}`, { token: reader })).body as { items: Array<{ type: string }> }).items.map((e) => e.type);
+  assert.deepEqual(types.filter((type) => type.startsWith('user.')), ['user.enabled', 'user.logout_everywhere', 'user.disabled', 'user.updated']);
+  const noRole = await admin.call('GET', '/users?role=no-such-role', { token: reader });
+  assert.deepEqual((noRole.body as { items: unknown[] }).items, []);
+  assert.equal((await admin.call('POST', '/users/no-such-user/password-link', { token: writer })).status, 404);
+});
+
 test('sessions and grants: list, revoke one grant (its refresh token dies), end everything, reset MFA', async () => {
   const user = await createUser(server);
   const client = await createWebClient(server);

@@ -14,6 +14,7 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const EDGES: Record<string, string> = {
   admin: 'the admin REST API and its socket',
   cli: 'the operator CLI (a client of the admin API)',
+  console: 'the admin console pages (over the admin API only)',
   http: 'Koa route groups, pipelines and the error map',
   interactions: 'the sign-in pages (oidc-provider interactions)',
   oidc: 'oidc-provider configuration and its seams',
