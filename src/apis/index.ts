@@ -121,6 +121,9 @@ export function createApiService(deps: {
   claimsAllowList: readonly string[];
   /** GATEHOUSE_SIGNING_ALGS: the algorithms with signing keys. */
   signingAlgs: readonly string[];
+  /** APIs the server registers itself (the admin API): never deleted. */
+  isBuiltIn?: (identifier: string) => boolean;
+  onChange?: (change: { kind: 'created' | 'updated' | 'deleted'; identifier: string }) => void;
 }) {
   const cache = createTtlCache<Api | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
   const schema = schemas(deps.claimsAllowList, deps.signingAlgs);
@@ -151,6 +154,7 @@ export function createApiService(deps: {
         if (error instanceof Conflict) throw new Conflict(`API ${api.identifier} already exists`);
         throw error;
       }
+      deps.onChange?.({ kind: 'created', identifier: api.identifier });
       return api;
     },
     /** Changes some settings of an API; tokens issued from now on follow them (other instances within the cache TTL). */
@@ -170,7 +174,15 @@ export function createApiService(deps: {
       cache.delete(identifier);
       const row = await deps.apis.find(identifier);
       if (!row) throw new NotFound(`API ${identifier}`);
+      deps.onChange?.({ kind: 'updated', identifier });
       return toApi(row);
+    },
+    /** Deletes an API and its roles; clients that list it can no longer get tokens for it. */
+    async delete(identifier: string): Promise<void> {
+      if (deps.isBuiltIn?.(identifier)) throw new ValidationFailed([`${identifier} is built in and cannot be deleted`]);
+      if (!(await deps.apis.delete(identifier))) throw new NotFound(`API ${identifier}`);
+      cache.delete(identifier);
+      deps.onChange?.({ kind: 'deleted', identifier });
     },
     /** Cached: every JWT access token looks its API up. */
     find: (identifier: string) =>

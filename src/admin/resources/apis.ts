@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ACCESS_TOKEN_FORMATS, EXCHANGE_MODES } from '../../apis/index.ts';
 import { NotFound } from '../../errors.ts';
 import type { Services } from '../../services.ts';
-import { adminRoute, created, ok, pageOf, pageQuery, paginate } from '../route.ts';
+import { adminRoute, created, noContent, ok, pageOf, pageQuery, paginate } from '../route.ts';
 
 const exchangeRule = z
   .object({
@@ -33,6 +33,17 @@ const scopes = z.array(z.object({ name: z.string(), description: z.string() })).
 const accessTokenTtl = z.number().int().nullable().describe('Access-token lifetime in seconds for this API; null: the server default.');
 const claims = z.array(z.string()).describe('Claims its access tokens carry besides sub, client_id and scope (roles, groups, org_id; never personal data).');
 const signingAlg = z.enum(['RS256', 'ES256', 'EdDSA']).describe('How its access tokens are signed (ES256/EdDSA need GATEHOUSE_SIGNING_ALGS).');
+/** An API as registered: the create body (configuration as code uses the same shape). */
+export const newApiBody = z.object({
+  identifier: z.string().max(500).describe('A URL naming the API: the `aud` (RFC 8707 resource) of its access tokens.'),
+  name: z.string().max(200).optional().describe('Shown to people; defaults to the identifier.'),
+  scopes: scopes.default([]),
+  accessTokenTtl: accessTokenTtl.default(null),
+  claims: claims.default([]),
+  signingAlg: signingAlg.default('RS256'),
+  accessTokenFormat: accessTokenFormat.default('jwt'),
+  tokenExchange: tokenExchange.default([]),
+});
 const identifierParams = z.object({ identifier: z.string().min(1).max(500) });
 
 export function apiRoutes(services: Services) {
@@ -53,16 +64,7 @@ export function apiRoutes(services: Services) {
       operationId: 'createApi',
       summary: 'Register an API',
       tag: 'APIs',
-      body: z.object({
-        identifier: z.string().max(500).describe('A URL naming the API: the `aud` (RFC 8707 resource) of its access tokens.'),
-        name: z.string().max(200).optional().describe('Shown to people; defaults to the identifier.'),
-        scopes: scopes.default([]),
-        accessTokenTtl: accessTokenTtl.default(null),
-        claims: claims.default([]),
-        signingAlg: signingAlg.default('RS256'),
-        accessTokenFormat: accessTokenFormat.default('jwt'),
-        tokenExchange: tokenExchange.default([]),
-      }),
+      body: newApiBody,
       responses: { 201: { description: 'The API', schema: api } },
       handle: async ({ body }) => created(await services.apis.create({ ...body, name: body.name ?? body.identifier })),
     }),
@@ -98,6 +100,19 @@ export function apiRoutes(services: Services) {
       }),
       responses: { 200: { description: 'The API', schema: api } },
       handle: async ({ params, body }) => ok(await services.apis.update(params.identifier, body)),
+    }),
+    adminRoute({
+      method: 'delete',
+      path: '/apis/{identifier}',
+      operationId: 'deleteApi',
+      summary: 'Delete an API and its roles (clients listing it can no longer get tokens for it)',
+      tag: 'APIs',
+      params: identifierParams,
+      responses: { 204: { description: 'Deleted' } },
+      handle: async ({ params }) => {
+        await services.apis.delete(params.identifier);
+        return noContent();
+      },
     }),
   ];
 }
