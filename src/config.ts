@@ -71,7 +71,7 @@ export const environmentSchema = z.object({
     .min(1)
     .optional()
     .describe(
-      'A configuration-as-code file (YAML or JSON, the format of `gatehouse apply`) applied at every start, before the server listens: clients, APIs, roles, groups and initial access tokens it lists are created or brought in line; nothing is deleted. Instances starting together apply it one at a time (an advisory lock); secrets it references come from the environment or files.',
+      'A configuration-as-code file (YAML or JSON, the format of `gatehouse apply`) applied at every start, before the server listens: the clients, APIs, roles and groups it lists are created or brought in line; nothing is deleted. Instances starting together apply it one at a time (an advisory lock); secrets it references come from the environment or files.',
     ),
   GATEHOUSE_KEYS_DIR: z
     .string()

@@ -13,11 +13,13 @@ import { createAdminDispatcher } from './admin/dispatch.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { type AdminSocket, adminSocketPath, serveAdminSocket } from './admin/socket.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
+import { applyBootstrapFile } from './config-as-code/bootstrap.ts';
 import { createGatehouse } from './gatehouse.ts';
 import { createLogger } from './logger.ts';
 import { createDrain } from './ops/drain.ts';
 import { metricsRouter } from './ops/routes.ts';
 import { describeStartError } from './start-errors.ts';
+import { whileBootstrapping } from './storage/index.ts';
 
 function loadConfigOrExit(): Config {
   try {
@@ -52,7 +54,18 @@ async function main(config: Config): Promise<void> {
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
   server.keepAliveTimeout = 5000;
   drain.track(server);
+  // Admin requests run in this process: the CLI's over the socket, and the bootstrap file's.
+  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services, gatehouse.jobs), logger });
   try {
+    if (config.bootstrapFile) {
+      await applyBootstrapFile({
+        path: config.bootstrapFile,
+        issuer: config.issuer,
+        send: (request) => dispatch(request, OPERATOR),
+        exclusively: (run) => whileBootstrapping(gatehouse.storage.db, run),
+        logger,
+      });
+    }
     await listen(server, config.port, config.host);
   } catch (error) {
     await gatehouse.close();
@@ -70,7 +83,6 @@ async function main(config: Config): Promise<void> {
   }
 
   // The CLI on this machine sends its admin requests here (embedded mode: PGlite is ours alone).
-  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services, gatehouse.jobs), logger });
   const adminSocket: AdminSocket | undefined = await serveAdminSocket({
     path: adminSocketPath(config.dataDir),
     dispatch: (request) => dispatch(request, OPERATOR),

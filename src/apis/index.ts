@@ -177,6 +177,8 @@ export function createApiService(deps: {
       deps.onChange?.({ kind: 'updated', identifier });
       return toApi(row);
     },
+    /** The admin API, registered by the server itself. */
+    isBuiltIn: (identifier: string) => deps.isBuiltIn?.(identifier) ?? false,
     /** Deletes an API and its roles; clients that list it can no longer get tokens for it. */
     async delete(identifier: string): Promise<void> {
       if (deps.isBuiltIn?.(identifier)) throw new ValidationFailed([`${identifier} is built in and cannot be deleted`]);

@@ -54,5 +54,5 @@ export function configFile(issuer: string) {
   };
 }
 
-/** The published JSON Schema (the same for every issuer: the built-in admin API is refused by value, not by schema). */
-export const publishedConfigSchema = () => configJsonSchema(configKinds('https://issuer.invalid'));
+/** docs/gatehouse-config.schema.json (the same for every issuer: the built-in admin API is refused by value, not by schema). */
+export const renderConfigFileSchema = () => `${JSON.stringify(configJsonSchema(configKinds('https://issuer.invalid')), null, 2)}\n`;

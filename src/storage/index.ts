@@ -8,7 +8,7 @@ import { createRedisKeyValueStore } from './key-value-redis.ts';
 import { createQueries, type Queries } from './queries/index.ts';
 import { StoreUnreachable } from './unreachable.ts';
 
-export { migrateToLatest } from './database.ts';
+export { migrateToLatest, whileBootstrapping } from './database.ts';
 export { EmbeddedDataDirBusy } from './embedded-lock.ts';
 export type { KeyValueStore } from './key-value.ts';
 export type { Queries } from './queries/index.ts';

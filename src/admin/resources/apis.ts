@@ -27,6 +27,7 @@ const api = z
     signingAlg: z.string(),
     accessTokenFormat,
     tokenExchange: z.array(exchangeRule),
+    builtIn: z.boolean().describe('Registered by the server itself (the admin API): cannot be deleted.'),
   })
   .meta({ id: 'Api' });
 const scopes = z.array(z.object({ name: z.string(), description: z.string() })).describe('The scopes clients may ask for, each with a description.');
@@ -47,6 +48,7 @@ export const newApiBody = z.object({
 const identifierParams = z.object({ identifier: z.string().min(1).max(500) });
 
 export function apiRoutes(services: Services) {
+  const withBuiltIn = <T extends { identifier: string }>(api: T) => ({ ...api, builtIn: services.apis.isBuiltIn(api.identifier) });
   return [
     adminRoute({
       method: 'get',
@@ -56,7 +58,7 @@ export function apiRoutes(services: Services) {
       tag: 'APIs',
       query: pageQuery,
       responses: { 200: { description: 'A page of APIs', schema: pageOf(api) } },
-      handle: async ({ query }) => ok(paginate(await services.apis.list(), query)),
+      handle: async ({ query }) => ok(paginate((await services.apis.list()).map(withBuiltIn), query)),
     }),
     adminRoute({
       method: 'post',
@@ -66,7 +68,7 @@ export function apiRoutes(services: Services) {
       tag: 'APIs',
       body: newApiBody,
       responses: { 201: { description: 'The API', schema: api } },
-      handle: async ({ body }) => created(await services.apis.create({ ...body, name: body.name ?? body.identifier })),
+      handle: async ({ body }) => created(withBuiltIn(await services.apis.create({ ...body, name: body.name ?? body.identifier }))),
     }),
     adminRoute({
       method: 'get',
@@ -79,7 +81,7 @@ export function apiRoutes(services: Services) {
       async handle({ params }) {
         const found = await services.apis.find(params.identifier);
         if (!found) throw new NotFound(`API ${params.identifier}`);
-        return ok(found);
+        return ok(withBuiltIn(found));
       },
     }),
     adminRoute({
@@ -99,7 +101,7 @@ export function apiRoutes(services: Services) {
         tokenExchange: tokenExchange.optional(),
       }),
       responses: { 200: { description: 'The API', schema: api } },
-      handle: async ({ params, body }) => ok(await services.apis.update(params.identifier, body)),
+      handle: async ({ params, body }) => ok(withBuiltIn(await services.apis.update(params.identifier, body))),
     }),
     adminRoute({
       method: 'delete',

@@ -8,6 +8,7 @@ const entry = newApiBody.strict();
 type ApiEntry = ReturnType<typeof entry.parse>;
 
 export function apiKind(issuer: string): Kind<ApiEntry> {
+  // The server says which API is its own; the issuer this process was given may differ from the server's.
   const builtIn = adminAudience(issuer);
   return {
     key: 'apis',
@@ -16,8 +17,8 @@ export function apiKind(issuer: string): Kind<ApiEntry> {
     description: 'APIs (resource servers), by identifier: the `aud` of their access tokens, their scopes and token settings.',
     idOf: (api) => api.identifier,
     async current({ admin }) {
-      const apis = await admin.list<ApiEntry>('/apis');
-      return apis.filter((api) => api.identifier !== builtIn).map((api) => ({ id: api.identifier, entry: entry.parse(api) }));
+      const apis = await admin.list<ApiEntry & { builtIn?: boolean }>('/apis');
+      return apis.filter(({ builtIn }) => !builtIn).map(({ builtIn: _builtIn, ...api }) => ({ id: api.identifier, entry: entry.parse(api) }));
     },
     impossible: (desired) => (desired.identifier === builtIn ? `${builtIn} is the built-in admin API; leave it out of the file` : undefined),
     async create(desired, { admin }) {
