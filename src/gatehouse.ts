@@ -66,6 +66,7 @@ export async function createGatehouse(
       logger,
       secrets,
       observeAudit: (event) => metrics.securityEvent(event.type, event.outcome),
+      observePasswordOperation: metrics.passwordOperation,
       validateClientMetadata: clientMetadataValidator(() => liveProvider?.current()),
     });
     await services.keys.ensureSigningKeys({ wait: true });
@@ -80,7 +81,7 @@ export async function createGatehouse(
         config,
         cookieKeys: secrets.cookieKeys,
         privateJwks: keys.providerJwks,
-        storage: { payloads: storage.queries.oidcPayloads, clients: { find: services.clients.findMetadata }, kv: storage.kv, clock },
+        storage: { payloads: storage.queries.oidcPayloads, clients: { find: services.clients.findMetadata }, oidcModels: storage.keyspaces.oidcModels, sessions: storage.keyspaces.sessions, clock },
         accounts: services.accounts,
         apis: services.apis,
         rbac: services.rbac,

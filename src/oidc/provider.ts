@@ -177,7 +177,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
       policy: createInteractionPolicy({
-        kv: deps.storage.kv,
+        sessions: deps.storage.sessions,
         clock: deps.clock,
         idleTimeoutSeconds: ttl.sessionIdle,
         sessionTtlSeconds: ttl.session,
@@ -247,7 +247,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(authorizationRequestsByPost({ path: AUTHORIZATION_PATH, bodyLimitBytes: config.bodyLimitBytes }));
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revocationAnswersWithoutContentType);
-  provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
+  provider.use(revokeGrantsOnLogout(deps.storage));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
     // Store outages are answered (and logged at warn) by storeOutageAnswers.
     if (storeOutageIn(error)) return;
