@@ -336,7 +336,10 @@ test('configuration-as-code operations: a chosen client id and supplied secret (
   const check = async (clientSecret: string) =>
     ((await admin.call('POST', `/clients/${clientId}/secret/check`, { token: writer, body: { clientSecret } })).body as { matches: boolean }).matches;
   assert.deepEqual([await check(secret), await check(`${secret}x`)], [true, false]);
-  const weak = await admin.call('POST', '/clients', { token: writer, body: { clientSecret: 'short', name: 'Weak', type: 'confidential', grantTypes: ['client_credentials'] } });
+  const weak = await admin.call('POST', '/clients', {
+    token: writer,
+    rawBody: JSON.stringify({ clientSecret: 'short', name: 'Weak', type: 'confidential', grantTypes: ['client_credentials'] }),
+  });
   assert.equal(weak.status, 400, 'a supplied secret must be as long as a generated one');
 
   const role = `described-${Date.now()}`;
