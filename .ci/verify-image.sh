@@ -243,6 +243,7 @@ done
 curl -fsS --max-time 5 --cacert "$CADDY_ROOT" "$ISSUER/readyz" >/dev/null || { tail -n 20 "$WORK/caddy.log" >&2; fail "Gatehouse is not reachable through Caddy at $ISSUER"; }
 echo "Caddy serves $ISSUER with a certificate from its local CA"
 printf '%s' "$DEMO_PASSWORD" | NODE_EXTRA_CA_CERTS="$CADDY_ROOT" node "$ROOT/test/examples/tls-sign-in.ts" "$ISSUER" demo demo@example.com \
+  "$(awk '/redirectUris:/ { gsub(/.*\[|\].*/, ""); print; exit }' "$ROOT/examples/compose/gatehouse.yaml")" \
   || fail "browser sign-in through the TLS front"
 
 step "nothing was written into the tree"

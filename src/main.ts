@@ -13,7 +13,6 @@ import { createAdminDispatcher } from './admin/dispatch.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { type AdminSocket, adminSocketPath, serveAdminSocket } from './admin/socket.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
-import { applyBootstrapFile } from './config-as-code/bootstrap.ts';
 import { createGatehouse } from './gatehouse.ts';
 import { createLogger } from './logger.ts';
 import { createDrain } from './ops/drain.ts';
@@ -58,6 +57,8 @@ async function main(config: Config): Promise<void> {
   const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services, gatehouse.jobs), logger });
   try {
     if (config.bootstrapFile) {
+      // Loaded only when used: the YAML parser and the file schema are not on every start's path.
+      const { applyBootstrapFile } = await import('./config-as-code/bootstrap.ts');
       await applyBootstrapFile({
         path: config.bootstrapFile,
         issuer: config.issuer,

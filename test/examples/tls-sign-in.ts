@@ -5,16 +5,18 @@
  * exchanged at the token endpoint over TLS verified against Caddy's local CA (NODE_EXTRA_CA_CERTS).
  * Run by .ci/verify-image.sh against the image tree; exits non-zero on any failure.
  *
- *   node test/examples/tls-sign-in.ts ISSUER CLIENT_ID EMAIL   (the password on stdin)
+ *   node test/examples/tls-sign-in.ts ISSUER CLIENT_ID EMAIL REDIRECT_URI   (the password on stdin)
+ *
+ * The redirect URI is the client's (the compose example's https://localhost:8443/demo/callback);
+ * the browser's visit to it is answered here, as the demo app would, since no app runs there.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { chromium } from 'playwright-core';
 
-const [issuer, clientId, email] = process.argv.slice(2);
-if (!issuer || !clientId || !email) throw new Error('usage: tls-sign-in.ts ISSUER CLIENT_ID EMAIL (password on stdin)');
+const [issuer, clientId, email, redirectUri] = process.argv.slice(2);
+if (!issuer || !clientId || !email || !redirectUri) throw new Error('usage: tls-sign-in.ts ISSUER CLIENT_ID EMAIL REDIRECT_URI (password on stdin)');
 const password = (await text(process.stdin)).trim();
-const redirectUri = `${issuer}/demo/callback`;
 const verifier = randomBytes(32).toString('base64url');
 const challenge = createHash('sha256').update(verifier).digest('base64url');
 const state = randomBytes(8).toString('hex');
@@ -29,6 +31,7 @@ const browser = await chromium.launch({
 try {
   // Chromium does not know Caddy's local CA (the test does not install it system-wide).
   const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  await page.route(`${redirectUri}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'the demo app received the code' }));
   const authorize = new URL(`${issuer}/auth`);
   for (const [name, value] of Object.entries({
     client_id: clientId,
