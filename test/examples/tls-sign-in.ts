@@ -7,8 +7,8 @@
  *
  *   node test/examples/tls-sign-in.ts ISSUER CLIENT_ID EMAIL REDIRECT_URI   (the password on stdin)
  *
- * The redirect URI is the client's (the compose example's https://localhost:8443/demo/callback);
- * the browser's visit to it is answered here, as the demo app would, since no app runs there.
+ * The redirect URI is the client's (the compose example's https://localhost:8443/demo/callback):
+ * the browser's request to it carries the code, whether or not an app answers there.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { text } from 'node:stream/consumers';
@@ -31,7 +31,6 @@ const browser = await chromium.launch({
 try {
   // Chromium does not know Caddy's local CA (the test does not install it system-wide).
   const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
-  await page.route(`${redirectUri}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'the demo app received the code' }));
   const authorize = new URL(`${issuer}/auth`);
   for (const [name, value] of Object.entries({
     client_id: clientId,
@@ -45,8 +44,11 @@ try {
   await page.goto(authorize.href);
   await page.fill('#email', email);
   await page.fill('#password', password);
-  await Promise.all([page.waitForURL((url) => url.href.startsWith(redirectUri), { timeout: 60_000 }), page.click('form button[type=submit]')]);
-  const landed = new URL(page.url());
+  const [callback] = await Promise.all([
+    page.waitForRequest((request) => request.url().startsWith(redirectUri), { timeout: 60_000 }),
+    page.click('form button[type=submit]'),
+  ]);
+  const landed = new URL(callback.url());
   const code = landed.searchParams.get('code');
   if (!code || landed.searchParams.get('state') !== state) throw new Error(`no code at the redirect URI: ${landed.href}`);
   if (landed.searchParams.get('iss') !== issuer) throw new Error(`the response names iss ${landed.searchParams.get('iss')}`);
