@@ -17,8 +17,10 @@ export function apiKind(issuer: string): Kind<ApiEntry> {
     description: 'APIs (resource servers), by identifier: the `aud` of their access tokens, their scopes and token settings.',
     idOf: (api) => api.identifier,
     async current({ admin }) {
-      const apis = await admin.list<ApiEntry & { builtIn?: boolean }>('/apis');
-      return apis.filter(({ builtIn }) => !builtIn).map(({ builtIn: _builtIn, ...api }) => ({ id: api.identifier, entry: entry.parse(api) }));
+      const apis = await admin.list<Record<string, unknown> & { identifier: string; builtIn?: boolean }>('/apis');
+      // Only the settings the file holds: an API's introspection credentials are issued with `gatehouse apis credentials`.
+      const settings = (api: Record<string, unknown>) => Object.fromEntries(Object.entries(api).filter(([name]) => name in entry.shape));
+      return apis.filter(({ builtIn }) => !builtIn).map((api) => ({ id: api.identifier, entry: entry.parse(settings(api)) }));
     },
     impossible: (desired) => (desired.identifier === builtIn ? `${builtIn} is the built-in admin API; leave it out of the file` : undefined),
     async create(desired, { admin }) {
