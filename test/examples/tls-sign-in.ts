@@ -58,11 +58,14 @@ try {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier }),
   });
-  const body = (await token.json()) as { id_token?: string; error?: string };
-  if (token.status !== 200 || !body.id_token) throw new Error(`token endpoint answered ${token.status} ${body.error ?? ''}`);
-  const claims = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss: string; email?: string };
-  if (claims.iss !== issuer || claims.email !== email) throw new Error(`ID token for ${claims.email} from ${claims.iss}`);
-  process.stdout.write(`signed in through ${issuer}: ID token for ${claims.email}\n`);
+  const body = (await token.json()) as { id_token?: string; access_token?: string; error?: string };
+  if (token.status !== 200 || !body.id_token || !body.access_token) throw new Error(`token endpoint answered ${token.status} ${body.error ?? ''}`);
+  const claims = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss: string; sub: string };
+  if (claims.iss !== issuer) throw new Error(`ID token from ${claims.iss}`);
+  // Who signed in, from userinfo (the email claim is released there, over the same TLS front).
+  const userinfo = (await (await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${body.access_token}` } })).json()) as { sub?: string; email?: string };
+  if (userinfo.sub !== claims.sub || userinfo.email !== email) throw new Error(`userinfo names ${userinfo.email} (${userinfo.sub}), the ID token ${claims.sub}`);
+  process.stdout.write(`signed in through ${issuer}: ${userinfo.email} (sub ${claims.sub})\n`);
 } finally {
   await browser.close();
 }
