@@ -66,6 +66,13 @@ export const environmentSchema = z.object({
     .string()
     .default('./data')
     .describe('Local state: PGlite\'s files (embedded mode), the mail outbox and the CLI\'s admin socket (run/admin.sock, 0600 in a 0700 directory).'),
+  GATEHOUSE_BOOTSTRAP_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A configuration-as-code file (YAML or JSON, the format of `gatehouse apply`) applied at every start, before the server listens: the clients, APIs, roles and groups it lists are created or brought in line; nothing is deleted. Instances starting together apply it one at a time (an advisory lock); secrets it references come from the environment or files.',
+    ),
   GATEHOUSE_KEYS_DIR: z
     .string()
     .default('./keys')
@@ -282,6 +289,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** GATEHOUSE_DATA_DIR in either mode: the mail outbox and the admin socket live there too. */
   readonly dataDir: string;
+  /** GATEHOUSE_BOOTSTRAP_FILE: applied at start (configuration as code). */
+  readonly bootstrapFile: string | undefined;
   readonly keysDir: string;
   /** Unset outside production means "generate one into keysDir". */
   readonly keyEncryptionSecret: Uint8Array | undefined;
@@ -488,6 +497,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : { kind: 'embedded', dataDir: e.GATEHOUSE_DATA_DIR },
     redisPrefix: e.GATEHOUSE_REDIS_PREFIX,
     dataDir: e.GATEHOUSE_DATA_DIR,
+    bootstrapFile: e.GATEHOUSE_BOOTSTRAP_FILE,
     keysDir: e.GATEHOUSE_KEYS_DIR,
     keyEncryptionSecret,
     cookieKeys,
@@ -564,4 +574,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** The composition root's entry: the one place that touches `process.env`. */
 export function loadConfigFromProcess(): Config {
   return loadConfig(process.env);
+}
+
+/**
+ * A secret a configuration-as-code file references by variable name (`secret: { env: NAME }`):
+ * read here, when a file is applied, so this stays the one module that reads the environment.
+ */
+export function referencedEnvironmentVariable(name: string): string | undefined {
+  return process.env[name];
 }

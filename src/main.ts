@@ -18,6 +18,7 @@ import { createLogger } from './logger.ts';
 import { createDrain } from './ops/drain.ts';
 import { metricsRouter } from './ops/routes.ts';
 import { describeStartError } from './start-errors.ts';
+import { whileBootstrapping } from './storage/index.ts';
 
 function loadConfigOrExit(): Config {
   try {
@@ -52,7 +53,20 @@ async function main(config: Config): Promise<void> {
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
   server.keepAliveTimeout = 5000;
   drain.track(server);
+  // Admin requests run in this process: the CLI's over the socket, and the bootstrap file's.
+  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services, gatehouse.jobs), logger });
   try {
+    if (config.bootstrapFile) {
+      // Loaded only when used: the YAML parser and the file schema are not on every start's path.
+      const { applyBootstrapFile } = await import('./config-as-code/bootstrap.ts');
+      await applyBootstrapFile({
+        path: config.bootstrapFile,
+        issuer: config.issuer,
+        send: (request) => dispatch(request, OPERATOR),
+        exclusively: (run) => whileBootstrapping(gatehouse.storage.db, run),
+        logger,
+      });
+    }
     await listen(server, config.port, config.host);
   } catch (error) {
     await gatehouse.close();
@@ -70,7 +84,6 @@ async function main(config: Config): Promise<void> {
   }
 
   // The CLI on this machine sends its admin requests here (embedded mode: PGlite is ours alone).
-  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services, gatehouse.jobs), logger });
   const adminSocket: AdminSocket | undefined = await serveAdminSocket({
     path: adminSocketPath(config.dataDir),
     dispatch: (request) => dispatch(request, OPERATOR),

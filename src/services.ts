@@ -6,6 +6,7 @@ import { createAccountAdministration } from './accounts/administration.ts';
 import { createEmailTokens } from './accounts/email-tokens.ts';
 import { createAccountFlows } from './accounts/flows.ts';
 import { createAccountService, createPasswordHasher, createPasswordPolicy, type PasswordOperation } from './accounts/index.ts';
+import { adminAudience } from './admin/auth.ts';
 import { createApiService } from './apis/index.ts';
 import { type AuditEvent, createAuditTrail } from './audit/index.ts';
 import { createBackgroundTasks } from './background.ts';
@@ -98,6 +99,8 @@ export function buildServices(deps: {
     claimsAllowList: config.accessTokenClaims,
     signingAlgs: config.keys.algorithms,
     ...(deps.validateClientMetadata ? { validateMetadata: deps.validateClientMetadata } : {}),
+    isBuiltIn: (identifier) => identifier === adminAudience(config.issuer),
+    onChange: (change) => audit.record({ type: `api.${change.kind}`, outcome: 'success', subject: change.identifier, details: {} }),
   });
   const clients = createClientService({
     clients: queries.clients,

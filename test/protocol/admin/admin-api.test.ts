@@ -343,6 +343,41 @@ test('jobs: listed with scope, schedule and last run; one runs once on request a
   assert.equal((await admin.call('POST', '/jobs/DROP TABLE/run', { token: writer })).status, 400);
 });
 
+test('configuration-as-code operations: a chosen client id and supplied secret (never echoed), a secret check, role and group descriptions, API delete (not the built-in one)', async () => {
+  const secret = 'supplied-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+  const clientId = `chosen-${Date.now()}`;
+  const createdClient = await admin.call('POST', '/clients', {
+    token: writer,
+    body: { clientId, clientSecret: secret, name: 'Chosen', type: 'confidential', grantTypes: ['client_credentials'] },
+  });
+  assert.equal(createdClient.status, 201);
+  assert.equal((createdClient.body as { clientSecret?: string }).clientSecret, undefined, 'a supplied secret is not echoed back');
+  assert.equal((await tokenRequest(server, { grant_type: 'client_credentials' }, { id: clientId, secret })).status, 200);
+  const check = async (clientSecret: string) =>
+    ((await admin.call('POST', `/clients/${clientId}/secret/check`, { token: writer, body: { clientSecret } })).body as { matches: boolean }).matches;
+  assert.deepEqual([await check(secret), await check(`${secret}x`)], [true, false]);
+  const weak = await admin.call('POST', '/clients', {
+    token: writer,
+    rawBody: JSON.stringify({ clientSecret: 'short', name: 'Weak', type: 'confidential', grantTypes: ['client_credentials'] }),
+  });
+  assert.equal(weak.status, 400, 'a supplied secret must be as long as a generated one');
+
+  const role = `described-${Date.now()}`;
+  assert.equal((await admin.call('POST', '/roles', { token: writer, body: { name: role } })).status, 201);
+  const updatedRole = await admin.call('PATCH', `/roles/${role}`, { token: writer, body: { description: 'Now described' } });
+  assert.deepEqual([updatedRole.status, (updatedRole.body as { description: string }).description], [200, 'Now described']);
+  assert.equal((await admin.call('POST', '/groups', { token: writer, body: { name: role } })).status, 201);
+  const updatedGroup = await admin.call('PATCH', `/groups/${role}`, { token: writer, body: { description: 'A team' } });
+  assert.deepEqual([updatedGroup.status, (updatedGroup.body as { description: string }).description], [200, 'A team']);
+  assert.equal((await admin.call('PATCH', '/groups/no-such-group', { token: writer, body: { description: 'x' } })).status, 404);
+
+  const api = await createApi(server, ['gone:read']);
+  assert.equal((await admin.call('DELETE', `/apis/${encodeURIComponent(api)}`, { token: writer })).status, 204);
+  assert.equal((await admin.call('GET', `/apis/${encodeURIComponent(api)}`, { token: reader })).status, 404);
+  const builtIn = `${server.url}/admin/v1`;
+  assert.equal((await admin.call('DELETE', `/apis/${encodeURIComponent(builtIn)}`, { token: writer })).status, 400, 'the admin API cannot be deleted');
+});
+
 test('the test suite exercised every documented operation', () => {
   assert.deepEqual(admin.unexercised(), []);
 });
