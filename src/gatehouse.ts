@@ -82,6 +82,7 @@ export async function createGatehouse(
         privateJwks: keys.providerJwks,
         storage: { payloads: storage.queries.oidcPayloads, clients: { find: services.clients.findMetadata }, kv: storage.kv, clock },
         accounts: services.accounts,
+        idpOf: services.federation.idpOf,
         apis: services.apis,
         rbac: services.rbac,
         importedClientSecrets: { accept: services.clients.acceptImportedSecret },
