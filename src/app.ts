@@ -105,6 +105,7 @@ export function createApp(deps: AppDeps): Koa {
     sessionActivity: deps.services.sessionActivity,
     mfa: deps.services.mfa,
     accountChanges: deps.services.accountChanges,
+    federation: deps.services.federation,
     views,
     logger,
     issuer: config.issuer,

@@ -51,7 +51,7 @@ export function createUpstreamProviderQueries(db: Knex) {
     find: (name: string) => translated(db('upstream_providers').where({ name }).first()) as Promise<UpstreamProviderRow | undefined>,
     list: () => translated(db('upstream_providers').select('*').orderBy('name')) as Promise<UpstreamProviderRow[]>,
     /** False when there is no such provider; its links go with it. */
-    delete: async (name: string): Promise<boolean> => ((await translated(db('upstream_providers').where({ name }).delete())) as number) > 0,
+    delete: async (name: string): Promise<boolean> => ((await translated(db('upstream_providers').where({ name }).delete().returning('name'))) as unknown[]).length > 0,
 
     findLink: (provider: string, subject: string) =>
       translated(db('upstream_links').where({ provider, subject }).first()) as Promise<UpstreamLinkRow | undefined>,
@@ -77,7 +77,7 @@ export function createUpstreamProviderQueries(db: Knex) {
     },
     /** False when there was no such link of that user. */
     deleteLink: async (userId: string, provider: string, subject: string): Promise<boolean> =>
-      ((await translated(db('upstream_links').where({ user_id: userId, provider, subject }).delete())) as number) > 0,
+      ((await translated(db('upstream_links').where({ user_id: userId, provider, subject }).delete().returning('provider'))) as unknown[]).length > 0,
   };
 }
 
