@@ -89,7 +89,7 @@ export function createFederation(deps: FederationDeps) {
   const { queries, kv, audit } = deps;
   const records = createProviderRecords({ queries, keyEncryptionSecret: deps.keyEncryptionSecret, allowInsecureHttp: deps.allowInsecureHttp });
   const client = createUpstreamClient({ allowInsecureHttp: deps.allowInsecureHttp });
-  const view = (row: UpstreamProviderRow) => viewOf(row, deps.issuer);
+  const view = (row: UpstreamProviderRow) => viewOf(row, deps.issuer, deps.keyEncryptionSecret);
 
   const endpointsOf = (row: UpstreamProviderRow): UpstreamEndpoints => ({
     name: row.name,
@@ -132,7 +132,7 @@ export function createFederation(deps: FederationDeps) {
     async create(input: CreateProviderInput, options: { actor?: string | undefined } = {}): Promise<ProviderView> {
       const row = await records.create(input);
       audit.record({ type: 'idp.created', outcome: 'success', subject: row.name, actor: options.actor, details: { issuer: row.issuer, jit: row.jit, domains: row.email_domains } });
-      return view(row);
+      return await view(row);
     },
     async update(name: string, input: UpdateProviderInput, options: { actor?: string | undefined } = {}): Promise<ProviderView> {
       const row = await records.update(name, input);
@@ -149,7 +149,7 @@ export function createFederation(deps: FederationDeps) {
       if (!row) throw new NotFound(`identity provider ${name}`);
       return view(row);
     },
-    list: async (): Promise<ProviderView[]> => (await queries.list()).map(view),
+    list: async (): Promise<ProviderView[]> => Promise.all((await queries.list()).map(view)),
 
     /** The login page's buttons: every enabled provider. */
     buttons: async (): Promise<Array<{ name: string; displayName: string }>> =>

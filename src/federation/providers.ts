@@ -3,9 +3,11 @@
  * dir/A256GCM under the key-encryption secret, like signing keys), presets applied, and the
  * record as the admin API shows it (never a secret; the callback URL to register upstream).
  */
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
 import { z } from 'zod';
 import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
-import { seal } from '../sealing.ts';
+import { seal, unseal } from '../sealing.ts';
 import type { UpstreamProviderRow } from '../storage/queries/upstream-providers.ts';
 import { DEFAULT_CLAIM_MAPPING } from './identity.ts';
 import { PRESET_NAMES, presetFill } from './presets.ts';
@@ -69,6 +71,10 @@ export const providerView = z
     clientId: z.string(),
     clientAuth: z.string(),
     hasClientSecret: z.boolean(),
+    publicJwk: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('private_key_jwt: the public key to register at the upstream (Gatehouse generated the pair; the private half is sealed here).'),
     scopes: z.array(z.string()),
     domains: z.array(z.string()),
     jit: z.boolean(),
@@ -84,8 +90,16 @@ export type ProviderView = z.infer<typeof providerView>;
 
 export const callbackUrlOf = (issuer: string, name: string) => `${issuer.replace(/\/$/, '')}/federation/${name}/callback`;
 
-export function viewOf(row: UpstreamProviderRow, issuer: string): ProviderView {
+/** The public half of the sealed private_key_jwt key, to register at the upstream. */
+async function publicJwkOf(row: UpstreamProviderRow, secret: Uint8Array): Promise<Record<string, unknown> | null> {
+  if (!row.private_key_sealed) return null;
+  const { kid, alg, kty, n, e, crv, x, y } = JSON.parse(await unseal(row.private_key_sealed, secret)) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries({ kty, kid, alg, use: 'sig', n, e, crv, x, y }).filter(([, value]) => value !== undefined));
+}
+
+export async function viewOf(row: UpstreamProviderRow, issuer: string, secret: Uint8Array): Promise<ProviderView> {
   return {
+    publicJwk: await publicJwkOf(row, secret),
     name: row.name,
     displayName: row.display_name,
     protocol: row.protocol,
@@ -155,6 +169,12 @@ export function createProviderRecords(deps: {
     if (input.trustUpstreamMfa !== undefined) next.trust_upstream_mfa = input.trustUpstreamMfa;
     if (input.groupRoles !== undefined) next.group_roles = input.groupRoles;
     if (input.enabled !== undefined) next.enabled = input.enabled;
+    if (next.client_auth === 'private_key_jwt' && !next.private_key_sealed) {
+      // Gatehouse makes the key pair: the private half never leaves it, the public half is shown to register upstream.
+      const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+      const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256' };
+      next.private_key_sealed = await seal(JSON.stringify(jwk), deps.keyEncryptionSecret, 'upstream-private-key');
+    }
     next.claim_mapping = {
       email: input.emailClaim ?? row.claim_mapping.email,
       emailVerified: input.emailVerifiedClaim ?? row.claim_mapping.emailVerified,

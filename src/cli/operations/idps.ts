@@ -9,6 +9,7 @@ interface Idp {
   jit: boolean;
   enabled: boolean;
   callbackUrl: string;
+  publicJwk: Record<string, unknown> | null;
 }
 
 const NAME = { name: 'NAME', field: 'name', description: 'The identity provider’s short name.' } as const;
@@ -21,7 +22,8 @@ const SECRET = {
 
 const shown = (verb: string) => (result: unknown) => {
   const idp = result as Idp;
-  return `${verb} identity provider ${idp.name} (${idp.issuer})\nregister this redirect URI at the upstream: ${idp.callbackUrl}`;
+  const key = idp.publicJwk ? `\nregister this public key at the upstream (private_key_jwt): ${JSON.stringify(idp.publicJwk)}` : '';
+  return `${verb} identity provider ${idp.name} (${idp.issuer})\nregister this redirect URI at the upstream: ${idp.callbackUrl}${key}`;
 };
 
 export const idpCommands: Record<string, OperationSpec> = {
@@ -47,7 +49,7 @@ export const idpCommands: Record<string, OperationSpec> = {
   updateIdp: {
     command: 'idp update',
     args: [NAME],
-    secret: { ...SECRET, description: 'Read a new client secret from stdin (leave the flag out to keep the current one).' },
+    secret: { ...SECRET, optional: true, description: 'Read a new client secret from stdin (leave the flag out to keep the current one).' },
     examples: ['gatehouse idp update acme --domains acme.com,acme.co.uk', "printf '%s' \"$NEW_SECRET\" | gatehouse idp update acme --client-secret-stdin"],
     show: shown('updated'),
   },

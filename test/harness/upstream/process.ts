@@ -21,7 +21,8 @@ export interface Upstream {
 
 export async function startUpstream(input: {
   users: Record<string, UpstreamUser>;
-  clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[] }>;
+  /** oidc-provider client metadata (a secret, or `token_endpoint_auth_method: 'private_key_jwt'` with `jwks`). */
+  clients: Array<{ client_id: string; client_secret?: string; redirect_uris: string[]; token_endpoint_auth_method?: string; jwks?: { keys: unknown[] } }>;
 }): Promise<Upstream> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;

@@ -4,7 +4,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { createUser } from '../../harness/fixtures.ts';
 import { startServer, type TestServer } from '../../harness/server.ts';
-import type { Upstream } from '../../harness/upstream/process.ts';
+import { startUpstream, type Upstream } from '../../harness/upstream/process.ts';
 import { authorizationRequest, Browser, createIdp, signInUpstream, submit, toUpstream, upstreamFor, walk, webApp } from './setup.ts';
 
 let server: TestServer;
@@ -68,4 +68,24 @@ test('an upstream that is down gives a clear page, and password sign-in keeps wo
   let step = await submit(browser, back.page!, /\/login$/, { email: user.email, password: user.password });
   if (step.page && /\/confirm"/.test(step.page.html)) step = await submit(browser, step.page, /\/confirm$/, {});
   assert.ok(step.callback?.searchParams.get('code'), 'signed in with the password');
+});
+
+test('private_key_jwt to the upstream: Gatehouse makes the key pair, shows the public half, and signs its token requests with the private one', async () => {
+  const created = await server.gatehouse.services.federation.create({ name: 'keyed', issuer: 'https://not-yet.example', clientId: 'gatehouse-keyed', clientAuth: 'private_key_jwt', domains: ['acme.test'], jit: true });
+  assert.ok(created.publicJwk && !('d' in created.publicJwk), 'the public half only');
+  const keyed = await startUpstream({
+    users: { bob: { email: 'bob@acme.test', email_verified: true } },
+    clients: [{ client_id: 'gatehouse-keyed', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [created.publicJwk] }, redirect_uris: [created.callbackUrl] }],
+  });
+  try {
+    await server.gatehouse.services.federation.update('keyed', { issuer: keyed.issuer });
+    const { config } = await webApp(server);
+    const request = await authorizationRequest(config);
+    const browser = new Browser();
+    const { callback } = await signInUpstream(browser, await toUpstream(browser, request.url, 'keyed'), 'bob');
+    assert.ok(callback?.searchParams.get('code'), 'the upstream accepted the signed client assertion');
+    assert.ok(await server.gatehouse.services.accounts.findByEmail('bob@acme.test'));
+  } finally {
+    await keyed.stop();
+  }
 });
