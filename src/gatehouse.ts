@@ -66,6 +66,7 @@ export async function createGatehouse(
       logger,
       secrets,
       observeAudit: (event) => metrics.securityEvent(event.type, event.outcome),
+      observePasswordOperation: metrics.passwordOperation,
       validateClientMetadata: clientMetadataValidator(() => liveProvider?.current()),
     });
     await services.keys.ensureSigningKeys({ wait: true });
@@ -80,7 +81,14 @@ export async function createGatehouse(
         config,
         cookieKeys: secrets.cookieKeys,
         privateJwks: keys.providerJwks,
-        storage: { payloads: storage.queries.oidcPayloads, clients: { find: services.clients.findMetadata }, kv: storage.kv, clock },
+        storage: {
+          payloads: storage.queries.oidcPayloads,
+          // An API's introspection credentials authenticate like a client (apis/credentials.ts).
+          clients: { find: async (id) => (await services.clients.findMetadata(id)) ?? services.apis.introspectionClient(id) },
+          oidcModels: storage.keyspaces.oidcModels,
+          sessions: storage.keyspaces.sessions,
+          clock,
+        },
         accounts: services.accounts,
         idpOf: services.federation.idpOf,
         apis: services.apis,

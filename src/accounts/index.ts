@@ -13,7 +13,7 @@ import type { PasswordHasher } from './password-hasher.ts';
 import type { PasswordPolicy } from './password-policy.ts';
 
 export { normalizeEmail } from './email.ts';
-export { createPasswordHasher, type PasswordHasher, type PasswordHashScheme } from './password-hasher.ts';
+export { createPasswordHasher, type PasswordHasher, type PasswordHashScheme, type PasswordOperation } from './password-hasher.ts';
 export { createPasswordPolicy, type PasswordPolicy } from './password-policy.ts';
 
 export interface Account {

@@ -50,9 +50,16 @@ function concurrencyLimit(limit: number) {
  * argon2id (RFC 9106); hashes carry their parameters in the PHC string. `maxConcurrent` hashes
  * run at once (default: one per core; src/threadpool.ts sizes the pool to match).
  */
-export function createPasswordHasher(parameters: PasswordHashingParameters, maxConcurrent = availableParallelism()): PasswordHasher {
-  const limited = concurrencyLimit(Math.max(1, maxConcurrent));
-  const options = {
+/** One password operation: a new hash, or a check against a stored (or the dummy) hash. */
+export type PasswordOperation = 'hash' | 'verify';
+
+export function createPasswordHasher(
+  parameters: PasswordHashingParameters,
+  options: { maxConcurrent?: number; /** Sees each operation as it starts (metrics). */ observe?: (operation: PasswordOperation) => void } = {},
+): PasswordHasher {
+  const observe = options.observe ?? (() => {});
+  const limited = concurrencyLimit(Math.max(1, options.maxConcurrent ?? availableParallelism()));
+  const argon2Options = {
     type: argon2.argon2id,
     memoryCost: parameters.memoryKib,
     timeCost: parameters.timeCost,
@@ -60,8 +67,9 @@ export function createPasswordHasher(parameters: PasswordHashingParameters, maxC
   } as const;
   let dummyHash: Promise<string> | undefined;
   const verifyDummy = async (password: string) => {
-    dummyHash ??= limited(() => argon2.hash('gatehouse-dummy-password', options));
+    dummyHash ??= limited(() => argon2.hash('gatehouse-dummy-password', argon2Options));
     const hash = await dummyHash;
+    observe('verify');
     await limited(() => argon2.verify(hash, password)).catch(() => false);
   };
   const scheme = (hash: string): PasswordHashScheme => {
@@ -70,7 +78,10 @@ export function createPasswordHasher(parameters: PasswordHashingParameters, maxC
     return django.kind === 'supported' ? `django:${django.algorithm}` : 'unusable';
   };
   return {
-    hash: (password) => limited(() => argon2.hash(password, options)),
+    hash: (password) => {
+      observe('hash');
+      return limited(() => argon2.hash(password, argon2Options));
+    },
     scheme,
     verify: async (hash, password) => {
       const kind = scheme(hash);
@@ -78,6 +89,7 @@ export function createPasswordHasher(parameters: PasswordHashingParameters, maxC
         await verifyDummy(password);
         return false;
       }
+      observe('verify');
       try {
         return await limited(() => (kind === 'argon2id' ? argon2.verify(hash, password) : verifyDjangoHash(hash, password)));
       } catch {
@@ -87,7 +99,7 @@ export function createPasswordHasher(parameters: PasswordHashingParameters, maxC
     needsRehash: (hash) => {
       if (scheme(hash) !== 'argon2id') return true;
       try {
-        return argon2.needsRehash(hash, options);
+        return argon2.needsRehash(hash, argon2Options);
       } catch {
         return true;
       }

@@ -2,7 +2,8 @@
  * Who may call the admin API: bearer JWT access tokens (RFC 9068) for the admin API resource,
  * verified against Gatehouse's own published keys. `admin:read` allows reads, `admin:write`
  * everything. A token issued to a person (not a machine client) additionally needs the `admin`
- * role and a sign-in with a second factor (acr urn:gatehouse:loa:2).
+ * role and a sign-in with a second factor (acr urn:gatehouse:loa:2). Sender-constrained tokens
+ * (`cnf`) are refused: presented as bearer, they may have been stolen.
  */
 import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { Forbidden, InvalidToken } from '../errors.ts';
@@ -68,6 +69,9 @@ export function createAdminAuthenticator(deps: {
     } catch {
       throw new InvalidToken('the bearer token is invalid or expired');
     }
+    // A key-bound token (RFC 9449 cnf.jkt, RFC 8705 cnf.x5t#S256) presented as bearer is a stolen
+    // one until proven otherwise: the admin API takes bearer tokens only, so it never accepts one.
+    if (claims.cnf !== undefined) throw new InvalidToken('this token is bound to a key (DPoP or mTLS); the admin API accepts only unbound bearer tokens');
     const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
     const needed = access === 'read' ? [ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE] : [ADMIN_WRITE_SCOPE];
     if (!needed.some((scope) => scopes.has(scope))) throw new Forbidden(`this call needs the ${needed.join(' or ')} scope`);

@@ -14,12 +14,11 @@
  * const url = await federation.begin({ provider: 'acme', uid, loginHint: 'x@acme.com' });
  * const outcome = await federation.callback({ provider: 'acme', callbackUrl }); // { kind: 'ok', uid }
  */
-import { createHash } from 'node:crypto';
 import type { Account, AccountService } from '../accounts/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { NotFound } from '../errors.ts';
 import { unseal } from '../sealing.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import type { FederationKeyspace } from '../storage/keyspaces/federation.ts';
 import type { UpstreamProviderQueries, UpstreamProviderRow } from '../storage/queries/upstream-providers.ts';
 import { decideLink, domainOf, federatedAmr, mapClaims, mayUnlink, planRoles, type UpstreamIdentity, upstreamMultiFactor } from './identity.ts';
 import { type CreateProviderInput, callbackUrlOf, createProviderRecords, type ProviderView, type UpdateProviderInput, viewOf } from './providers.ts';
@@ -32,10 +31,6 @@ export { UpstreamUnavailable } from './upstream-client.ts';
 const TRANSACTION_TTL_SECONDS = 600;
 const RESULT_TTL_SECONDS = 300;
 
-const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
-const transactionKey = (state: string) => `federation:tx:${digest(state)}`;
-const consumedKey = (state: string) => `federation:used:${digest(state)}`;
-const resultKey = (uid: string) => `federation:result:${uid}`;
 
 interface StoredTransaction extends Transaction {
   uid: string;
@@ -71,7 +66,8 @@ export interface LinkView {
 
 export interface FederationDeps {
   queries: UpstreamProviderQueries;
-  kv: KeyValueStore;
+  /** Transactions under a digest of `state`, consumed once; verified identities per interaction. */
+  store: FederationKeyspace;
   accounts: Pick<AccountService, 'findById' | 'findByEmail' | 'createWithoutPassword' | 'standing'>;
   rbac: {
     directRoleNames(userId: string): Promise<string[]>;
@@ -86,7 +82,7 @@ export interface FederationDeps {
 }
 
 export function createFederation(deps: FederationDeps) {
-  const { queries, kv, audit } = deps;
+  const { queries, store, audit } = deps;
   const records = createProviderRecords({ queries, keyEncryptionSecret: deps.keyEncryptionSecret, allowInsecureHttp: deps.allowInsecureHttp });
   const client = createUpstreamClient({ allowInsecureHttp: deps.allowInsecureHttp });
   const view = (row: UpstreamProviderRow) => viewOf(row, deps.issuer, deps.keyEncryptionSecret);
@@ -174,7 +170,7 @@ export function createFederation(deps: FederationDeps) {
         prompt: input.prompt,
       });
       const stored: StoredTransaction = { ...transaction, uid: input.uid, provider: row.name };
-      await kv.set(transactionKey(transaction.state), JSON.stringify(stored), TRANSACTION_TTL_SECONDS);
+      await store.saveTransaction(transaction.state, JSON.stringify(stored), TRANSACTION_TTL_SECONDS);
       audit.record({ type: 'federation.started', outcome: 'info', subject: input.uid, details: { provider: row.name } });
       return url;
     },
@@ -200,12 +196,9 @@ export function createFederation(deps: FederationDeps) {
       };
       const state = input.callbackUrl.searchParams.get('state');
       if (!state || state.length > 512) return refuse('missing_state');
-      const raw = await kv.get(transactionKey(state));
-      if (!raw) return refuse((await kv.get(consumedKey(state))) ? 'replayed_state' : 'unknown_state');
-      // Consumed once, atomically: of two concurrent uses of one answer, one goes on.
-      if (!(await kv.setIfAbsent(consumedKey(state), '1', TRANSACTION_TTL_SECONDS))) return refuse('replayed_state');
-      await kv.delete([transactionKey(state)]);
-      const transaction = JSON.parse(raw) as StoredTransaction;
+      const taken = await store.takeTransaction(state, TRANSACTION_TTL_SECONDS);
+      if (taken.kind !== 'found') return refuse(taken.kind === 'replayed' ? 'replayed_state' : 'unknown_state');
+      const transaction = JSON.parse(taken.value) as StoredTransaction;
       const uid = transaction.uid;
       if (transaction.provider !== input.provider) return refuse('wrong_provider', { uid, detail: `state of ${transaction.provider}` });
       const row = await enabled(input.provider);
@@ -220,16 +213,14 @@ export function createFederation(deps: FederationDeps) {
       }
       const identity = mapClaims(row.name, claims, row.claim_mapping);
       if (!identity) return refuse('invalid_response', { uid, detail: 'no subject' });
-      await kv.set(resultKey(uid), JSON.stringify(identity), RESULT_TTL_SECONDS);
+      await store.saveResult(uid, JSON.stringify(identity), RESULT_TTL_SECONDS);
       return { kind: 'ok', uid };
     },
 
     /** The identity the callback verified for interaction `uid` (once). */
     async takeIdentity(uid: string): Promise<UpstreamIdentity | undefined> {
-      const raw = await kv.get(resultKey(uid));
-      if (!raw) return undefined;
-      await kv.delete([resultKey(uid)]);
-      return JSON.parse(raw) as UpstreamIdentity;
+      const raw = await store.takeResult(uid);
+      return raw ? (JSON.parse(raw) as UpstreamIdentity) : undefined;
     },
 
     /**

@@ -11,15 +11,9 @@
 import { createHash } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import {
-  kvAccountSessionsKey,
-  kvConsumedKey,
-  kvGrantKey,
-  kvPayloadKey,
-  kvUidKey,
-  revokeGrantEverywhere,
-} from '../storage/grant-revocation.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
+import type { OidcModelKeyspace } from '../storage/keyspaces/oidc-models.ts';
+import type { SessionKeyspace } from '../storage/keyspaces/sessions.ts';
 
 export { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
 
@@ -60,7 +54,9 @@ export type AdapterPayload = Record<string, unknown> & {
 export interface OidcStorage {
   payloads: OidcPayloadQueries;
   clients: Pick<ClientQueries, 'find'>;
-  kv: KeyValueStore;
+  /** Ephemeral models and their indexes (storage/keyspaces/). */
+  oidcModels: OidcModelKeyspace;
+  sessions: Pick<SessionKeyspace, 'addToAccount' | 'activity' | 'recordActivity'>;
   clock: Clock;
 }
 
@@ -108,14 +104,11 @@ export class GatehouseAdapter {
       return;
     }
     const ttl = expiresIn && expiresIn > 0 ? expiresIn : CONSUMED_MARKER_TTL_SECONDS;
-    const { kv } = this.#storage;
-    await kv.set(kvPayloadKey(this.model, key), JSON.stringify(stored), ttl);
     await Promise.all([
-      payload.grantId ? kv.addToSet(kvGrantKey(payload.grantId), `${this.model}|${key}`, ttl) : undefined,
-      payload.uid ? kv.set(kvUidKey(this.model, payload.uid), id, ttl) : undefined,
+      this.#storage.oidcModels.save(this.model, key, { json: JSON.stringify(stored), id, ttlSeconds: ttl, grantId: payload.grantId, uid: payload.uid }),
       // Everywhere-logout needs every session of an account, on any instance.
       this.model === 'Session' && typeof payload.accountId === 'string'
-        ? kv.addToSet(kvAccountSessionsKey(payload.accountId), key, ttl)
+        ? this.#storage.sessions.addToAccount(payload.accountId, key, ttl)
         : undefined,
     ]);
   }
@@ -129,9 +122,9 @@ export class GatehouseAdapter {
       if (!stored) return undefined;
       return this.#restore(id, stored.payload, stored.consumedAt ? Math.floor(stored.consumedAt.getTime() / 1000) : undefined);
     }
-    const [raw, consumed] = await this.#storage.kv.getMany([kvPayloadKey(this.model, key), kvConsumedKey(this.model, key)]);
-    if (!raw) return undefined;
-    return this.#restore(id, JSON.parse(raw), consumed ? Number(consumed) : undefined);
+    const entry = await this.#storage.oidcModels.read(this.model, key);
+    if (!entry) return undefined;
+    return this.#restore(id, JSON.parse(entry.json), entry.consumedAt);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -139,7 +132,7 @@ export class GatehouseAdapter {
       const found = await this.#storage.payloads.findByUid(this.model, uid);
       return found ? { ...found.stored.payload } : undefined;
     }
-    const id = await this.#storage.kv.get(kvUidKey(this.model, uid));
+    const id = await this.#storage.oidcModels.idByUid(this.model, uid);
     return id ? this.find(id) : undefined;
   }
 
@@ -165,11 +158,7 @@ export class GatehouseAdapter {
     const key = storageKey(this.model, id);
     const now = this.#storage.clock.now();
     if (this.#durable) return this.#storage.payloads.consumeOnce(this.model, key, now);
-    return this.#storage.kv.setIfAbsent(
-      kvConsumedKey(this.model, key),
-      String(Math.floor(now.getTime() / 1000)),
-      CONSUMED_MARKER_TTL_SECONDS,
-    );
+    return this.#storage.oidcModels.markConsumed(this.model, key, Math.floor(now.getTime() / 1000), CONSUMED_MARKER_TTL_SECONDS);
   }
 
   /**
@@ -210,7 +199,7 @@ export class GatehouseAdapter {
       return;
     }
     // The consumed marker stays until it expires (see revokeGrantEverywhere).
-    await this.#storage.kv.delete([kvPayloadKey(this.model, key)]);
+    await this.#storage.oidcModels.remove(this.model, key);
   }
 
   /** Tokens of the grant, in both stores; the Grant itself follows oidc-provider's revokeGrantPolicy. */

@@ -25,7 +25,8 @@ import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
-import { compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
+import { answerIntrospectionWith, compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
+import { createIntrospectionAnswer, opaqueTokenBits, withGrantReference } from './introspection.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
 import { answeredError, reportOAuthErrors } from './oauth-errors.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
@@ -121,8 +122,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       // RFC 9126: decided on, not required: a client may push its request (parameters off the
       // URL, authenticated, 60 s, single use); plain GET/POST requests keep working.
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
-      // RFC 7662 §4 / RFC 7009 §2.1: a client may only introspect or revoke its own tokens.
-      introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
+      // RFC 7662: a client learns about its own tokens, an API about tokens for it (introspection.ts answers).
+      introspection: { enabled: true },
+      // RFC 9701: with `Accept: application/token-introspection+jwt`, the answer is signed (an API's
+      // credentials sign with its algorithm, apis/credentials.ts); JSON otherwise.
+      jwtIntrospection: { enabled: true },
+      // RFC 7009 §2.1: a client may only revoke its own tokens.
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
@@ -157,7 +162,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     }) as never,
     // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
     // Exchanged tokens (token-exchange-grant.ts) also carry `act` and the subject token's acr/amr.
-    extraTokenClaims: exchangeTokenClaims(createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never) as never,
+    // A user's JWT access token names its grant, so introspection sees the grant revoked (introspection.ts).
+    extraTokenClaims: withGrantReference(exchangeTokenClaims(createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never) as never) as never,
+    // Each opaque token kind has its own length, so introspection knows where to look for one (introspection.ts).
+    formats: { bitsOfOpaqueRandomness: (_ctx, token) => opaqueTokenBits(token.kind) },
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {
@@ -181,7 +189,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
       policy: createInteractionPolicy({
-        kv: deps.storage.kv,
+        sessions: deps.storage.sessions,
         clock: deps.clock,
         idleTimeoutSeconds: ttl.sessionIdle,
         sessionTtlSeconds: ttl.session,
@@ -239,6 +247,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   });
   refuseUngrantableClientCredentialsScopes(provider);
+  answerIntrospectionWith(provider, createIntrospectionAnswer(provider, { issuer: config.issuer, privateJwks: deps.privateJwks, algorithms: config.keys.algorithms, clock: deps.clock }));
   // RFC 8693 for service chains; the policy is each API's (apis/token-exchange.ts).
   registerTokenExchangeGrant(provider, { ...deps, issuer: config.issuer, algorithms: config.keys.algorithms, getResourceServerInfo: resourceServers.getResourceServerInfo as never });
   auditProviderEvents(provider, deps.audit);
@@ -251,7 +260,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(authorizationRequestsByPost({ path: AUTHORIZATION_PATH, bodyLimitBytes: config.bodyLimitBytes }));
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revocationAnswersWithoutContentType);
-  provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
+  provider.use(revokeGrantsOnLogout(deps.storage));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
     // Store outages are answered (and logged at warn) by storeOutageAnswers.
     if (storeOutageIn(error)) return;
@@ -337,6 +346,8 @@ const EXTRA_CLIENT_METADATA = {
   /** The APIs this client may get tokens for, and its scopes there. */
   resources: stringArray,
   resource_scopes: stringArray,
+  /** An API's introspection credentials (apis/credentials.ts): the API whose tokens it may introspect. */
+  introspects_for_api: (value: unknown) => (typeof value === 'string' ? undefined : 'must be a string'),
   /** See logout-revocation.ts. */
   keep_offline_access_on_logout: booleanValue,
   first_party: booleanValue,

@@ -109,6 +109,14 @@ export function createMetrics(sources: MetricsSources) {
     },
   });
 
+  const passwordOperations = new Counter({
+    name: 'gatehouse_password_operations_total',
+    help: 'argon2 (or imported Django) password hashes and verifications started, the dummy verifications for unknown accounts included: the sign-in CPU load.',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  const passwordOperationCounters = { hash: passwordOperations.labels({ operation: 'hash' }), verify: passwordOperations.labels({ operation: 'verify' }) };
+
   const jobRuns = new Counter({
     name: 'gatehouse_job_runs_total',
     help: 'Runs of each job on this instance by outcome: success, failure, or skipped (another run held it, or it was not due).',
@@ -165,6 +173,7 @@ export function createMetrics(sources: MetricsSources) {
     },
     tokenIssued: (grantType: string) => tokens.inc({ grant_type: grantType || 'unknown' }),
     securityEvent: (type: string, outcome: string) => events.inc({ type, outcome }),
+    passwordOperation: (operation: 'hash' | 'verify') => passwordOperationCounters[operation].inc(),
     /** A job run finished (src/jobs/ reports every run, skipped ones included). */
     jobFinished(report: JobReport) {
       const job = report.job;

@@ -216,7 +216,7 @@ test('enrol TOTP in the browser, sign out, sign in → second-factor prompt → 
   await page.goto(`${server.url}/account`);
   await page.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
   await shot(page, '10-mfa-setup');
-  const secret = (await page.locator('#totp-secret').textContent())!.trim();
+  const secret = (await page.locator('#totp-secret').textContent())!.replaceAll(' ', '');
   await page.getByLabel('Code from the app').fill(await totp(secret));
   await page.getByRole('button', { name: 'Turn on' }).click();
   await page.locator('#recovery-codes').waitFor();
@@ -248,8 +248,8 @@ test('MFA takeover through a parked enrolment (GH-02): the attacker’s reload a
   await attacker.locator('#password').fill(password);
   await attacker.locator('form[action$="/login"] button[type=submit]').click();
   await attacker.locator('#totp-secret').waitFor();
-  const seenByAttacker = (await attacker.locator('#totp-secret').textContent())!.trim();
-  const parkedForm = { action: await attacker.locator('form[action$="/mfa/enrol"]').getAttribute('action'), csrf: await attacker.locator('input[name=csrf]').inputValue() };
+  const seenByAttacker = (await attacker.locator('#totp-secret').textContent())!.replaceAll(' ', '');
+  const parkedForm = { action: await attacker.locator('form[action$="/mfa/enrol"]').getAttribute('action'), csrf: await attacker.locator('form[action$="/mfa/enrol"] input[name=csrf]').inputValue() };
   await shot(attacker, '13-attacker-parked');
 
   // The victim turns two-factor authentication on from the account page, in their own browser.
@@ -258,7 +258,7 @@ test('MFA takeover through a parked enrolment (GH-02): the attacker’s reload a
   await signIn(victim, email, password, oidc.randomPKCECodeVerifier());
   await victim.goto(`${server.url}/account`);
   await victim.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
-  const secret = (await victim.locator('#totp-secret').textContent())!.trim();
+  const secret = (await victim.locator('#totp-secret').textContent())!.replaceAll(' ', '');
   await victim.getByLabel('Code from the app').fill(await totp(secret));
   await victim.getByRole('button', { name: 'Turn on' }).click();
   await victim.locator('#recovery-codes').waitFor();
@@ -399,7 +399,7 @@ for (const [locale, language, expect] of [
     await shot(page, `account-${language}`);
     await page.goto(`${server.url}/account/mfa`);
     await assertAccessible(page, `${locale} MFA set-up`);
-    const secret = (await page.locator('#totp-secret').textContent())!.trim();
+    const secret = (await page.locator('#totp-secret').textContent())!.replaceAll(' ', '');
     await page.locator('#code').fill(await totp(secret));
     await page.locator('form[action="/account/mfa"] button[type=submit]').click();
     await page.locator('#recovery-codes').waitFor();

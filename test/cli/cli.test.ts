@@ -76,6 +76,8 @@ test('clients create prints the secret once; the stored client has only its dige
   ) as { client: { clientId: string }; clientSecret: string };
   const { clientSecret } = created;
   const { clientId } = created.client;
+  // A base64url id starts with '-' one time in 64, and then every command below read it as a flag.
+  assert.match(clientId, /^[0-9a-f]{32}$/, 'a generated client id is hex: never a leading dash');
   assert.ok(!(await ok(['clients', 'list', '--json'])).includes(clientSecret), 'the secret is never shown again');
   assert.equal((await clientCredentials(clientId, clientSecret)).status, 200);
 

@@ -1,6 +1,6 @@
 /**
- * `gatehouse jobs` against a running server: in embedded mode the server runs the command (it
- * owns the data directory), in services mode the CLI runs the job under the same advisory lock.
+ * `gatehouse jobs` against a running server: the CLI sends the admin request over the server's
+ * admin socket, so instance jobs run inside that server and cluster jobs under its advisory lock.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -37,31 +37,44 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('jobs run NAME runs a cluster job once and says what it did; jobs list then shows the run', async () => {
+test('jobs run NAME runs a job once and says what it did; jobs list then shows the run', async () => {
   const before = await cli(['jobs', 'list', '--json']);
   assert.equal(before.code, 0, before.stderr);
-  const listed = JSON.parse(before.stdout) as Array<{ name: string; last_run: string }>;
-  assert.deepEqual(listed.map((job) => job.name).sort(), ['audit.prune', 'tokens.delete-expired']);
+  const listed = JSON.parse(before.stdout) as Array<{ name: string; scope: string; lastRun: unknown }>;
+  assert.deepEqual(
+    listed.map((job) => [job.name, job.scope]).sort(),
+    [
+      ['audit.prune', 'cluster'],
+      ['keys.refresh', 'instance'],
+      ['tokens.delete-expired', 'cluster'],
+    ],
+  );
+  assert.equal(listed.find((job) => job.name === 'tokens.delete-expired')?.lastRun, null, 'a fresh server has not run the hourly cleanup yet');
 
   const ran = await cli(['jobs', 'run', 'tokens.delete-expired']);
   assert.equal(ran.code, 0, ran.stderr);
-  assert.match(ran.stdout, /^tokens\.delete-expired: \d+ rows in \d+ ms /);
+  assert.match(ran.stdout, /^tokens\.delete-expired: done in \d+ ms, \d+ rows$/m);
   const pruned = await cli(['jobs', 'run', 'audit.prune', '--json']);
   assert.equal(pruned.code, 0, pruned.stderr);
   assert.equal((JSON.parse(pruned.stdout) as { outcome: string }).outcome, 'success');
 
   const afterwards = await cli(['jobs', 'list']);
   assert.equal(afterwards.code, 0, afterwards.stderr);
-  assert.match(afterwards.stdout, /tokens\.delete-expired\s+3600s\s+\d{4}-\d\d-\d\dT\S+\s+success/);
-  assert.match(afterwards.stdout, /keys\.refresh runs inside every server instance/);
+  assert.match(afterwards.stdout, /tokens\.delete-expired\s+cluster\s+3600s\s+\d{4}-\d\d-\d\dT\S+\s+success/);
+  assert.match(afterwards.stdout, /audit\.prune\s+cluster\s+86400s\s+\d{4}-\d\d-\d\dT\S+\s+success/);
 });
 
-test('a job the CLI cannot run, or does not know, is a usage error (exit 2) that says why', async () => {
-  const perInstance = await cli(['jobs', 'run', 'keys.refresh']);
-  assert.equal(perInstance.code, 2);
-  assert.match(perInstance.stderr, /keys\.refresh runs inside each server instance/);
+test('an instance job run by hand runs inside the server that answered', async () => {
+  const ran = await cli(['jobs', 'run', 'keys.refresh', '--json']);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.equal((JSON.parse(ran.stdout) as { job: string; outcome: string }).outcome, 'success');
+});
+
+test('an unknown job is "not found" (exit 3) naming it; `jobs` without a command is a usage error (exit 2)', async () => {
   const unknown = await cli(['jobs', 'run', 'tokens.delete-everything']);
-  assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown job tokens\.delete-everything/);
-  assert.equal((await cli(['jobs'])).code, 2);
+  assert.equal(unknown.code, 3);
+  assert.match(unknown.stderr, /job tokens\.delete-everything not found/);
+  const bare = await cli(['jobs']);
+  assert.equal(bare.code, 2);
+  assert.match(bare.stdout + bare.stderr, /jobs run/);
 });
