@@ -58,7 +58,9 @@ const uri = z.string().superRefine((value, ctx) => {
 
 /** RFC 8693 token exchange: a service trading a user's token for one to call the next API (apis/token-exchange.ts). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT] as const;
+/** RFC 8628 device authorization grant: CLIs and tools without a browser callback (oidc/device-flow.ts). */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT, DEVICE_CODE_GRANT] as const;
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
 const origin = z.string().superRefine((value, ctx) => {

@@ -156,3 +156,18 @@ forkIntrospectionSteps();
 export function answerIntrospectionWith(provider: Provider, answer: IntrospectionAnswer): void {
   introspectionAnswers.set(provider, answer);
 }
+
+/**
+ * Puts `wrap` around the handler oidc-provider registered for a grant type (its own handler keeps
+ * doing the work); used to add a check upstream lacks, e.g. RFC 8628 `slow_down` (device-flow.ts).
+ */
+export function wrapGrantHandler(
+  provider: Provider,
+  grantType: string,
+  wrap: (original: (ctx: unknown) => Promise<void>) => (ctx: unknown) => Promise<void>,
+): void {
+  const handlers = (instance(provider) as { grantTypeHandlers: Map<string, (ctx: unknown) => Promise<void>> }).grantTypeHandlers;
+  const original = handlers.get(grantType);
+  if (!original) throw new Error(`no handler registered for ${grantType}`);
+  handlers.set(grantType, wrap(original));
+}

@@ -16,11 +16,13 @@ import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
 import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
 import type { RbacService } from '../rbac/index.ts';
+import type { SecurityService } from '../security/index.ts';
 import { createAccessTokenClaims } from './access-token-claims.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
 import { authorizationRequestsByPost } from './authorization-post.ts';
 import { refuseUngrantableClientCredentialsScopes } from './client-credentials-scopes.ts';
 import { type ClientLike, metadataOf } from './client-metadata-of.ts';
+import { deviceFlowFeature, installDeviceFlow } from './device-flow.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
@@ -49,6 +51,8 @@ export interface ProviderDeps {
   /** Checks a client secret imported from django-oauth-toolkit and re-stores it as a digest. */
   importedClientSecrets?: { accept(clientId: string, stored: string, presented: string): Promise<boolean> };
   audit: AuditTrail;
+  /** Budgets of wrong user codes on /device (device-flow.ts). */
+  security: Pick<SecurityService, 'retryAfter' | 'penalize'>;
   views: Views;
   logger: Logger;
   clock: Clock;
@@ -67,6 +71,19 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { ttl } = config;
   const resourceServers = createResourceServerCallbacks({ apis: deps.apis, defaultAccessTokenTtl: ttl.accessToken });
   const cookie = { httpOnly: true, sameSite: 'lax', secure: config.production } as const;
+  // `__Host-` binds the session cookie to this exact origin (no Domain, path /, Secure).
+  const sessionCookieName = config.production ? '__Host-gatehouse.session' : 'gatehouse.session';
+  const deviceFlow = {
+    issuer: config.issuer,
+    pollIntervalSeconds: config.deviceFlow.pollInterval,
+    sessionCookieName,
+    views,
+    audit: deps.audit,
+    accounts: deps.accounts,
+    security: deps.security,
+    oidcModels: deps.storage.oidcModels,
+    logger,
+  };
   const renderErrorPage = (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => {
     ctx.type = 'html';
     ctx.body = views.render('error', {
@@ -87,8 +104,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       keys: [...deps.cookieKeys],
       long: cookie,
       short: cookie,
-      // `__Host-` binds the session cookie to this exact origin (no Domain, path /, Secure).
-      names: config.production ? { session: '__Host-gatehouse.session' } : { session: 'gatehouse.session' },
+      names: { session: sessionCookieName },
     },
     // acr and amr are standalone claims (null): the ID token carries how the user signed in (RFC 8176).
     claims: { ...CLAIMS_BY_SCOPE, offline_access: [], acr: null, amr: null } as never,
@@ -130,6 +146,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       // RFC 7009 §2.1: a client may only revoke its own tokens.
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
       userinfo: { enabled: true },
+      // RFC 8628 for CLIs without a browser callback: /device pages, user-code budgets, slow_down (device-flow.ts).
+      deviceFlow: deviceFlowFeature(deviceFlow),
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
@@ -173,6 +191,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       AccessToken: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
       ClientCredentials: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
       AuthorizationCode: ttl.authorizationCode,
+      DeviceCode: config.deviceFlow.codeTtl,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
       Session: ttl.session,
@@ -250,6 +269,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   answerIntrospectionWith(provider, createIntrospectionAnswer(provider, { issuer: config.issuer, privateJwks: deps.privateJwks, algorithms: config.keys.algorithms, clock: deps.clock }));
   // RFC 8693 for service chains; the policy is each API's (apis/token-exchange.ts).
   registerTokenExchangeGrant(provider, { ...deps, issuer: config.issuer, algorithms: config.keys.algorithms, getResourceServerInfo: resourceServers.getResourceServerInfo as never });
+  installDeviceFlow(provider, deviceFlow);
   auditProviderEvents(provider, deps.audit);
   // `sid` in every ID token, so logout can tell this session's hint from an old one (hintFromThisSession).
   includeSessionIdInIdTokens(provider);

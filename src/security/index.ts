@@ -60,6 +60,12 @@ export const DEFAULT_LIMITS = {
   registrationPerIp: { points: 10, durationSeconds: 3600 },
   verificationMailPerAccount: { points: 5, durationSeconds: 3600 },
   stuffingPerIp: { points: 20, durationSeconds: 900, blockSeconds: 3600 },
+  /**
+   * RFC 8628 §5.1: wrong user codes typed on /device. With 8 characters of a 20-letter alphabet
+   * (~34.5 bits) and these budgets, guessing one live code stays out of reach.
+   */
+  userCodeFailuresPerIp: { points: 20, durationSeconds: 900, blockSeconds: 900 },
+  userCodeFailuresPerSession: { points: 5, durationSeconds: 900, blockSeconds: 900 },
   /** RFC 7591 registrations (GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR overrides the points). */
   clientRegistrationPerIp: { points: 20, durationSeconds: 3600 },
 } satisfies Record<string, WindowLimit>;

@@ -7,6 +7,8 @@
  *   oidc:<Model>:<key>:consumed   "consumed at" marker (set-if-absent), outlives the payload
  *   oidc:<Model>:uid:<uid>        uid → id index (interactions and sessions are found by uid)
  *   oidc:grant:<grantId>          set of "<Model>|<key>" issued under a grant (revocation)
+ *   oidc:<Model>:user-code:<mac>  a device code sealed, by the HMAC of its user code (RFC 8628)
+ *   oidc:<Model>:<key>:polled     a device code was polled within its interval (RFC 8628 slow_down)
  */
 import type { KeyValueStore } from '../key-value.ts';
 
@@ -18,6 +20,8 @@ export const oidcModelKeys = {
   consumed: (model: string, key: string) => `oidc:${model}:${key}:consumed`,
   uid: (model: string, uid: string) => `oidc:${model}:uid:${uid}`,
   grant: (grantId: string) => `oidc:grant:${grantId}`,
+  userCode: (model: string, mac: string) => `oidc:${model}:user-code:${mac}`,
+  polled: (model: string, key: string) => `oidc:${model}:${key}:polled`,
 };
 
 const grantMember = (model: string, key: string) => `${model}|${key}`;
@@ -41,6 +45,15 @@ export function createOidcModelKeyspace(kv: KeyValueStore) {
 
     /** The id saved under `uid`, if it is still there. */
     idByUid: async (model: string, uid: string): Promise<string | undefined> => kv.get(oidcModelKeys.uid(model, uid)),
+
+    /** RFC 8628: the (sealed) device code a user code stands for, under the user code's HMAC. */
+    indexUserCode: (model: string, mac: string, sealedId: string, ttlSeconds: number): Promise<void> =>
+      kv.set(oidcModelKeys.userCode(model, mac), sealedId, ttlSeconds),
+    byUserCode: (model: string, mac: string): Promise<string | undefined> => kv.get(oidcModelKeys.userCode(model, mac)),
+
+    /** Starts a polling interval: false when one is still running (the poll came too soon). */
+    startPollInterval: (model: string, key: string, intervalSeconds: number): Promise<boolean> =>
+      kv.setIfAbsent(oidcModelKeys.polled(model, key), '1', intervalSeconds),
 
     /** The compare-and-set: true for exactly one caller. */
     markConsumed: (model: string, key: string, atSeconds: number, ttlSeconds: number): Promise<boolean> =>
