@@ -8,7 +8,7 @@ import { requestLogging } from './http/request-logging.ts';
 import { httpsOnly, securityHeaders } from './http/security-headers.ts';
 import { tokenEndpointLimits } from './http/token-endpoint-limits.ts';
 import type { Views } from './http/views.ts';
-import { createInteractionRouter } from './interactions/routes.ts';
+import { createFederationCallbackRouter, createInteractionRouter } from './interactions/routes.ts';
 import type { Logger } from './logger.ts';
 import { discoveryDocument } from './oidc/discovery-document.ts';
 import type { LiveProvider } from './oidc/live-provider.ts';
@@ -81,9 +81,11 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = asset.body;
   });
 
-  const interactions = createInteractionRouter({
+  const interactionDeps = {
     provider: deps.provider,
     signIn: deps.services.signIn,
+    federation: deps.services.federation,
+    issuer: config.issuer,
     accounts: deps.services.accounts,
     flows: deps.services.flows,
     security: deps.services.security,
@@ -92,9 +94,11 @@ export function createApp(deps: AppDeps): Koa {
     logger,
     secureCookies: config.production,
     bodyLimitBytes: config.bodyLimitBytes,
-  });
+  };
+  const interactions = createInteractionRouter(interactionDeps);
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  app.use(createFederationCallbackRouter(interactionDeps).routes());
 
   const selfService = createSelfServiceRouter({
     provider: deps.provider,
@@ -103,6 +107,7 @@ export function createApp(deps: AppDeps): Koa {
     sessionActivity: deps.services.sessionActivity,
     mfa: deps.services.mfa,
     accountChanges: deps.services.accountChanges,
+    federation: deps.services.federation,
     views,
     logger,
     issuer: config.issuer,

@@ -96,6 +96,7 @@ export async function createGatehouse(
           serverSecret: secrets.keyEncryptionSecret,
         },
         accounts: services.accounts,
+        idpOf: services.federation.idpOf,
         apis: services.apis,
         rbac: services.rbac,
         importedClientSecrets: { accept: services.clients.acceptImportedSecret },

@@ -13,6 +13,7 @@ import { createBackgroundTasks } from './background.ts';
 import { createClientService } from './clients/index.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { createFederation } from './federation/index.ts';
 import { VIEWS_DIR } from './http/views.ts';
 import { createKeyService } from './keys/index.ts';
 import type { Logger } from './logger.ts';
@@ -195,6 +196,21 @@ export function buildServices(deps: {
     softwareStatements: { issuers: config.dcr.softwareStatementIssuers, required: config.dcr.requireSoftwareStatement },
     unusedClientTtlSeconds: config.dcr.unusedClientTtl,
   });
+  const federation = createFederation({
+    queries: queries.upstreamProviders,
+    store: storage.keyspaces.federation,
+    accounts,
+    rbac: {
+      directRoleNames: async (userId) => (await rbac.directRoles({ kind: 'user', id: userId })).map((role) => role.name),
+      grant: (role, userId) => rbac.grant(role, { kind: 'user', id: userId }, { actor: 'federation' }),
+      revoke: (role, userId) => rbac.revoke(role, { kind: 'user', id: userId }, { actor: 'federation' }),
+    },
+    audit,
+    keyEncryptionSecret: secrets.keyEncryptionSecret,
+    issuer: config.issuer,
+    // Upstreams on http:// only where Gatehouse itself runs on http:// (development, tests).
+    allowInsecureHttp: !config.production && config.issuer.startsWith('http://'),
+  });
   const signIn = createSignIn({
     accounts,
     flows,
@@ -205,6 +221,7 @@ export function buildServices(deps: {
     notify,
     requireVerifiedEmail: config.registration.requireVerifiedEmail,
     mfaRequiredRoles: config.mfaRequiredRoles,
+    federation,
   });
   const accountChanges = createAccountChanges({ accounts, flows, mfa, security, audit });
   const sessionActivity = createSessionActivity({ sessions: keyspaces.sessions, clock, idleTimeoutSeconds: config.ttl.sessionIdle, sessionTtlSeconds: config.ttl.session });
@@ -216,6 +233,7 @@ export function buildServices(deps: {
     audit,
     background,
     clients,
+    federation,
     flows,
     keys,
     mailer,

@@ -25,6 +25,9 @@ export interface Account {
   disabled: boolean;
 }
 
+/** The stored hash of an account without a password: matches no password (an unusable scheme). */
+const NO_PASSWORD = '!no-password';
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 
@@ -72,6 +75,24 @@ export function createAccountService(deps: {
         throw error;
       }
       return { id, email, emailVerified: input.emailVerified ?? false, name: input.name ?? null, disabled: false };
+    },
+
+    /**
+     * An account without a password (created just in time at a federated sign-in): it signs in
+     * through its upstream link until its owner sets a password (reset).
+     */
+    async createWithoutPassword(input: { email: string; name?: string | undefined; emailVerified: boolean }): Promise<Account> {
+      const email = normalizeEmail(input.email);
+      if (!isValidEmail(email)) throw new ValidationFailed(['Enter a valid email address.']);
+      const id = randomUUID();
+      await users.insert({ id, email, emailVerified: input.emailVerified, passwordHash: NO_PASSWORD, name: input.name ?? null });
+      return { id, email, emailVerified: input.emailVerified, name: input.name ?? null, disabled: false };
+    },
+
+    /** Whether the account may sign in at all, and whether it has a password Gatehouse can check. */
+    async standing(id: string): Promise<{ disabled: boolean; hasPassword: boolean } | undefined> {
+      const row = await users.findById(id);
+      return row ? { disabled: row.disabled_at !== null, hasPassword: hasher.scheme(row.password_hash) !== 'unusable' } : undefined;
     },
 
     /**

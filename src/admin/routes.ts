@@ -3,6 +3,7 @@ import type { Services } from '../services.ts';
 import { apiRoutes } from './resources/apis.ts';
 import { auditRoutes } from './resources/audit.ts';
 import { clientRoutes } from './resources/clients.ts';
+import { idpRoutes } from './resources/idps.ts';
 import { initialAccessTokenRoutes } from './resources/initial-access-tokens.ts';
 import { jobRoutes } from './resources/jobs.ts';
 import { keyRoutes } from './resources/keys.ts';
@@ -25,5 +26,6 @@ export function adminRoutes(services: Services, jobs: JobRunner): AdminRoute[] {
     ...roleRoutes(services),
     ...initialAccessTokenRoutes(services),
     ...jobRoutes(jobs),
+    ...idpRoutes(services),
   ];
 }

@@ -11,6 +11,8 @@
  *   POST /interaction/:uid/mfa/done    after the recovery codes: finish the login prompt
  *   POST /interaction/:uid/confirm  record consent in a Grant, finish the consent prompt
  *   POST /interaction/:uid/abort    the user said no: access_denied back to the client
+ *   GET  /interaction/:uid/upstream/:provider, GET /interaction/:uid/upstream, POST /interaction/:uid/link
+ *                                   sign in through an upstream identity provider (upstream.ts)
  */
 import Router from '@koa/router';
 import { formRouteStack } from '../http/form-routes.ts';
@@ -20,8 +22,11 @@ import type { InteractionDeps } from './context.ts';
 import { showInteraction, submitLogin } from './login.ts';
 import { finishAfterRecoveryCodes, showMfa, submitMfa, submitMfaEnrolment } from './mfa.ts';
 import { resendVerification, showRegistration, submitRegistration } from './register.ts';
+import { returnFromUpstream, startUpstream, submitLink } from './upstream.ts';
+
 
 export type { InteractionDeps } from './context.ts';
+export { createFederationCallbackRouter } from './upstream.ts';
 
 export function createInteractionRouter(deps: InteractionDeps): Router {
   const router = new Router({ prefix: INTERACTION_PATH });
@@ -37,5 +42,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   router.post('/:uid/mfa/done', finishAfterRecoveryCodes(deps));
   router.post('/:uid/confirm', confirmConsent(deps));
   router.post('/:uid/abort', abortInteraction(deps));
+  router.get('/:uid/upstream/:provider', startUpstream(deps));
+  router.get('/:uid/upstream', returnFromUpstream(deps));
+  router.post('/:uid/link', submitLink(deps));
   return router;
 }

@@ -11,6 +11,7 @@
  *   POST /account/mfa                      confirm it with a first code; recovery codes shown once
  *   POST /account/mfa/replace              replace the authenticator (needs a current or recovery code)
  *   POST /account/mfa/disable              turn MFA off (needs the password and a current code)
+ *   POST /account/links/remove             remove a link to an upstream identity provider (not the last way in)
  *
  * Identity comes from Gatehouse's own session cookie, under the same idle rule as authorization
  * requests; signing in goes through the built-in first-party client `gatehouse-account`, so the
@@ -19,7 +20,7 @@
 import Router from '@koa/router';
 import { formRouteStack } from '../http/form-routes.ts';
 import type { SelfServiceDeps } from './context.ts';
-import { changePassword, endSession, logoutEverywhere, revokeApp, showAccount } from './handlers.ts';
+import { changePassword, endSession, logoutEverywhere, revokeApp, showAccount, unlinkProvider } from './handlers.ts';
 import { confirmMfa, disableMfa, replaceMfa, startMfa } from './mfa.ts';
 
 export type { SelfServiceDeps } from './context.ts';
@@ -40,5 +41,6 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   router.post('/mfa', confirmMfa(deps));
   router.post('/mfa/replace', replaceMfa(deps));
   router.post('/mfa/disable', disableMfa(deps));
+  router.post('/links/remove', unlinkProvider(deps));
   return router;
 }

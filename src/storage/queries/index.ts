@@ -11,6 +11,7 @@ import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
 import { createRbacQueries } from './rbac.ts';
 import { createSigningKeyQueries } from './signing-keys.ts';
+import { createUpstreamProviderQueries } from './upstream-providers.ts';
 import { createUserQueries } from './users.ts';
 
 /** Every query module bound to one executor (the pool, or a transaction). */
@@ -29,6 +30,7 @@ export function createQueries(db: Knex) {
     imports: createImportQueries(db),
     mailOutbox: createMailOutboxQueries(db),
     jobs: createJobQueries(db),
+    upstreamProviders: createUpstreamProviderQueries(db),
   };
 }
 

@@ -378,6 +378,28 @@ test('configuration-as-code operations: a chosen client id and supplied secret (
   assert.equal((await admin.call('DELETE', `/apis/${encodeURIComponent(builtIn)}`, { token: writer })).status, 400, 'the admin API cannot be deleted');
 });
 
+test('identity providers: create (callback URL shown, secret sealed and never shown), list, update, refuse unsafe settings, delete', async () => {
+  const body = { name: 'acme-admin', issuer: 'https://login.acme.example', clientId: 'gatehouse', clientSecret: 'upstream-secret-value', domains: ['Acme.example'], jit: true, groupRoles: { 'platform-admins': ['admin'] } };
+  const created = await admin.call('POST', '/idps', { token: writer, body });
+  assert.equal(created.status, 201);
+  const idp = created.body as { callbackUrl: string; hasClientSecret: boolean; domains: string[] };
+  assert.equal(idp.callbackUrl, `${server.url}/federation/acme-admin/callback`);
+  assert.deepEqual([idp.hasClientSecret, idp.domains], [true, ['acme.example']]);
+  assert.ok(!JSON.stringify(created.body).includes('upstream-secret-value'), 'the secret is never answered');
+  const row = await server.gatehouse.storage.queries.upstreamProviders.find('acme-admin');
+  assert.ok(row?.client_secret_sealed && !row.client_secret_sealed.includes('upstream-secret-value'), 'sealed at rest');
+  assert.equal((await admin.call('POST', '/idps', { token: writer, body })).status, 409, 'a duplicate name');
+  const unsafe = await admin.call('POST', '/idps', { token: writer, body: { ...body, name: 'open-jit', domains: [] } });
+  assert.equal(unsafe.status, 400, 'JIT without allowed domains would let anyone at the upstream in');
+  assert.equal((await admin.call('POST', '/idps', { token: writer, rawBody: JSON.stringify({ ...body, name: 'Bad Name' }) })).status, 400);
+  assert.deepEqual(((await admin.call('GET', '/idps', { token: reader })).body as { items: Array<{ name: string }> }).items.map((i) => i.name), ['acme-admin']);
+  const updated = await admin.call('PATCH', '/idps/acme-admin', { token: writer, body: { domains: ['acme.example', 'acme.test'], enabled: false } });
+  assert.deepEqual([(updated.body as { domains: string[] }).domains, (updated.body as { enabled: boolean }).enabled], [['acme.example', 'acme.test'], false]);
+  assert.equal((await admin.call('GET', '/idps/acme-admin', { token: reader })).status, 200);
+  assert.equal((await admin.call('DELETE', '/idps/acme-admin', { token: writer })).status, 204);
+  assert.equal((await admin.call('GET', '/idps/acme-admin', { token: reader })).status, 404);
+});
+
 test('the test suite exercised every documented operation', () => {
   assert.deepEqual(admin.unexercised(), []);
 });
