@@ -109,7 +109,24 @@ export const environmentSchema = z.object({
     .describe('Users holding any of these roles (comma-separated) must use a second factor; enrolment is forced at sign-in.'),
   GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: flag(
     false,
-    'Allow outbound calls (back-channel logout, client jwks_uri) to loopback and private addresses. Needed when internal tools listen on them.',
+    'Allow outbound calls (back-channel logout, client jwks_uri, webhooks) to loopback, private and link-local addresses. Needed when internal tools listen on them.',
+  ),
+  GATEHOUSE_WEBHOOKS_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(10)
+    .describe('Attempts at delivering one event to one webhook before it is dead-lettered (`gatehouse webhooks dead-letters`).'),
+  GATEHOUSE_WEBHOOKS_RETRY_BASE: seconds(
+    30,
+    'Wait (seconds) after a webhook delivery\'s first failure; it doubles after each further failure, up to 6 hours (10 attempts span about 4 hours).',
+  ),
+  GATEHOUSE_WEBHOOKS_POLL_INTERVAL: seconds(2, 'How often (seconds) each instance looks for webhook deliveries that are due.'),
+  GATEHOUSE_WEBHOOKS_TIMEOUT: seconds(10, 'How long (seconds) a webhook receiver has to answer one delivery.'),
+  GATEHOUSE_WEBHOOKS_ALLOW_HTTP: flag(
+    false,
+    'Accept `http:` webhook URLs (development, or a receiver on a trusted internal network). Deliveries stay signed, but anyone on the path can read them.',
   ),
   GATEHOUSE_INTERACTION_TTL: seconds(1800, 'How long a sign-in page stays valid, in seconds.'),
   GATEHOUSE_REFRESH_GRACE_SECONDS: z.coerce
@@ -320,6 +337,14 @@ export interface Config {
     /** Expired rows are kept this much longer (the clock-skew margin). */
     readonly expiredGraceSeconds: number;
   };
+  /** Event hooks (src/webhooks/); receivers on private networks follow `outboundAllowPrivate`. */
+  readonly webhooks: {
+    readonly maxAttempts: number;
+    readonly retryBaseSeconds: number;
+    readonly pollInterval: number;
+    readonly timeoutSeconds: number;
+    readonly allowHttp: boolean;
+  };
   /** Claims an API may list for its access tokens (never PII; see ACCESS_TOKEN_PII_CLAIMS). */
   readonly accessTokenClaims: readonly AccessTokenClaim[];
   readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly onMainPort: boolean };
@@ -526,6 +551,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       auditPruneInterval: e.GATEHOUSE_AUDIT_PRUNE_INTERVAL,
       clientSweepInterval: e.GATEHOUSE_DCR_SWEEP_INTERVAL,
       expiredGraceSeconds: e.GATEHOUSE_CLOCK_SKEW,
+    },
+    webhooks: {
+      maxAttempts: e.GATEHOUSE_WEBHOOKS_MAX_ATTEMPTS,
+      retryBaseSeconds: e.GATEHOUSE_WEBHOOKS_RETRY_BASE,
+      pollInterval: e.GATEHOUSE_WEBHOOKS_POLL_INTERVAL,
+      timeoutSeconds: e.GATEHOUSE_WEBHOOKS_TIMEOUT,
+      allowHttp: e.GATEHOUSE_WEBHOOKS_ALLOW_HTTP,
     },
     accessTokenClaims: parseAccessTokenClaims(e.GATEHOUSE_ACCESS_TOKEN_CLAIMS),
     metrics: {

@@ -34,6 +34,7 @@ import {
 import type { Storage } from './storage/index.ts';
 import type { ClientMetadata } from './storage/queries/clients.ts';
 import { createLimiterFactory } from './storage/rate-limiter-store.ts';
+import { createWebhookService } from './webhooks/index.ts';
 
 export interface Secrets {
   keyEncryptionSecret: Uint8Array;
@@ -208,6 +209,13 @@ export function buildServices(deps: {
     mfaRequiredRoles: config.mfaRequiredRoles,
   });
   const accountChanges = createAccountChanges({ accounts, flows, mfa, security, audit });
+  const webhooks = createWebhookService({
+    webhooks: queries.webhooks,
+    keyEncryptionSecret: secrets.keyEncryptionSecret,
+    clock,
+    allowHttp: config.webhooks.allowHttp,
+    onChange: ({ type, webhookId, actor, details }) => audit.record({ type, outcome: 'success', subject: webhookId, actor, details }),
+  });
   const sessionActivity = createSessionActivity({ kv: storage.kv, clock, idleTimeoutSeconds: config.ttl.sessionIdle, sessionTtlSeconds: config.ttl.session });
   return {
     accounts,
@@ -228,6 +236,7 @@ export function buildServices(deps: {
     signIn,
     rbac,
     registration,
+    webhooks,
   };
 }
 

@@ -8,6 +8,7 @@ import { jobRoutes } from './resources/jobs.ts';
 import { keyRoutes } from './resources/keys.ts';
 import { roleRoutes } from './resources/roles.ts';
 import { userRoutes } from './resources/users.ts';
+import { webhookRoutes } from './resources/webhooks.ts';
 import type { AdminRoute } from './route.ts';
 
 /**
@@ -25,5 +26,6 @@ export function adminRoutes(services: Services, jobs: JobRunner): AdminRoute[] {
     ...roleRoutes(services),
     ...initialAccessTokenRoutes(services),
     ...jobRoutes(jobs),
+    ...webhookRoutes(services),
   ];
 }

@@ -11,6 +11,7 @@ import { jobCommands } from './jobs.ts';
 import { keyCommands } from './keys.ts';
 import { roleCommands } from './roles.ts';
 import { userCommands } from './users.ts';
+import { webhookCommands } from './webhooks.ts';
 
 export const OPERATION_COMMANDS: Readonly<Record<string, OperationSpec>> = {
   ...userCommands,
@@ -21,6 +22,7 @@ export const OPERATION_COMMANDS: Readonly<Record<string, OperationSpec>> = {
   ...roleCommands,
   ...initialAccessTokenCommands,
   ...jobCommands,
+  ...webhookCommands,
 };
 
 /** The first word of each command, in the order help lists them. */
@@ -34,4 +36,5 @@ export const COMMAND_GROUPS: ReadonlyArray<readonly [string, string]> = [
   ['audit', 'The hash-chained audit trail: tail, verify, prune'],
   ['iat', 'Initial access tokens for dynamic client registration (RFC 7591)'],
   ['jobs', 'Periodic jobs (token cleanup, audit retention, key refresh): list, run once'],
+  ['webhooks', 'Event hooks: audit events sent, signed, to receivers; dead letters and redelivery'],
 ];
