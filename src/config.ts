@@ -257,6 +257,20 @@ export const environmentSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('pino log level.'),
+  GATEHOUSE_DEVICE_CODE_TTL: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(3600)
+    .default(600)
+    .describe('Device authorization grant (RFC 8628): how long a device code and its user code stay valid, in seconds (10 min).'),
+  GATEHOUSE_DEVICE_POLL_INTERVAL: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(5)
+    .describe('Device authorization grant: the `interval` (seconds) a CLI must wait between polls of /token; a faster poll is answered `slow_down` (RFC 8628 §3.5).'),
   GATEHOUSE_DCR_ENABLED: flag(false, 'Dynamic client registration (RFC 7591/7592) at /register, gated by initial access tokens (`gatehouse iat create`).'),
   GATEHOUSE_DCR_UNUSED_CLIENT_TTL: seconds(7_776_000, 'A dynamically registered client unused this long (seconds) is deleted (90 days).'),
   GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS: z
@@ -370,6 +384,8 @@ export interface Config {
   /** Claims an API may list for its access tokens (never PII; see ACCESS_TOKEN_PII_CLAIMS). */
   readonly accessTokenClaims: readonly AccessTokenClaim[];
   readonly metrics: { readonly token: string | undefined; readonly port: number | undefined; readonly onMainPort: boolean };
+  /** RFC 8628 device authorization grant. */
+  readonly deviceFlow: { readonly codeTtl: number; readonly pollInterval: number };
   readonly dcr: {
     readonly enabled: boolean;
     readonly unusedClientTtl: number;
@@ -589,6 +605,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       // Metrics reveal traffic shape: in production they need a token or a private port.
       onMainPort: e.GATEHOUSE_METRICS_PORT === undefined && (!production || e.GATEHOUSE_METRICS_TOKEN !== undefined),
     },
+    deviceFlow: { codeTtl: e.GATEHOUSE_DEVICE_CODE_TTL, pollInterval: e.GATEHOUSE_DEVICE_POLL_INTERVAL },
     dcr: {
       enabled: e.GATEHOUSE_DCR_ENABLED,
       unusedClientTtl: e.GATEHOUSE_DCR_UNUSED_CLIENT_TTL,

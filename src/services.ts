@@ -25,12 +25,7 @@ import { createSecurityService, defaultSignInPolicy } from './security/index.ts'
 import { createSessionActivity } from './sessions/activity.ts';
 import { createSessionService } from './sessions/index.ts';
 import { createAccountChanges, createSignIn } from './sign-in/index.ts';
-import {
-  endSessionOfAccount,
-  endSessionsOfAccount,
-  revokeGrantEverywhere,
-  sessionsOfAccount,
-} from './storage/grant-revocation.ts';
+import { revokeGrantEverywhere } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
 import type { ClientMetadata } from './storage/queries/clients.ts';
 import { createLimiterFactory } from './storage/rate-limiter-store.ts';
@@ -56,7 +51,8 @@ export function buildServices(deps: {
   validateClientMetadata?: (metadata: ClientMetadata) => Promise<void>;
 }) {
   const { config, storage, clock, logger, secrets } = deps;
-  const { queries } = storage;
+  const { queries, keyspaces } = storage;
+  const grantStores = { payloads: queries.oidcPayloads, oidcModels: keyspaces.oidcModels };
   const audit = createAuditTrail({
     events: queries.auditEvents,
     clock,
@@ -79,7 +75,7 @@ export function buildServices(deps: {
     createLocalLimiter: createLimiterFactory(undefined),
     signIn: defaultSignInPolicy(config.backoffCeilingSeconds),
     limits: { clientRegistrationPerIp: { points: config.dcr.registrationsPerIpPerHour, durationSeconds: 3600 } },
-    kv: storage.kv,
+    throttleMarks: storage.keyspaces.signInThrottle,
     clock,
   });
   // The policy loads its dictionary and estimator on first use (about 85 MB), not at start.
@@ -126,20 +122,18 @@ export function buildServices(deps: {
     revokeGrantsIssuedBetween: async (from, until) => {
       const grantIds = await queries.oidcPayloads.grantIdsWithRefreshTokensIssuedBetween(from, until);
       for (const grantId of grantIds) {
-        await revokeGrantEverywhere({ payloads: queries.oidcPayloads, kv: storage.kv }, grantId, { includeGrant: true });
+        await revokeGrantEverywhere(grantStores, grantId, { includeGrant: true });
       }
       // (sessions of those grants' users keep their cookies, but every token they could mint is gone)
       return grantIds.length;
     },
   });
-  const grantStores = { payloads: queries.oidcPayloads, kv: storage.kv };
   const sessions = createSessionService({
     grantsForAccount: (accountId) => queries.oidcPayloads.grantsForAccount(accountId, clock.now()),
     clientName: async (clientId) => (await clients.findMetadata(clientId))?.client_name as string | undefined,
     revokeGrant: (grantId) => revokeGrantEverywhere(grantStores, grantId, { includeGrant: true }),
-    listSessions: (accountId) => sessionsOfAccount(storage.kv, accountId),
-    endSession: (accountId, uid) => endSessionOfAccount(storage.kv, accountId, uid),
-    endSessionsOf: (accountId, keep) => endSessionsOfAccount(storage.kv, accountId, keep),
+    store: keyspaces.sessions,
+    sessionTtlSeconds: config.ttl.session,
     onEvent: ({ type, accountId, details, actor }) => audit.record({ type, outcome: 'success', subject: accountId, actor, details }),
   });
   const notify = notifications.notify;
@@ -190,6 +184,7 @@ export function buildServices(deps: {
   const registration = createRegistrationService({
     queries: queries.dynamicRegistration,
     clientQueries: queries.clients,
+    transact: storage.transaction,
     clients,
     audit,
     clock,
@@ -216,7 +211,7 @@ export function buildServices(deps: {
     allowHttp: config.webhooks.allowHttp,
     onChange: ({ type, webhookId, actor, details }) => audit.record({ type, outcome: 'success', subject: webhookId, actor, details }),
   });
-  const sessionActivity = createSessionActivity({ kv: storage.kv, clock, idleTimeoutSeconds: config.ttl.sessionIdle, sessionTtlSeconds: config.ttl.session });
+  const sessionActivity = createSessionActivity({ sessions: keyspaces.sessions, clock, idleTimeoutSeconds: config.ttl.sessionIdle, sessionTtlSeconds: config.ttl.session });
   return {
     accounts,
     accountAdministration,

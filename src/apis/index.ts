@@ -13,8 +13,20 @@ import type { Clock } from '../clock.ts';
 import { ACCESS_TOKEN_PII_CLAIMS, MAX_API_ACCESS_TOKEN_TTL } from '../config.ts';
 import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
 import type { ApiQueries, ApiRow } from '../storage/queries/apis.ts';
+import type { ClientMetadata } from '../storage/queries/clients.ts';
 import { createTtlCache } from '../ttl-cache.ts';
+import {
+  API_CLIENT_ID_PREFIX,
+  type ApiAuthMethod,
+  type ApiCredentialsInput,
+  apiCredentialsInputSchema,
+  introspectionClientMetadata,
+  issueApiCredentials,
+  type StoredApiCredentials,
+} from './credentials.ts';
 import { type TokenExchangeRule, tokenExchangeRuleSchema } from './token-exchange.ts';
+
+export { API_AUTH_METHODS, API_CLIENT_ID_PREFIX, type ApiAuthMethod, type ApiCredentialsInput } from './credentials.ts';
 
 export {
   type ActorClaim,
@@ -44,6 +56,8 @@ export interface Api {
   accessTokenFormat: AccessTokenFormat;
   /** Who may exchange tokens issued for this API, for which APIs (RFC 8693; apis/token-exchange.ts). */
   tokenExchange: TokenExchangeRule[];
+  /** Its own credentials for the introspection endpoint (apis/credentials.ts); null: none. */
+  introspection: { clientId: string; method: ApiAuthMethod } | null;
 }
 
 const SCOPE_NAME = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 scope-token characters
@@ -96,6 +110,10 @@ const toApi = (row: ApiRow): Api => ({
   signingAlg: row.signing_alg as ApiSigningAlg,
   accessTokenFormat: (row.access_token_format ?? 'jwt') as AccessTokenFormat,
   tokenExchange: parseStoredRules(row.token_exchange),
+  introspection:
+    row.introspection_client_id && row.introspection_credentials
+      ? { clientId: row.introspection_client_id, method: (row.introspection_credentials as StoredApiCredentials).method }
+      : null,
 });
 
 /** Rules as stored; a rule that no longer parses (hand-edited row) allows nothing rather than failing every token. */
@@ -123,6 +141,7 @@ export function createApiService(deps: {
   signingAlgs: readonly string[];
 }) {
   const cache = createTtlCache<Api | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
+  const introspectionClients = createTtlCache<ClientMetadata | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
   const schema = schemas(deps.claimsAllowList, deps.signingAlgs);
   /** Exchange targets must be registered APIs (an unknown one would be a rule that never works). */
   async function assertTargetsExist(rules: readonly TokenExchangeRule[] | undefined, self: string) {
@@ -151,7 +170,7 @@ export function createApiService(deps: {
         if (error instanceof Conflict) throw new Conflict(`API ${api.identifier} already exists`);
         throw error;
       }
-      return api;
+      return { ...api, introspection: null };
     },
     /** Changes some settings of an API; tokens issued from now on follow them (other instances within the cache TTL). */
     async update(identifier: string, changes: ApiChanges): Promise<Api> {
@@ -179,6 +198,39 @@ export function createApiService(deps: {
         return row ? toApi(row) : undefined;
       }),
     list: async () => (await deps.apis.list()).map(toApi),
+    /**
+     * New introspection credentials for an API, replacing any it had (the old ones stop working
+     * at once on this instance, on others within the cache TTL). The secret is returned only here.
+     */
+    async issueCredentials(identifier: string, input: ApiCredentialsInput): Promise<{ clientId: string; clientSecret: string | undefined; method: ApiAuthMethod }> {
+      const issued = issueApiCredentials(parsed(apiCredentialsInputSchema, input));
+      const previous = (await deps.apis.find(identifier))?.introspection_client_id;
+      if (!(await deps.apis.update(identifier, { introspection_client_id: issued.clientId, introspection_credentials: issued.stored }))) {
+        throw new NotFound(`API ${identifier}`);
+      }
+      cache.delete(identifier);
+      if (previous) introspectionClients.delete(previous);
+      return { clientId: issued.clientId, clientSecret: issued.clientSecret, method: issued.stored.method };
+    },
+    /** The API can no longer introspect. False when it had no credentials. */
+    async removeCredentials(identifier: string): Promise<boolean> {
+      const row = await deps.apis.find(identifier);
+      if (!row) throw new NotFound(`API ${identifier}`);
+      if (!row.introspection_client_id) return false;
+      await deps.apis.update(identifier, { introspection_client_id: null, introspection_credentials: null });
+      cache.delete(identifier);
+      introspectionClients.delete(row.introspection_client_id);
+      return true;
+    },
+    /** oidc-provider client metadata for an API's introspection credentials (cached: every introspection loads it). */
+    introspectionClient: (clientId: string) =>
+      clientId.startsWith(API_CLIENT_ID_PREFIX)
+        ? introspectionClients.getOrLoad(clientId, async () => {
+            const row = await deps.apis.findByIntrospectionClientId(clientId);
+            if (!row?.introspection_credentials) return undefined;
+            return introspectionClientMetadata(row, clientId, row.introspection_credentials as StoredApiCredentials);
+          })
+        : Promise.resolve(undefined),
     /** Creates a built-in API (the admin API) on first start; every instance may race to do it. */
     async ensure(api: NewApi): Promise<void> {
       if (await this.find(api.identifier)) return;

@@ -58,7 +58,9 @@ const uri = z.string().superRefine((value, ctx) => {
 
 /** RFC 8693 token exchange: a service trading a user's token for one to call the next API (apis/token-exchange.ts). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT] as const;
+/** RFC 8628 device authorization grant: CLIs and tools without a browser callback (oidc/device-flow.ts). */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT, DEVICE_CODE_GRANT] as const;
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
 const origin = z.string().superRefine((value, ctx) => {
@@ -72,7 +74,7 @@ const origin = z.string().superRefine((value, ctx) => {
 });
 
 /** A public JWK set for private_key_jwt: a private member here would leak the client's key. */
-const publicJwks = z
+export const publicJwks = z
   .object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
   .refine((jwks) => jwks.keys.every((key) => !['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in key)), {
     message: 'jwks must hold public keys only',
@@ -288,10 +290,19 @@ export function createClientService(deps: {
     }
   }
 
-  /** Settings checked and turned into metadata; what `existing` holds beyond the settings is kept. */
-  async function checkedMetadata(input: NewClient, clientId: string, existing: ClientMetadata | undefined): Promise<ClientMetadata> {
+  /**
+   * The settings of `input`, parsed, with every API they name registered. This reads the
+   * database: call it before taking a client's row lock (the embedded database has one connection,
+   * which the lock holds).
+   */
+  async function checkedSettings(input: NewClient): Promise<ClientSettings> {
     const settings = parseSettings(input);
     await assertApisExist(settings.resources);
+    return settings;
+  }
+
+  /** Checked settings turned into metadata; what `existing` holds beyond the settings is kept. */
+  function composeMetadata(settings: ClientSettings, clientId: string, existing: ClientMetadata | undefined): ClientMetadata {
     const kept = existing ? Object.fromEntries(Object.entries(existing).filter(([key]) => !(SETTINGS_KEYS as readonly string[]).includes(key))) : {};
     return { ...kept, ...settingsMetadata(settings), client_id: clientId };
   }
@@ -299,10 +310,10 @@ export function createClientService(deps: {
   /**
    * Validated metadata of a new client, or of one replacing `existing`: the id, the secret digest
    * (and its rotation overlap) and records owned elsewhere (dynamic registration) are kept. A
-   * client that starts needing a secret gets one, returned here once.
+   * client that starts needing a secret gets one, returned here once. No database access.
    */
-  async function prepare(input: NewClient, existing?: ClientMetadata): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
-    const metadata = await checkedMetadata(input, existing?.client_id ?? newClientId(), existing);
+  async function prepare(settings: ClientSettings, existing?: ClientMetadata): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
+    const metadata = composeMetadata(settings, existing?.client_id ?? newClientId(), existing);
     let clientSecret: string | undefined;
     if (!usesSecret(metadata.token_endpoint_auth_method)) {
       delete metadata.client_secret;
@@ -347,7 +358,7 @@ export function createClientService(deps: {
     },
 
     async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
-      const { metadata, clientSecret } = await prepare(input);
+      const { metadata, clientSecret } = await prepare(await checkedSettings(input));
       await deps.clients.insert(metadata);
       cache.delete(metadata.client_id);
       const client = summarize(metadata, nowSeconds());
@@ -365,9 +376,10 @@ export function createClientService(deps: {
      * starts using a secret gets one, returned once; one that stops using it loses it.
      */
     async update(clientId: string, input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
+      const settings = await checkedSettings(input);
       let clientSecret: string | undefined;
       const metadata = await deps.clients.transform(clientId, async (existing) => {
-        const prepared = await prepare(input, existing);
+        const prepared = await prepare(settings, existing);
         clientSecret = prepared.clientSecret;
         return prepared.metadata;
       });
@@ -414,7 +426,7 @@ export function createClientService(deps: {
       input: NewClient,
       persist: (metadata: ClientMetadata) => Promise<void>,
     ): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
-      const { metadata, clientSecret } = await prepare({ ...input, firstParty: false });
+      const { metadata, clientSecret } = await prepare(await checkedSettings({ ...input, firstParty: false }));
       await persist(metadata);
       cache.delete(metadata.client_id);
       deps.onChange?.({ kind: 'created', clientId: metadata.client_id, details: { name: metadata.client_name, grantTypes: metadata.grant_types, dynamic: true } });
@@ -427,7 +439,7 @@ export function createClientService(deps: {
       input: NewClient,
       persist: (metadata: ClientMetadata) => Promise<void>,
     ): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
-      const { metadata, clientSecret } = await prepare({ ...input, firstParty: false }, current);
+      const { metadata, clientSecret } = await prepare(await checkedSettings({ ...input, firstParty: false }), current);
       await persist(metadata);
       cache.delete(metadata.client_id);
       deps.onChange?.({ kind: 'updated', clientId: metadata.client_id, details: { name: metadata.client_name, grantTypes: metadata.grant_types } });
@@ -440,7 +452,7 @@ export function createClientService(deps: {
      * client that does not use a secret has none. Storing is the caller's (one transaction).
      */
     async importedMetadata(clientId: string, input: NewClient, secret: string | undefined, existing?: ClientMetadata): Promise<ClientMetadata> {
-      const metadata = await checkedMetadata(input, clientId, existing);
+      const metadata = composeMetadata(await checkedSettings(input), clientId, existing);
       delete metadata.client_secret;
       if (usesSecret(metadata.token_endpoint_auth_method)) {
         if (!secret) throw new ValidationFailed([`client ${clientId}: a confidential client needs its secret`]);

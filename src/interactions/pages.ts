@@ -46,7 +46,7 @@ export function secondFactorPage(
   const body =
     page.kind === 'verify'
       ? deps.views.render('mfa', { ...common, email: page.email, action })
-      : deps.views.render('mfa-enrol', { ...common, ...page.enrolment, enrolmentId: page.enrolment.id, action: `${action}/enrol`, reason: REASONS[page.reason] });
+      : deps.views.render('mfa-enrol', { ...common, ...page.enrolment, enrolmentId: page.enrolment.id, action: `${action}/enrol`, cancelAction: `/interaction/${uid}/abort`, reason: REASONS[page.reason] });
   show(ctx, view.status ?? 200, body, view.retryAfter);
 }
 

@@ -8,21 +8,16 @@
  * survive a Redis flush; sessions, interactions, codes and replay records are short-lived and
  * hot, and their loss costs at most one more sign-in.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import {
-  kvAccountSessionsKey,
-  kvConsumedKey,
-  kvGrantKey,
-  kvPayloadKey,
-  kvUidKey,
-  revokeGrantEverywhere,
-} from '../storage/grant-revocation.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
+import type { OidcModelKeyspace } from '../storage/keyspaces/oidc-models.ts';
+import type { SessionKeyspace } from '../storage/keyspaces/sessions.ts';
 
 export { revokeGrantEverywhere } from '../storage/grant-revocation.ts';
 
+import { seal, unseal } from '../sealing.ts';
 import type { ClientQueries } from '../storage/queries/clients.ts';
 import type { OidcPayloadQueries, RotationFacts, RotationOutcome } from '../storage/queries/oidc-payloads.ts';
 import { asProviderError } from './store-outage.ts';
@@ -45,6 +40,12 @@ const CREDENTIAL_MODELS = new Set([
   'PushedAuthorizationRequest',
 ]);
 
+/**
+ * A device code is kept this long past its expiry, so a CLI polling late is told `expired_token`
+ * (RFC 8628 §3.5) and a person typing its user code late is told it expired, not that it never existed.
+ */
+const DEVICE_CODE_EXPIRED_GRACE_SECONDS = 600;
+
 /** How long a "consumed" marker outlives its code in the ephemeral store (codes live 60 s). */
 const CONSUMED_MARKER_TTL_SECONDS = 24 * 3600;
 
@@ -60,8 +61,16 @@ export type AdapterPayload = Record<string, unknown> & {
 export interface OidcStorage {
   payloads: OidcPayloadQueries;
   clients: Pick<ClientQueries, 'find'>;
-  kv: KeyValueStore;
+  /** Ephemeral models and their indexes (storage/keyspaces/). */
+  oidcModels: OidcModelKeyspace;
+  sessions: Pick<SessionKeyspace, 'addToAccount' | 'activity' | 'recordActivity'>;
   clock: Clock;
+  /**
+   * The key-encryption secret: a user code is indexed by an HMAC under a key derived from it, and
+   * the device code it stands for is sealed under that key. A user code has ~34.5 bits, so a plain
+   * digest of it could be reversed from a dump; without the secret the index opens nothing.
+   */
+  serverSecret: Uint8Array;
 }
 
 export function storageKey(model: string, id: string): string {
@@ -70,9 +79,23 @@ export function storageKey(model: string, id: string): string {
 
 function stripJti(model: string, payload: AdapterPayload): AdapterPayload {
   if (!CREDENTIAL_MODELS.has(model)) return payload;
-  const { jti: _jti, ...rest } = payload;
+  // A device code's user code is a credential too: only its HMAC is kept (the index key).
+  const { jti: _jti, userCode: _userCode, ...rest } = payload;
   return rest;
 }
+
+/** Domain separation: this key serves the user-code index and nothing else. */
+const USER_CODE_INFO = 'gatehouse/device-user-code/v1';
+const userCodeKeys = new WeakMap<Uint8Array, Uint8Array>();
+function userCodeKeyOf(secret: Uint8Array): Uint8Array {
+  let key = userCodeKeys.get(secret);
+  if (!key) {
+    key = new Uint8Array(hkdfSync('sha256', secret, new Uint8Array(0), USER_CODE_INFO, 32));
+    userCodeKeys.set(secret, key);
+  }
+  return key;
+}
+const userCodeMac = (key: Uint8Array, userCode: string) => createHmac('sha256', key).update(userCode).digest('base64url');
 
 async function available<T>(operation: () => Promise<T>): Promise<T> {
   try {
@@ -107,15 +130,14 @@ export class GatehouseAdapter {
       });
       return;
     }
-    const ttl = expiresIn && expiresIn > 0 ? expiresIn : CONSUMED_MARKER_TTL_SECONDS;
-    const { kv } = this.#storage;
-    await kv.set(kvPayloadKey(this.model, key), JSON.stringify(stored), ttl);
+    const ttl =
+      (expiresIn && expiresIn > 0 ? expiresIn : CONSUMED_MARKER_TTL_SECONDS) + (this.model === 'DeviceCode' ? DEVICE_CODE_EXPIRED_GRACE_SECONDS : 0);
     await Promise.all([
-      payload.grantId ? kv.addToSet(kvGrantKey(payload.grantId), `${this.model}|${key}`, ttl) : undefined,
-      payload.uid ? kv.set(kvUidKey(this.model, payload.uid), id, ttl) : undefined,
+      typeof payload.userCode === 'string' ? this.#indexUserCode(payload.userCode, id, ttl) : undefined,
+      this.#storage.oidcModels.save(this.model, key, { json: JSON.stringify(stored), id, ttlSeconds: ttl, grantId: payload.grantId, uid: payload.uid }),
       // Everywhere-logout needs every session of an account, on any instance.
       this.model === 'Session' && typeof payload.accountId === 'string'
-        ? kv.addToSet(kvAccountSessionsKey(payload.accountId), key, ttl)
+        ? this.#storage.sessions.addToAccount(payload.accountId, key, ttl)
         : undefined,
     ]);
   }
@@ -129,9 +151,9 @@ export class GatehouseAdapter {
       if (!stored) return undefined;
       return this.#restore(id, stored.payload, stored.consumedAt ? Math.floor(stored.consumedAt.getTime() / 1000) : undefined);
     }
-    const [raw, consumed] = await this.#storage.kv.getMany([kvPayloadKey(this.model, key), kvConsumedKey(this.model, key)]);
-    if (!raw) return undefined;
-    return this.#restore(id, JSON.parse(raw), consumed ? Number(consumed) : undefined);
+    const entry = await this.#storage.oidcModels.read(this.model, key);
+    if (!entry) return undefined;
+    return this.#restore(id, JSON.parse(entry.json), entry.consumedAt);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -139,12 +161,24 @@ export class GatehouseAdapter {
       const found = await this.#storage.payloads.findByUid(this.model, uid);
       return found ? { ...found.stored.payload } : undefined;
     }
-    const id = await this.#storage.kv.get(kvUidKey(this.model, uid));
+    const id = await this.#storage.oidcModels.idByUid(this.model, uid);
     return id ? this.find(id) : undefined;
   }
 
-  async findByUserCode(_userCode: string): Promise<AdapterPayload | undefined> {
-    return undefined; // device flow is not enabled
+  /** RFC 8628: the device code a person's typed (normalized) user code stands for. */
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    if (typeof userCode !== 'string' || userCode.length === 0 || userCode.length > 64) return undefined;
+    const key = userCodeKeyOf(this.#storage.serverSecret);
+    const sealed = await this.#storage.oidcModels.byUserCode(this.model, userCodeMac(key, userCode));
+    const id = sealed ? await unseal(sealed, key).catch(() => undefined) : undefined;
+    const found = id ? await this.find(id) : undefined;
+    // Found by its HMAC: the code is the one typed (oidc-provider compares the two once more).
+    return found ? { ...found, userCode } : undefined;
+  }
+
+  async #indexUserCode(userCode: string, deviceCode: string, ttl: number): Promise<void> {
+    const key = userCodeKeyOf(this.#storage.serverSecret);
+    await this.#storage.oidcModels.indexUserCode(this.model, userCodeMac(key, userCode), await seal(deviceCode, key, 'device-code'), ttl);
   }
 
   /**
@@ -165,11 +199,7 @@ export class GatehouseAdapter {
     const key = storageKey(this.model, id);
     const now = this.#storage.clock.now();
     if (this.#durable) return this.#storage.payloads.consumeOnce(this.model, key, now);
-    return this.#storage.kv.setIfAbsent(
-      kvConsumedKey(this.model, key),
-      String(Math.floor(now.getTime() / 1000)),
-      CONSUMED_MARKER_TTL_SECONDS,
-    );
+    return this.#storage.oidcModels.markConsumed(this.model, key, Math.floor(now.getTime() / 1000), CONSUMED_MARKER_TTL_SECONDS);
   }
 
   /**
@@ -210,7 +240,7 @@ export class GatehouseAdapter {
       return;
     }
     // The consumed marker stays until it expires (see revokeGrantEverywhere).
-    await this.#storage.kv.delete([kvPayloadKey(this.model, key)]);
+    await this.#storage.oidcModels.remove(this.model, key);
   }
 
   /** Tokens of the grant, in both stores; the Grant itself follows oidc-provider's revokeGrantPolicy. */

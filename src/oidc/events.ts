@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditTrail } from '../audit/index.ts';
+import { DEVICE_CODE_GRANT } from '../clients/index.ts';
 
 /** oidc-provider events that belong in the audit trail. */
 export function auditProviderEvents(provider: Provider, audit: AuditTrail): void {
@@ -19,7 +20,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditTrail): void
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const grantType = String(ctx.oidc.params?.grant_type ?? '');
     // client_credentials is the hot path and has no user: counted in metrics, not audited per token.
-    if (grantType === 'authorization_code') {
+    if (grantType === 'authorization_code' || grantType === DEVICE_CODE_GRANT) {
       audit.record({ type: 'token.issued', outcome: 'success', subject: ctx.oidc.entities.Account?.accountId, ...origin(ctx), details: { grantType } });
     }
   });

@@ -9,9 +9,9 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import { MFA_ACR } from '../mfa/policy.ts';
 import { createSessionActivity } from '../sessions/activity.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import type { SessionKeyspace } from '../storage/keyspaces/sessions.ts';
 
-export function createInteractionPolicy(deps: { kv: KeyValueStore; clock: Clock; idleTimeoutSeconds: number; sessionTtlSeconds: number }) {
+export function createInteractionPolicy(deps: { sessions: Pick<SessionKeyspace, 'activity' | 'recordActivity'>; clock: Clock; idleTimeoutSeconds: number; sessionTtlSeconds: number }) {
   const activity = createSessionActivity(deps);
   const { Check, base } = interactionPolicy;
   const policy = base();

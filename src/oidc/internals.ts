@@ -4,6 +4,8 @@
  */
 
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import introspectionSteps from 'oidc-provider/lib/actions/introspection.js';
 import difference from 'oidc-provider/lib/helpers/_/difference.js';
 import certificateThumbprint from 'oidc-provider/lib/helpers/certificate_thumbprint.js';
 import { checkAttestBinding } from 'oidc-provider/lib/helpers/check_attest_binding.js';
@@ -137,4 +139,63 @@ export function exactRedirectPortMatching(provider: Provider): void {
       return anyLoopbackPort.call(this, value);
     };
   }
+}
+
+type Step = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
+/** Answers an authenticated introspection request: sets `ctx.body` (oidc/introspection.ts). */
+export type IntrospectionAnswer = (ctx: KoaContextWithOIDC) => Promise<void>;
+const introspectionAnswers = new WeakMap<object, IntrospectionAnswer>();
+
+/**
+ * oidc-provider 9.13.3's introspection action is a list of named steps; two of them are replaced
+ * for a provider that registers its own answer (oidc/introspection.ts):
+ * - `rejectStructuredTokens` refuses every JWT with `400 unsupported_token_type`, where RFC 7662
+ *   §2.2 wants `{"active": false}` at worst, and a resource server wants its JWTs described;
+ * - `renderTokenResponse` lets only the client a token was issued to learn about it, and looks a
+ *   token up in three stores at once whatever its shape or `token_type_hint`.
+ * Client authentication, parameter parsing, `no-store` and the error handling stay upstream's.
+ * The list is shared by every provider in the process, so the replacement steps fall back to
+ * upstream's own unless this provider registered an answer. Applied once, at import, because
+ * oidc-provider assembles its routes when a Provider is constructed.
+ */
+function forkIntrospectionSteps(): void {
+  const steps = introspectionSteps as Step[];
+  const replace = (name: string, make: (upstream: Step) => Step) => {
+    const index = steps.findIndex((step) => step.name === name);
+    if (index === -1) throw new Error(`oidc-provider introspection step ${name} not found: review oidc/internals.ts for this version`);
+    steps[index] = make(steps[index]!);
+  };
+  replace('rejectStructuredTokens', (upstream) =>
+    async function describeStructuredTokens(ctx, next) {
+      if (introspectionAnswers.has(ctx.oidc.provider)) return next();
+      return upstream(ctx, next);
+    },
+  );
+  replace('renderTokenResponse', (upstream) =>
+    async function answerIntrospection(ctx, next) {
+      const answer = introspectionAnswers.get(ctx.oidc.provider);
+      return answer ? answer(ctx) : upstream(ctx, next);
+    },
+  );
+}
+forkIntrospectionSteps();
+
+/** The introspection answer for this provider's requests (see forkIntrospectionSteps). */
+export function answerIntrospectionWith(provider: Provider, answer: IntrospectionAnswer): void {
+  introspectionAnswers.set(provider, answer);
+}
+
+/**
+ * Puts `wrap` around the handler oidc-provider registered for a grant type (its own handler keeps
+ * doing the work); used to add a check upstream lacks, e.g. RFC 8628 `slow_down` (device-flow.ts).
+ */
+export function wrapGrantHandler(
+  provider: Provider,
+  grantType: string,
+  wrap: (original: (ctx: unknown) => Promise<void>) => (ctx: unknown) => Promise<void>,
+): void {
+  const handlers = (instance(provider) as { grantTypeHandlers: Map<string, (ctx: unknown) => Promise<void>> }).grantTypeHandlers;
+  const original = handlers.get(grantType);
+  if (!original) throw new Error(`no handler registered for ${grantType}`);
+  handlers.set(grantType, wrap(original));
 }

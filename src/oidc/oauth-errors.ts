@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { DEVICE_CODE_GRANT } from '../clients/index.ts';
 import type { Logger } from '../logger.ts';
 
 /** oidc-provider's error events for the endpoints Gatehouse serves (server errors have their own). */
@@ -65,9 +66,11 @@ export function reportOAuthErrors(
  * for exactly this case (provider.ts rewrites the body, the log and the metric say the same).
  */
 export function answeredError(endpoint: string, error: string, description: string | undefined): string {
-  return endpoint === 'token' && error === 'invalid_request' && description === 'requested grant type is not allowed for this client'
-    ? 'unauthorized_client'
-    : error;
+  if (error !== 'invalid_request') return error;
+  if (endpoint === 'token' && description === 'requested grant type is not allowed for this client') return 'unauthorized_client';
+  // RFC 8628 §3.2 answers with RFC 6749 §5.2's codes: a client not registered for the device grant is unauthorized_client.
+  if (endpoint === 'device_authorization' && description === `${DEVICE_CODE_GRANT} is not allowed for this client`) return 'unauthorized_client';
+  return error;
 }
 
 /** The client an unauthenticated request named, when it names one (a failed client authentication). */

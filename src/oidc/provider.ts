@@ -16,16 +16,19 @@ import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
 import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
 import type { RbacService } from '../rbac/index.ts';
+import type { SecurityService } from '../security/index.ts';
 import { createAccessTokenClaims } from './access-token-claims.ts';
 import { createAdapterFactory, type OidcStorage } from './adapter.ts';
 import { authorizationRequestsByPost } from './authorization-post.ts';
 import { refuseUngrantableClientCredentialsScopes } from './client-credentials-scopes.ts';
 import { type ClientLike, metadataOf } from './client-metadata-of.ts';
+import { deviceFlowFeature, installDeviceFlow } from './device-flow.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
 import { createInteractionPolicy } from './interaction-policy.ts';
-import { compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
+import { answerIntrospectionWith, compareClientSecretsAsDigests, exactRedirectPortMatching, includeSessionIdInIdTokens } from './internals.ts';
+import { createIntrospectionAnswer, opaqueTokenBits, withGrantReference } from './introspection.ts';
 import { revokeGrantsOnLogout } from './logout-revocation.ts';
 import { answeredError, reportOAuthErrors } from './oauth-errors.ts';
 import { createOutboundFetch } from './outbound-fetch.ts';
@@ -46,6 +49,8 @@ export interface ProviderDeps {
   /** Checks a client secret imported from django-oauth-toolkit and re-stores it as a digest. */
   importedClientSecrets?: { accept(clientId: string, stored: string, presented: string): Promise<boolean> };
   audit: AuditTrail;
+  /** Budgets of wrong user codes on /device (device-flow.ts). */
+  security: Pick<SecurityService, 'retryAfter' | 'penalize'>;
   views: Views;
   logger: Logger;
   clock: Clock;
@@ -64,6 +69,19 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { ttl } = config;
   const resourceServers = createResourceServerCallbacks({ apis: deps.apis, defaultAccessTokenTtl: ttl.accessToken });
   const cookie = { httpOnly: true, sameSite: 'lax', secure: config.production } as const;
+  // `__Host-` binds the session cookie to this exact origin (no Domain, path /, Secure).
+  const sessionCookieName = config.production ? '__Host-gatehouse.session' : 'gatehouse.session';
+  const deviceFlow = {
+    issuer: config.issuer,
+    pollIntervalSeconds: config.deviceFlow.pollInterval,
+    sessionCookieName,
+    views,
+    audit: deps.audit,
+    accounts: deps.accounts,
+    security: deps.security,
+    oidcModels: deps.storage.oidcModels,
+    logger,
+  };
   const renderErrorPage = (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => {
     ctx.type = 'html';
     ctx.body = views.render('error', {
@@ -82,8 +100,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       keys: [...deps.cookieKeys],
       long: cookie,
       short: cookie,
-      // `__Host-` binds the session cookie to this exact origin (no Domain, path /, Secure).
-      names: config.production ? { session: '__Host-gatehouse.session' } : { session: 'gatehouse.session' },
+      names: { session: sessionCookieName },
     },
     // acr and amr are standalone claims (null): the ID token carries how the user signed in (RFC 8176).
     claims: { ...CLAIMS_BY_SCOPE, offline_access: [], acr: null, amr: null } as never,
@@ -117,10 +134,16 @@ export function createProvider(deps: ProviderDeps): Provider {
       // RFC 9126: decided on, not required: a client may push its request (parameters off the
       // URL, authenticated, 60 s, single use); plain GET/POST requests keep working.
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
-      // RFC 7662 §4 / RFC 7009 §2.1: a client may only introspect or revoke its own tokens.
-      introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
+      // RFC 7662: a client learns about its own tokens, an API about tokens for it (introspection.ts answers).
+      introspection: { enabled: true },
+      // RFC 9701: with `Accept: application/token-introspection+jwt`, the answer is signed (an API's
+      // credentials sign with its algorithm, apis/credentials.ts); JSON otherwise.
+      jwtIntrospection: { enabled: true },
+      // RFC 7009 §2.1: a client may only revoke its own tokens.
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => ownToken(ctx, client, token) },
       userinfo: { enabled: true },
+      // RFC 8628 for CLIs without a browser callback: /device pages, user-code budgets, slow_down (device-flow.ts).
+      deviceFlow: deviceFlowFeature(deviceFlow),
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
@@ -153,7 +176,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     }) as never,
     // Access tokens for an API carry only the claims it lists, never PII (access-token-claims.ts).
     // Exchanged tokens (token-exchange-grant.ts) also carry `act` and the subject token's acr/amr.
-    extraTokenClaims: exchangeTokenClaims(createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never) as never,
+    // A user's JWT access token names its grant, so introspection sees the grant revoked (introspection.ts).
+    extraTokenClaims: withGrantReference(exchangeTokenClaims(createAccessTokenClaims({ apis: deps.apis, rbac: deps.rbac, allowList: config.accessTokenClaims }) as never) as never) as never,
+    // Each opaque token kind has its own length, so introspection knows where to look for one (introspection.ts).
+    formats: { bitsOfOpaqueRandomness: (_ctx, token) => opaqueTokenBits(token.kind) },
     // Refresh tokens rotate on every use; see refresh-token-grant.ts for the race-safe fork.
     rotateRefreshToken: true,
     ttl: {
@@ -161,6 +187,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       AccessToken: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
       ClientCredentials: (_ctx, token, client) => apiLifetime(token) ?? clientLifetime(client, 'access_token_ttl', ttl.accessToken),
       AuthorizationCode: ttl.authorizationCode,
+      DeviceCode: config.deviceFlow.codeTtl,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
       Session: ttl.session,
@@ -177,7 +204,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
       policy: createInteractionPolicy({
-        kv: deps.storage.kv,
+        sessions: deps.storage.sessions,
         clock: deps.clock,
         idleTimeoutSeconds: ttl.sessionIdle,
         sessionTtlSeconds: ttl.session,
@@ -235,8 +262,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   });
   refuseUngrantableClientCredentialsScopes(provider);
+  answerIntrospectionWith(provider, createIntrospectionAnswer(provider, { issuer: config.issuer, privateJwks: deps.privateJwks, algorithms: config.keys.algorithms, clock: deps.clock }));
   // RFC 8693 for service chains; the policy is each API's (apis/token-exchange.ts).
   registerTokenExchangeGrant(provider, { ...deps, issuer: config.issuer, algorithms: config.keys.algorithms, getResourceServerInfo: resourceServers.getResourceServerInfo as never });
+  installDeviceFlow(provider, deviceFlow);
   auditProviderEvents(provider, deps.audit);
   // `sid` in every ID token, so logout can tell this session's hint from an old one (hintFromThisSession).
   includeSessionIdInIdTokens(provider);
@@ -247,7 +276,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(authorizationRequestsByPost({ path: AUTHORIZATION_PATH, bodyLimitBytes: config.bodyLimitBytes }));
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revocationAnswersWithoutContentType);
-  provider.use(revokeGrantsOnLogout({ payloads: deps.storage.payloads, kv: deps.storage.kv }));
+  provider.use(revokeGrantsOnLogout(deps.storage));
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
     // Store outages are answered (and logged at warn) by storeOutageAnswers.
     if (storeOutageIn(error)) return;
@@ -333,6 +362,8 @@ const EXTRA_CLIENT_METADATA = {
   /** The APIs this client may get tokens for, and its scopes there. */
   resources: stringArray,
   resource_scopes: stringArray,
+  /** An API's introspection credentials (apis/credentials.ts): the API whose tokens it may introspect. */
+  introspects_for_api: (value: unknown) => (typeof value === 'string' ? undefined : 'must be a string'),
   /** See logout-revocation.ts. */
   keep_offline_access_on_logout: booleanValue,
   first_party: booleanValue,

@@ -23,6 +23,7 @@ import type { Clock } from '../clock.ts';
 import { publicJwk } from '../keys/index.ts';
 import type { ClientLike } from './client-metadata-of.ts';
 import { boundGrantHelpers, internals } from './internals.ts';
+import { GRANT_CLAIM } from './introspection.ts';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const PARAMETERS = ['audience', 'resource', 'scope', 'requested_token_type', 'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type'];
@@ -218,6 +219,12 @@ async function readSubjectToken(provider: Provider, deps: TokenExchangeDeps, key
     }
     const audience = Array.isArray(claims.aud) ? (claims.aud.length === 1 ? claims.aud[0] : undefined) : claims.aud;
     const clientId = String(claims.client_id);
+    // A user's JWT names its grant: once the grant is revoked (or the user signed out everywhere) it is not exchangeable.
+    const grantId = claims[GRANT_CLAIM];
+    if (typeof grantId === 'string') {
+      const grant: AnyModel = await (provider as AnyModel).Grant.find(grantId, { ignoreExpiration: true });
+      if (!grant || grant.isExpired || grant.accountId !== claims.sub) throw invalid('JWT: its grant is revoked');
+    }
     return {
       ...(claims.sub !== clientId ? { accountId: String(claims.sub) } : {}),
       clientId,
@@ -225,6 +232,8 @@ async function readSubjectToken(provider: Provider, deps: TokenExchangeDeps, key
       scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [],
       expiresAt: Number(claims.exp),
       act: claims.act,
+      // The exchanged token dies with the user's grant, as the subject token does (introspection.ts).
+      ...(typeof grantId === 'string' ? { grantId } : {}),
       signedIn: signedInClaims(claims),
     };
   }

@@ -17,6 +17,7 @@ import type { Clock } from '../clock.ts';
 import { InvalidToken, RegistrationRefused, ValidationFailed } from '../errors.ts';
 import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.ts';
 import type { DynamicRegistrationQueries, InitialAccessTokenRow } from '../storage/queries/dynamic-registration.ts';
+import type { Transact } from '../storage/transaction.ts';
 import { clientMetadataSchema, decideClient, policySchema, type RegistrationPolicy } from './policy.ts';
 import { createSoftwareStatementVerifier, type TrustedIssuers } from './software-statement.ts';
 
@@ -58,6 +59,8 @@ const SWEEP_BATCH = 500;
 export function createRegistrationService(deps: {
   queries: DynamicRegistrationQueries;
   clientQueries: Pick<ClientQueries, 'find'>;
+  /** Composes the writes of one registration (storage/transaction.ts). */
+  transact: Transact;
   clients: ClientService;
   audit: AuditTrail;
   clock: Clock;
@@ -199,11 +202,20 @@ export function createRegistrationService(deps: {
         const registrationAccessToken = generateBearerToken();
         const { metadata, clientSecret } = await clients
           .register(newClient, async (metadata) => {
-            const stored = await queries.registerClient({
-              iatDigest,
-              now,
-              metadata,
-              registration: { policy, registrationTokenDigest: digestOf(registrationAccessToken), softwareStatement },
+            // One transaction: the quota is spent only if the client and its registration are stored.
+            const stored = await deps.transact(async (q) => {
+              const iatId = await q.dynamicRegistration.takeQuota(iatDigest, now);
+              if (!iatId) return false;
+              await q.clients.insert(metadata);
+              await q.dynamicRegistration.insertDynamicClient({
+                clientId: metadata.client_id,
+                iatId,
+                policy,
+                registrationTokenDigest: digestOf(registrationAccessToken),
+                softwareStatement,
+                now,
+              });
+              return true;
             });
             if (!stored) throw new InvalidToken('the initial access token has no registrations left');
           })
@@ -237,7 +249,12 @@ export function createRegistrationService(deps: {
         }
         const { request, softwareStatement } = await readRequest(body);
         const { metadata, clientSecret } = await clients
-          .replace(current, decideClient(request, policy), (metadata) => queries.replaceClient(metadata, softwareStatement))
+          .replace(current, decideClient(request, policy), (metadata) =>
+            deps.transact(async (q) => {
+              await q.clients.update(metadata);
+              await q.dynamicRegistration.setSoftwareStatement(metadata.client_id, softwareStatement);
+            }),
+          )
           .catch(asRefusal);
         record({ type: 'dcr.client.updated', actor: `client:${clientId}`, subject: clientId, details: { grantTypes: metadata.grant_types } }, origin);
         return response(metadata, { issuedAt: row.createdAt, softwareStatement, clientSecret });

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import type { SignInThrottleKeyspace } from '../storage/keyspaces/rate-limits.ts';
 import type { LimiterFactory } from '../storage/rate-limiter-store.ts';
 import {
   type BackoffPolicy,
@@ -60,6 +60,12 @@ export const DEFAULT_LIMITS = {
   registrationPerIp: { points: 10, durationSeconds: 3600 },
   verificationMailPerAccount: { points: 5, durationSeconds: 3600 },
   stuffingPerIp: { points: 20, durationSeconds: 900, blockSeconds: 3600 },
+  /**
+   * RFC 8628 §5.1: wrong user codes typed on /device. With 8 characters of a 20-letter alphabet
+   * (~34.5 bits) and these budgets, guessing one live code stays out of reach.
+   */
+  userCodeFailuresPerIp: { points: 20, durationSeconds: 900, blockSeconds: 900 },
+  userCodeFailuresPerSession: { points: 5, durationSeconds: 900, blockSeconds: 900 },
   /** RFC 7591 registrations (GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR overrides the points). */
   clientRegistrationPerIp: { points: 20, durationSeconds: 3600 },
 } satisfies Record<string, WindowLimit>;
@@ -99,12 +105,6 @@ const DAY = 86_400;
 const blockedFor = (res: RateLimiterRes | null, points: number) =>
   res && res.consumedPoints > points ? Math.ceil(res.msBeforeNext / 1000) : 0;
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 16);
-/** Key-value keys of the account dimension (spelled only here). */
-const keys = {
-  accountFailures: (account: string) => `signin-failures:${digest(account)}`,
-  warned: (account: string) => `signin-warned:${digest(account)}`,
-  redeemed: (ticket: string) => `signin-wait-used:${ticket}`,
-};
 
 /**
  * Budgets that only stop runaway clients are counted per instance (no Redis round trip on the
@@ -117,7 +117,8 @@ export function createSecurityService(deps: {
   createLocalLimiter: LimiterFactory;
   limits?: Partial<Record<LimitName, WindowLimit>>;
   signIn: SignInPolicy;
-  kv: KeyValueStore;
+  /** The account dimension's marks (storage/keyspaces/rate-limits.ts), keyed by digests of the account. */
+  throttleMarks: SignInThrottleKeyspace;
   clock: Clock;
 }) {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -156,7 +157,7 @@ export function createSecurityService(deps: {
     const failed = await deviceFailures(attempt);
     return failed !== undefined && failed < deps.signIn.knownDeviceFailures;
   };
-  const accountFailures = async (account: string) => recentFailures(await deps.kv.members(keys.accountFailures(account)), deps.clock.now().getTime());
+  const accountFailures = async (account: string) => recentFailures(await deps.throttleMarks.failureMarks(digest(account)), deps.clock.now().getTime());
 
   return {
     limits,
@@ -202,7 +203,7 @@ export function createSecurityService(deps: {
       };
       const verdict = decideThrottle(facts);
       if (verdict.kind !== 'proceed' || !verdict.redeemWait || !wait) return verdict;
-      if (await deps.kv.setIfAbsent(keys.redeemed(wait.ticket), '1', deps.signIn.perAccount.ceilingSeconds + 3600)) return verdict;
+      if (await deps.throttleMarks.spendWaitTicket(wait.ticket, deps.signIn.perAccount.ceilingSeconds + 3600)) return verdict;
       return decideThrottle({ ...facts, wait: undefined });
     },
 
@@ -221,16 +222,16 @@ export function createSecurityService(deps: {
       if (pairBackoff > 0) await blocks.accountIp.block(pairKey(attempt), pairBackoff);
 
       const nowMs = deps.clock.now().getTime();
-      const key = keys.accountFailures(attempt.account);
-      const members = await deps.kv.members(key);
+      const account = digest(attempt.account);
+      const members = await deps.throttleMarks.failureMarks(account);
       const before = recentFailures(members, nowMs);
-      await deps.kv.addToSet(key, `${failureBucket(nowMs)}|${digest(attempt.ip)}`, (FAILURE_WINDOW_BUCKETS + 1) * FAILURE_BUCKET_SECONDS);
+      await deps.throttleMarks.addFailureMark(account, `${failureBucket(nowMs)}|${digest(attempt.ip)}`, (FAILURE_WINDOW_BUCKETS + 1) * FAILURE_BUCKET_SECONDS);
       // Marks that left the window are dropped here, so a long attack cannot grow the set forever.
       const oldest = failureBucket(nowMs) - FAILURE_WINDOW_BUCKETS + 1;
-      await Promise.all(members.filter((member) => Number(member.split('|')[0]) < oldest).map((member) => deps.kv.removeFromSet(key, member)));
+      await deps.throttleMarks.dropFailureMarks(account, members.filter((member) => Number(member.split('|')[0]) < oldest));
       const after = await accountFailures(attempt.account);
       const started = backoffSeconds(before, deps.signIn.perAccount) === 0 && backoffSeconds(after, deps.signIn.perAccount) > 0;
-      const warnOwner = started && (await deps.kv.setIfAbsent(keys.warned(attempt.account), '1', DAY));
+      const warnOwner = started && (await deps.throttleMarks.claimWarning(account, DAY));
       return { warnOwner };
     },
 

@@ -30,6 +30,15 @@ export interface EmailLinkDeps {
 
 const tokenForm = z.object({ token: z.string().max(256) });
 const forgotForm = z.object({ email: z.string().max(320) });
+
+/**
+ * "Back to sign in" from the forgotten-password form: the sign-in page it came from (its
+ * interaction id, from the link on that page), else the account page. Only an id is taken, never
+ * a URL, so the link cannot be pointed elsewhere.
+ */
+function signInPageOf(back: unknown): string {
+  return typeof back === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(back) ? `/interaction/${back}` : '/account';
+}
 const resetForm = z.object({ token: z.string().max(256), password: z.string().max(4096) });
 
 export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
@@ -56,7 +65,7 @@ export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
   });
 
   router.get('/password/forgot', ...stack, (ctx) => {
-    ctx.body = deps.views.render('forgot', { locale: ctx.state.locale,  csrf: ctx.state.csrf });
+    ctx.body = deps.views.render('forgot', { locale: ctx.state.locale, csrf: ctx.state.csrf, backHref: signInPageOf(ctx.query.back) });
   });
   router.post('/password/forgot', ...stack, async (ctx) => {
     await deps.security.consume('passwordResetPerIp', ctx.ip);

@@ -8,16 +8,9 @@
  * ("last active, from which browser").
  */
 import type { Clock } from '../clock.ts';
-import type { KeyValueStore } from '../storage/key-value.ts';
+import type { SessionActivity, SessionKeyspace } from '../storage/keyspaces/sessions.ts';
 
-export const activityKey = (sessionUid: string) => `session-activity:${sessionUid}`;
-
-/** Where and when a session was last used. */
-export interface SessionActivity {
-  at: number;
-  ip: string;
-  userAgent: string;
-}
+export type { SessionActivity } from '../storage/keyspaces/sessions.ts';
 
 /** Pure: idle when neither the last recorded use nor the sign-in itself is within the timeout. */
 export function sessionIsIdle(facts: { nowMs: number; lastActivityMs: number | undefined; loginTs: number | undefined; idleTimeoutSeconds: number }): boolean {
@@ -31,17 +24,21 @@ export interface SessionRef {
   loginTs: number | undefined;
 }
 
-export function createSessionActivity(deps: { kv: KeyValueStore; clock: Clock; idleTimeoutSeconds: number; sessionTtlSeconds: number }) {
+export function createSessionActivity(deps: {
+  sessions: Pick<SessionKeyspace, 'activity' | 'recordActivity'>;
+  clock: Clock;
+  idleTimeoutSeconds: number;
+  sessionTtlSeconds: number;
+}) {
   async function touch(uid: string, from: { ip: string; userAgent: string }): Promise<void> {
     const activity: SessionActivity = { at: deps.clock.now().getTime(), ip: from.ip, userAgent: from.userAgent.slice(0, 256) };
-    await deps.kv.set(activityKey(uid), JSON.stringify(activity), deps.sessionTtlSeconds);
+    await deps.sessions.recordActivity(uid, activity, deps.sessionTtlSeconds);
   }
   return {
     touch,
     /** Applies the rule: 'idle' (treat as signed out), or 'active' after recording this use. */
     async use(session: SessionRef, from: { ip: string; userAgent: string }): Promise<'active' | 'idle'> {
-      const raw = await deps.kv.get(activityKey(session.uid));
-      const lastActivityMs = raw ? (JSON.parse(raw) as SessionActivity).at : undefined;
+      const lastActivityMs = (await deps.sessions.activity(session.uid))?.at;
       const idle = sessionIsIdle({ nowMs: deps.clock.now().getTime(), lastActivityMs, loginTs: session.loginTs, idleTimeoutSeconds: deps.idleTimeoutSeconds });
       if (idle) return 'idle';
       await touch(session.uid, from);

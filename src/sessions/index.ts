@@ -6,6 +6,8 @@
  * @example
  * const { sessionsEnded, grantsRevoked } = await sessions.logoutEverywhere(accountId);
  */
+import type { SessionKeyspace, StoredSession } from '../storage/keyspaces/sessions.ts';
+
 export interface AccountSession {
   uid: string;
   signedInAt: Date | undefined;
@@ -28,27 +30,61 @@ export function createSessionService(deps: {
   grantsForAccount: (accountId: string) => Promise<Array<{ grantId: string; clientId: string; createdAt: Date }>>;
   clientName: (clientId: string) => Promise<string | undefined>;
   revokeGrant: (grantId: string) => Promise<void>;
-  listSessions: (accountId: string) => Promise<Array<{ id: string; uid: string; loginTs: number | undefined; activity?: { at: number; ip: string; userAgent: string } | undefined }>>;
-  endSession: (accountId: string, uid: string) => Promise<boolean>;
-  endSessionsOf: (accountId: string, keepSessionId?: string) => Promise<number>;
+  /** Browser sessions live only in the key-value store (storage/keyspaces/sessions.ts). */
+  store: SessionKeyspace;
+  /** How long a kept session stays in the account's index (the session lifetime). */
+  sessionTtlSeconds: number;
   onEvent?: (event: { type: string; accountId: string; details: Record<string, unknown>; actor?: string | undefined }) => void;
 }) {
   const event = (type: string, accountId: string, details: Record<string, unknown>, actor?: string) =>
     deps.onEvent?.({ type, accountId, details, ...(actor ? { actor } : {}) });
 
+  const { store } = deps;
+
+  /** The live sessions of an account; index entries of sessions that are gone are dropped on the way. */
+  async function liveSessions(accountId: string): Promise<StoredSession[]> {
+    const ids = await store.idsOf(accountId);
+    const sessions = await store.read(ids);
+    const live: StoredSession[] = [];
+    for (const [index, session] of sessions.entries()) {
+      if (!session) await store.dropFromAccount(accountId, ids[index]!);
+      else if (session.accountId === accountId) live.push(session);
+    }
+    return live;
+  }
+
+  /** Ends every session of the account but `keepId`; the number that were still alive. */
+  async function endSessionsOf(accountId: string, keepId?: string): Promise<number> {
+    const ids = (await store.takeIdsOf(accountId)).filter((id) => id !== keepId);
+    if (keepId) await store.addToAccount(accountId, keepId, deps.sessionTtlSeconds);
+    // Session ids rotate at sign-in, so the index also holds ids that no longer exist.
+    const sessions = await store.read(ids);
+    await store.delete(ids.map((id, index) => ({ id, uid: sessions[index]?.uid })));
+    return sessions.filter((session) => session !== undefined).length;
+  }
+
   return {
     async listSessions(accountId: string): Promise<AccountSession[]> {
-      return (await deps.listSessions(accountId)).map((s) => ({
-        uid: s.uid,
-        signedInAt: s.loginTs ? new Date(s.loginTs * 1000) : undefined,
-        lastActivity: s.activity ? { ...s.activity, at: new Date(s.activity.at) } : undefined,
-      }));
+      const sessions = await liveSessions(accountId);
+      const activities = await Promise.all(sessions.map((session) => store.activity(session.uid)));
+      return sessions.map((session, index) => {
+        const activity = activities[index];
+        return {
+          uid: session.uid,
+          signedInAt: session.loginTs ? new Date(session.loginTs * 1000) : undefined,
+          lastActivity: activity ? { ...activity, at: new Date(activity.at) } : undefined,
+        };
+      });
     },
 
+    /** Ends one session of an account, identified by its public uid (never its secret id). */
     async endSession(accountId: string, uid: string): Promise<boolean> {
-      const ended = await deps.endSession(accountId, uid);
-      if (ended) event('session.ended', accountId, { uid });
-      return ended;
+      const session = (await liveSessions(accountId)).find((candidate) => candidate.uid === uid);
+      if (!session) return false;
+      await store.delete([session]);
+      await store.dropFromAccount(accountId, session.id);
+      event('session.ended', accountId, { uid });
+      return true;
     },
 
     async listApps(accountId: string): Promise<ConnectedApp[]> {
@@ -88,7 +124,7 @@ export function createSessionService(deps: {
       accountId: string,
       options: { keepSessionId?: string; actor?: string } = {},
     ): Promise<{ sessionsEnded: number; grantsRevoked: number }> {
-      const sessionsEnded = await deps.endSessionsOf(accountId, options.keepSessionId);
+      const sessionsEnded = await endSessionsOf(accountId, options.keepSessionId);
       const grants = await deps.grantsForAccount(accountId);
       for (const grant of grants) await deps.revokeGrant(grant.grantId);
       const result = { sessionsEnded, grantsRevoked: grants.length };

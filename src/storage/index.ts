@@ -5,12 +5,15 @@ import { lockEmbeddedDataDir } from './embedded-lock.ts';
 import type { KeyValueStore } from './key-value.ts';
 import { createMemoryKeyValueStore } from './key-value-memory.ts';
 import { createRedisKeyValueStore } from './key-value-redis.ts';
+import { createKeyspaces, type Keyspaces } from './keyspaces/index.ts';
 import { createQueries, type Queries } from './queries/index.ts';
+import { type Transact, withTransaction } from './transaction.ts';
 import { StoreUnreachable } from './unreachable.ts';
 
 export { migrateToLatest } from './database.ts';
 export { EmbeddedDataDirBusy } from './embedded-lock.ts';
 export type { KeyValueStore } from './key-value.ts';
+export type { Keyspaces } from './keyspaces/index.ts';
 export type { Queries } from './queries/index.ts';
 export { StoreUnreachable } from './unreachable.ts';
 
@@ -18,9 +21,13 @@ export interface Storage {
   kind: 'embedded' | 'services';
   db: Database;
   kv: KeyValueStore;
+  /** The key-value store seen through its keyspaces: the only way anything reads or writes a key. */
+  keyspaces: Keyspaces;
   /** The Redis client in services mode (rate limiters share it); undefined in embedded mode. */
   redis: Redis | undefined;
   queries: Queries;
+  /** withTransaction over this database: the one way to compose writes. */
+  transaction: Transact;
   pingDatabase(): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,8 +87,10 @@ export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'
     kind: config.storage.kind,
     db,
     kv,
+    keyspaces: createKeyspaces(kv),
     redis: redisStore?.redis,
     queries: createQueries(db),
+    transaction: (work) => withTransaction(db, work),
     pingDatabase: () => pingDatabase(db),
     async close() {
       await kv.close();

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { limiterKeyPrefix } from './keyspaces/rate-limits.ts';
 
 export interface LimiterOptions {
   /** Distinguishes limiters sharing a store. */
@@ -18,7 +19,7 @@ export type LimiterFactory = (options: LimiterOptions) => RateLimiterAbstract;
 export function createLimiterFactory(redis: Redis | undefined): LimiterFactory {
   return (options) => {
     const common = {
-      keyPrefix: `rl:${options.name}`,
+      keyPrefix: limiterKeyPrefix(options.name),
       points: options.points,
       duration: options.durationSeconds,
       blockDuration: options.blockSeconds ?? 0,

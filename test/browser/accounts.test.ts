@@ -10,11 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import axe from 'axe-core';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib/functional';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { assertAccessible } from '../harness/axe.ts';
 import { createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
 import { outboxMails } from '../harness/outbox.ts';
@@ -92,18 +92,6 @@ async function authorizationUrl(verifier: string, extra: Record<string, string> 
 
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** axe-core in the page (evaluated over CDP, so the strict CSP stays on); fails on serious/critical. */
-async function assertAccessible(page: Page, label: string) {
-  await page.evaluate(axe.source);
-  const results = (await page.evaluate(() => (globalThis as unknown as { axe: typeof axe; document: unknown }).axe.run((globalThis as unknown as { document: axe.ElementContext }).document, { resultTypes: ['violations'] }))) as axe.AxeResults;
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    [],
-    `${label}: serious or critical accessibility violations`,
-  );
 }
 
 test('registration → mailed link → verified → authorization with consent → the app receives a code', { skip }, async () => {
@@ -216,7 +204,7 @@ test('enrol TOTP in the browser, sign out, sign in → second-factor prompt → 
   await page.goto(`${server.url}/account`);
   await page.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
   await shot(page, '10-mfa-setup');
-  const secret = (await page.locator('#totp-secret').textContent())!.trim();
+  const secret = (await page.locator('#totp-secret').textContent())!.replaceAll(' ', '');
   await page.getByLabel('Code from the app').fill(await totp(secret));
   await page.getByRole('button', { name: 'Turn on' }).click();
   await page.locator('#recovery-codes').waitFor();
@@ -248,8 +236,8 @@ test('MFA takeover through a parked enrolment (GH-02): the attacker’s reload a
   await attacker.locator('#password').fill(password);
   await attacker.locator('form[action$="/login"] button[type=submit]').click();
   await attacker.locator('#totp-secret').waitFor();
-  const seenByAttacker = (await attacker.locator('#totp-secret').textContent())!.trim();
-  const parkedForm = { action: await attacker.locator('form[action$="/mfa/enrol"]').getAttribute('action'), csrf: await attacker.locator('input[name=csrf]').inputValue() };
+  const seenByAttacker = (await attacker.locator('#totp-secret').textContent())!.replaceAll(' ', '');
+  const parkedForm = { action: await attacker.locator('form[action$="/mfa/enrol"]').getAttribute('action'), csrf: await attacker.locator('form[action$="/mfa/enrol"] input[name=csrf]').inputValue() };
   await shot(attacker, '13-attacker-parked');
 
   // The victim turns two-factor authentication on from the account page, in their own browser.
@@ -258,7 +246,7 @@ test('MFA takeover through a parked enrolment (GH-02): the attacker’s reload a
   await signIn(victim, email, password, oidc.randomPKCECodeVerifier());
   await victim.goto(`${server.url}/account`);
   await victim.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
-  const secret = (await victim.locator('#totp-secret').textContent())!.trim();
+  const secret = (await victim.locator('#totp-secret').textContent())!.replaceAll(' ', '');
   await victim.getByLabel('Code from the app').fill(await totp(secret));
   await victim.getByRole('button', { name: 'Turn on' }).click();
   await victim.locator('#recovery-codes').waitFor();
@@ -399,7 +387,7 @@ for (const [locale, language, expect] of [
     await shot(page, `account-${language}`);
     await page.goto(`${server.url}/account/mfa`);
     await assertAccessible(page, `${locale} MFA set-up`);
-    const secret = (await page.locator('#totp-secret').textContent())!.trim();
+    const secret = (await page.locator('#totp-secret').textContent())!.replaceAll(' ', '');
     await page.locator('#code').fill(await totp(secret));
     await page.locator('form[action="/account/mfa"] button[type=submit]').click();
     await page.locator('#recovery-codes').waitFor();

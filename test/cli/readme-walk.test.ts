@@ -64,6 +64,7 @@ test('every CLI block of the README runs verbatim, in order, against a running s
       /created user you@example\.com \(id /,
       /client_secret: \S+\n\(shown once/,
       /created API https:\/\/api\.example\.com/,
+      /"active":true,/,
       /"items":\[\{"id":/,
       /revoked \S+: removed from the JWKS now/,
       /granted role orders:admin to client \S+/,

@@ -41,7 +41,7 @@ export async function authorizeThroughMfa(
       step = await browser.submitForm(page, /\/login$/, { email: user.email, password: user.password }, server.url);
     } else if (html.includes('id="totp-secret"')) {
       seen.enrol = true;
-      seen.secret = /id="totp-secret">([A-Z2-7]+)</.exec(html)![1]!;
+      seen.secret = /id="totp-secret"[^>]*>([A-Z2-7 ]+)</.exec(html)![1]!.replaceAll(' ', '');
       step = await browser.submitForm(page, /\/mfa\/enrol$/, { code: await codeFor(seen.secret) }, server.url);
     } else if (html.includes('id="recovery-codes"')) {
       seen.recoveryCodes = [...html.matchAll(/<code>([a-z0-9-]+)<\/code>/g)].map((m) => m[1]!);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ACCESS_TOKEN_FORMATS, EXCHANGE_MODES } from '../../apis/index.ts';
+import { ACCESS_TOKEN_FORMATS, API_AUTH_METHODS, EXCHANGE_MODES } from '../../apis/index.ts';
 import { NotFound } from '../../errors.ts';
 import type { Services } from '../../services.ts';
-import { adminRoute, created, ok, pageOf, pageQuery, paginate } from '../route.ts';
+import { adminRoute, created, noContent, ok, pageOf, pageQuery, paginate } from '../route.ts';
 
 const exchangeRule = z
   .object({
@@ -27,6 +27,10 @@ const api = z
     signingAlg: z.string(),
     accessTokenFormat,
     tokenExchange: z.array(exchangeRule),
+    introspection: z
+      .object({ clientId: z.string(), method: z.enum(API_AUTH_METHODS) })
+      .nullable()
+      .describe('Its own credentials for the introspection endpoint; null: it has none.'),
   })
   .meta({ id: 'Api' });
 const scopes = z.array(z.object({ name: z.string(), description: z.string() })).describe('The scopes clients may ask for, each with a description.');
@@ -34,6 +38,14 @@ const accessTokenTtl = z.number().int().nullable().describe('Access-token lifeti
 const claims = z.array(z.string()).describe('Claims its access tokens carry besides sub, client_id and scope (roles, groups, org_id; never personal data).');
 const signingAlg = z.enum(['RS256', 'ES256', 'EdDSA']).describe('How its access tokens are signed (ES256/EdDSA need GATEHOUSE_SIGNING_ALGS).');
 const identifierParams = z.object({ identifier: z.string().min(1).max(500) });
+
+const credentials = z
+  .object({
+    clientId: z.string().describe('The id the API authenticates with at the introspection endpoint.'),
+    clientSecret: z.string().optional().describe('Shown once (client_secret_basic / client_secret_post); only its digest is kept.'),
+    method: z.enum(API_AUTH_METHODS),
+  })
+  .meta({ id: 'ApiCredentials' });
 
 export function apiRoutes(services: Services) {
   return [
@@ -98,6 +110,40 @@ export function apiRoutes(services: Services) {
       }),
       responses: { 200: { description: 'The API', schema: api } },
       handle: async ({ params, body }) => ok(await services.apis.update(params.identifier, body)),
+    }),
+    adminRoute({
+      method: 'post',
+      path: '/apis/{identifier}/credentials',
+      operationId: 'issueApiCredentials',
+      summary: 'Give an API its own credentials for the introspection endpoint (replacing any it had)',
+      tag: 'APIs',
+      params: identifierParams,
+      body: z.object({
+        method: z
+          .enum(API_AUTH_METHODS)
+          .default('client_secret_basic')
+          .describe('How the API authenticates: a secret (shown once) or private_key_jwt with its public keys.'),
+        jwksUri: z.string().max(2000).optional().describe('Where its public keys are, for private_key_jwt.'),
+        jwks: z
+          .object({ keys: z.array(z.record(z.string(), z.unknown())) })
+          .optional()
+          .describe('Its public keys inline, for private_key_jwt ({"keys":[…]}).'),
+      }),
+      responses: { 201: { description: 'The credentials; the secret is shown only here', schema: credentials } },
+      handle: async ({ params, body }) => created(await services.apis.issueCredentials(params.identifier, body)),
+    }),
+    adminRoute({
+      method: 'delete',
+      path: '/apis/{identifier}/credentials',
+      operationId: 'removeApiCredentials',
+      summary: 'Take an API’s introspection credentials away',
+      tag: 'APIs',
+      params: identifierParams,
+      responses: { 204: { description: 'Removed' } },
+      async handle({ params }) {
+        if (!(await services.apis.removeCredentials(params.identifier))) throw new NotFound(`introspection credentials of API ${params.identifier}`);
+        return noContent();
+      },
     }),
   ];
 }

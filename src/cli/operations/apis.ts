@@ -56,4 +56,28 @@ export const apiCommands: Record<string, OperationSpec> = {
     examples: ['gatehouse apis update https://api.example.com --scopes invoices:read,invoices:write --access-token-ttl 5m'],
     show: (api) => `updated API ${(api as Api).identifier}`,
   },
+  issueApiCredentials: {
+    command: 'apis credentials',
+    args: [IDENTIFIER],
+    note: 'New credentials replace the API’s old ones at once. Point the API at ISSUER/token/introspection (RFC 7662).',
+    examples: [
+      'gatehouse apis credentials https://api.example.com',
+      'gatehouse apis credentials https://api.example.com --json | jq -r .clientSecret',
+      'gatehouse apis credentials https://api.example.com --method private_key_jwt --jwks-uri https://api.example.com/jwks.json',
+    ],
+    show: (result) => {
+      const { clientId, clientSecret, method } = result as { clientId: string; clientSecret?: string; method: string };
+      return [
+        `client_id:     ${clientId}`,
+        ...(clientSecret ? [`client_secret: ${clientSecret}`, '(shown once: store it now; only its digest is kept)'] : []),
+        `authenticates with ${method} at the introspection endpoint`,
+      ].join('\n');
+    },
+  },
+  removeApiCredentials: {
+    command: 'apis remove-credentials',
+    args: [IDENTIFIER],
+    examples: ['gatehouse apis remove-credentials https://api.example.com'],
+    show: (_, { args }) => `the API ${args.IDENTIFIER} can no longer introspect`,
+  },
 };

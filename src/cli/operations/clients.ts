@@ -40,6 +40,7 @@ export const clientCommands: Record<string, OperationSpec> = {
     examples: [
       'gatehouse clients create --name "My app" --type public --grant-types authorization_code,refresh_token \\\n    --redirect-uris http://127.0.0.1:8080/callback --scopes openid,email,offline_access',
       'gatehouse clients create --name billing --type confidential --grant-types client_credentials \\\n    --resources https://api.example.com --scopes invoices:read --json | jq -r .clientSecret',
+      'gatehouse clients create --name "Deploy CLI" --type public --first-party \\\n    --grant-types urn:ietf:params:oauth:grant-type:device_code,refresh_token --scopes openid,offline_access',
     ],
     show: showCreated,
   },

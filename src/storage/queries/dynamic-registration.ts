@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import { translated } from '../pg-errors.ts';
-import { type ClientMetadata, createClientQueries } from './clients.ts';
 
 export interface InitialAccessTokenRow {
   id: string;
@@ -78,50 +77,37 @@ export function createDynamicRegistrationQueries(db: Knex) {
     },
 
     /**
-     * In one transaction: takes one unit of the token's quota (a conditional UPDATE, so parallel
-     * registrations cannot overspend it), inserts the client and its registration record.
-     * Returns false, having written nothing, when the token is used up, revoked or expired.
+     * Takes one unit of the token's quota: a conditional UPDATE, so parallel registrations cannot
+     * overspend it. The id of the token, or undefined (nothing written) when it is used up,
+     * revoked or expired. Run it in the transaction that inserts the client (storage/transaction.ts).
      */
-    registerClient: (input: {
-      iatDigest: string;
-      now: Date;
-      metadata: ClientMetadata;
-      registration: { policy: unknown; registrationTokenDigest: string; softwareStatement: string | null };
-    }): Promise<boolean> =>
+    takeQuota: async (iatDigest: string, now: Date): Promise<string | undefined> => {
+      const taken = await translated(
+        usable(db('initial_access_tokens').where({ digest: iatDigest }), now).where('used', '<', db.ref('quota')).increment('used', 1).returning('id'),
+      );
+      return (taken[0] as { id: string } | undefined)?.id;
+    },
+    /** The registration record of a client registered with initial access token `iatId`. */
+    insertDynamicClient: (row: { clientId: string; iatId: string; policy: unknown; registrationTokenDigest: string; softwareStatement: string | null; now: Date }) =>
       translated(
-        db.transaction(async (trx) => {
-          const taken = await usable(trx('initial_access_tokens').where({ digest: input.iatDigest }), input.now)
-            .where('used', '<', trx.ref('quota'))
-            .increment('used', 1)
-            .returning('id');
-          const iatId = (taken[0] as { id: string } | undefined)?.id;
-          if (!iatId) return false;
-          await createClientQueries(trx).insert(input.metadata);
-          await trx('dynamic_clients').insert({
-            client_id: input.metadata.client_id,
-            initial_access_token_id: iatId,
-            policy: JSON.stringify(input.registration.policy),
-            registration_token_digest: input.registration.registrationTokenDigest,
-            software_statement: input.registration.softwareStatement,
-            last_used_at: input.now,
-            created_at: input.now,
-          });
-          return true;
+        db('dynamic_clients').insert({
+          client_id: row.clientId,
+          initial_access_token_id: row.iatId,
+          policy: JSON.stringify(row.policy),
+          registration_token_digest: row.registrationTokenDigest,
+          software_statement: row.softwareStatement,
+          last_used_at: row.now,
+          created_at: row.now,
         }),
-      ),
+      ).then(() => undefined),
 
     findDynamicClient: async (clientId: string): Promise<DynamicClientRow | undefined> => {
       const row = await translated(db('dynamic_clients').select('*').where({ client_id: clientId }).first());
       return row ? toDynamicClient(row as Record<string, unknown>) : undefined;
     },
-    /** RFC 7592 update: the client's metadata and its statement, together. */
-    replaceClient: (metadata: ClientMetadata, softwareStatement: string | null) =>
-      translated(
-        db.transaction(async (trx) => {
-          await createClientQueries(trx).update(metadata);
-          await trx('dynamic_clients').where({ client_id: metadata.client_id }).update({ software_statement: softwareStatement });
-        }),
-      ),
+    /** RFC 7592 update: the statement the client's current metadata came with. */
+    setSoftwareStatement: (clientId: string, softwareStatement: string | null) =>
+      translated(db('dynamic_clients').where({ client_id: clientId }).update({ software_statement: softwareStatement })).then(() => undefined),
     /** Records use; only rows last marked before `notSince` are written (at most one write per period). */
     touch: (clientId: string, now: Date, notSince: Date) =>
       translated(db('dynamic_clients').where({ client_id: clientId }).where('last_used_at', '<', notSince).update({ last_used_at: now })).then(

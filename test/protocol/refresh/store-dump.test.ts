@@ -7,11 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { createTestClock } from '../../harness/clock.ts';
 import { authorizationCodeFlow, createUser, createWebClient, discover, tokenRequest } from '../../harness/fixtures.ts';
-import { storageEnv, storageMode } from '../../harness/mode.ts';
 import { startServer, type TestServer } from '../../harness/server.ts';
+import { redisDump } from '../../harness/store-dump.ts';
 
 const clock = createTestClock();
 let server: TestServer;
@@ -29,28 +28,6 @@ async function databaseDump(): Promise<string> {
   return parts.join('\n');
 }
 
-/** Every key and value under this server's Redis prefix (services mode), as text. */
-async function redisDump(): Promise<string> {
-  if (storageMode() !== 'services') return '';
-  const redis = new Redis((await storageEnv()).REDIS_URL!);
-  const prefix = server.gatehouse.config.redisPrefix;
-  const parts: string[] = [];
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      for (const key of keys) {
-        const type = await redis.type(key);
-        const value = type === 'string' ? await redis.get(key) : type === 'set' ? (await redis.smembers(key)).join(' ') : type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : '';
-        parts.push(`${key} ${value}`);
-      }
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return parts.join('\n');
-}
 
 test('a dump of every store during the grace window holds no usable refresh token (nor access token)', async () => {
   const user = await createUser(server);
@@ -62,7 +39,7 @@ test('a dump of every store during the grace window holds no usable refresh toke
   const successor = String(rotated.body.refresh_token);
   clock.advance(5); // inside the 60 s window: the successor is kept for a retry right now
 
-  const dump = `${await databaseDump()}\n${await redisDump()}`;
+  const dump = `${await databaseDump()}\n${await redisDump(server)}`;
   assert.ok(dump.length > 0);
   assert.ok(!dump.includes(successor), 'the successor (the live refresh token) is not in the dump');
   assert.ok(!dump.includes(tokens.refresh_token!), 'nor its parent');

@@ -218,3 +218,30 @@ test('the policy is validated by the admin API: unknown targets, bad modes and d
   const metadata = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as { grant_types_supported: string[] };
   assert.ok(metadata.grant_types_supported.includes(TOKEN_EXCHANGE_GRANT));
 });
+
+// Last: revokes the user's grants to the app.
+test('once the user revokes the app, its JWT cannot be exchanged and the token exchanged from it answers active:false', async () => {
+  await chain.setPolicy(chain.b, [{ clients: [chain.bService.clientId], audiences: [chain.c], scopes: ['orders:read'], maxChainDepth: 2 }]);
+  const fresh = await chain.userToken();
+  const exchanged = await chain.exchange(chain.bService, { subject_token: fresh, resource: chain.c });
+  assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+  const { clientId, clientSecret } = await server.gatehouse.services.apis.issueCredentials(chain.c, { method: 'client_secret_basic' });
+  const introspect = async (token: string) => {
+    const response = await fetch(`${server.url}/token/introspection`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ token }),
+    });
+    return (await response.json()) as { active: boolean; act?: unknown };
+  };
+  const before = await introspect(String(exchanged.body.access_token));
+  assert.equal(before.active, true);
+  assert.deepEqual(before.act, { sub: chain.app.clientId });
+
+  const app = (await server.gatehouse.services.sessions.listApps(chain.user.id)).find((candidate) => candidate.clientId === chain.app.clientId);
+  assert.ok(app);
+  await server.gatehouse.services.sessions.revokeApp(chain.user.id, app.grantId);
+  const refused = await chain.exchange(chain.bService, { subject_token: fresh, resource: chain.c });
+  assert.deepEqual([refused.status, refused.body.error], [400, 'invalid_request'], 'a revoked JWT subject token');
+  assert.deepEqual(await introspect(String(exchanged.body.access_token)), { active: false }, 'the exchanged token died with the grant');
+});
