@@ -76,7 +76,8 @@ before(async () => {
   assert.ok(config.tracing, 'an OTLP endpoint turns tracing on');
   // Before the server is built, as main.ts does.
   tracing = await startTracing(config.tracing);
-  server = await startServer();
+  // The webhook receiver below listens on loopback over http.
+  server = await startServer({ env: { GATEHOUSE_WEBHOOKS_ALLOW_HTTP: 'true', GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' } });
 });
 after(async () => {
   await server?.close();
@@ -176,3 +177,38 @@ test('a sign-in is traced: the login POST’s trace holds the argon2 verificatio
   assert.ok(signedIn, 'the sign-in’s audit line carries the trace id');
   assert.equal(typeof signedIn.requestId, 'string', 'and the request id');
 });
+
+test(
+  'an outbound call is a client span of its job run, and the receiver gets its traceparent (a webhook delivery)',
+  // The job sends every due delivery of its database: in services mode that outbox is shared with
+  // test/protocol/webhooks/, whose receivers count attempts; so on the embedded store only.
+  { skip: services ? 'needs an outbox of its own (embedded)' : false },
+  async () => {
+  const headers: string[] = [];
+  const hookReceiver = createServer((request, response) => {
+    headers.push(String(request.headers.traceparent));
+    request.resume();
+    request.on('end', () => response.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => hookReceiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(hookReceiver.address() as AddressInfo).port}/hook`;
+  try {
+    const { webhook } = await server.gatehouse.services.webhooks.create({ url, events: ['role.created'] });
+    await server.gatehouse.services.rbac.createRole({ name: `traced-${randomBytes(4).toString('hex')}` }, { actor: 'test' });
+    await server.gatehouse.services.audit.flush();
+    await server.gatehouse.jobs.runOnce('webhooks.deliver');
+    assert.equal(headers.length, 1, 'delivered once');
+    const [, traceId, spanId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(headers[0] ?? '') ?? [];
+    assert.ok(traceId && spanId, `a W3C traceparent: ${headers[0]}`);
+    const spans = await traceOf(traceId, (found) => found.some((span) => span.spanId === spanId) && found.some((span) => span.name === 'job webhooks.deliver'));
+    const client = spans.find((span) => span.spanId === spanId);
+    assert.equal(client?.kind, 3, 'a client span');
+    assert.equal(client?.attributes['url.full'], url);
+    const job = spans.find((span) => span.name === 'job webhooks.deliver');
+    assert.equal(client?.parentSpanId, job?.spanId, 'a child of the job run');
+    await server.gatehouse.services.webhooks.delete(webhook.id);
+  } finally {
+    await new Promise<void>((resolve) => hookReceiver.close(() => resolve()));
+  }
+  },
+);
