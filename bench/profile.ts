@@ -34,10 +34,10 @@ import { type GatehouseTarget, prepareServices, startGatehouse, startPeer, type 
 import {
   clientCredentialsLoad,
   gatehouseOpaqueToken,
+  gatehouseRefreshWorkload,
   getLoad,
   introspectionLoad,
   peerOpaqueToken,
-  refreshWorkload,
   signInWorkload,
 } from './lib/workloads.ts';
 
@@ -263,7 +263,7 @@ async function profileWorkload(target: Target, base: string, workload: Workload,
       break;
     }
     case 'refresh': {
-      const refresh = refreshWorkload(gh, { connections: c, nextIp });
+      const refresh = gatehouseRefreshWorkload(gh, { connections: c, nextIp });
       await refresh.check();
       prepare = refresh.prepare;
       run = (seconds) => refresh.run(seconds);

@@ -98,6 +98,7 @@ export function buildServices(deps: {
     cacheTtlMs,
     claimsAllowList: config.accessTokenClaims,
     signingAlgs: config.keys.algorithms,
+    ...(deps.validateClientMetadata ? { validateMetadata: deps.validateClientMetadata } : {}),
   });
   const clients = createClientService({
     clients: queries.clients,

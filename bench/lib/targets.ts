@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ALL_CPUS, baseEnv, freePort, onCleanup, PINNED, ROOT, type Server, startServer, stopProcess, waitUntil } from './process.ts';
+import type { ShippedSettings } from './shipped-settings.ts';
 
 export const API = 'https://api.bench.example';
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
@@ -30,24 +31,34 @@ export interface Target {
   authorization: string;
 }
 
+export interface PeerTarget extends Target {
+  /** The refresh-token client (bench/peer-server.ts); its secret also guards the chain setup route. */
+  web: Credentials;
+}
+
 export interface GatehouseTarget extends Target {
   /** Authorization-code + refresh client (present when `webClient` was asked for). */
   web?: Credentials;
   /** Pre-created users, all with verified email (present when `users` was asked for). */
   users: Array<{ email: string; password: string }>;
+  /** The server's environment: the CLI run with it talks to this server over its admin socket. */
+  env: Record<string, string | undefined>;
+  /** Wall seconds of each `users create` during setup (against the setup instance). */
+  userCreateSeconds: number[];
 }
 
 export function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
 
-export async function startPeer(extra: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Target> {
+export async function startPeer(extra: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<PeerTarget> {
   const clientId = 'bench';
+  const webClientId = 'bench-web';
   const clientSecret = randomBytes(32).toString('base64url');
   const server = startServer(
     'oidc-provider (peer)',
     ['bench/peer-server.ts'],
-    { ...baseEnv, ...extra.env, BENCH_CLIENT_ID: clientId, BENCH_CLIENT_SECRET: clientSecret },
+    { ...baseEnv, ...extra.env, BENCH_CLIENT_ID: clientId, BENCH_WEB_CLIENT_ID: webClientId, BENCH_CLIENT_SECRET: clientSecret },
     extra.nodeArgs,
   );
   let url = '';
@@ -55,7 +66,7 @@ export async function startPeer(extra: { env?: Record<string, string>; nodeArgs?
     url ||= /READY (\S+)/.exec(chunk.toString())?.[1] ?? '';
   });
   await waitUntil(server, async () => url !== '', 'oidc-provider peer');
-  return { name: server.name, url, authorization: basic(clientId, clientSecret), server };
+  return { name: server.name, url, authorization: basic(clientId, clientSecret), server, web: { clientId: webClientId, clientSecret } };
 }
 
 const run = promisify(execFile);
@@ -85,6 +96,8 @@ export interface GatehouseOptions {
   users?: number;
   /** Node flags for the server process (bench/profile.ts preloads its probe). */
   nodeArgs?: string[];
+  /** Runtime settings of the measured instance (the Dockerfile's: bench/lib/shipped-settings.ts). */
+  settings?: ShippedSettings;
 }
 
 /** Registers the API, clients and users with the CLI (through a setup instance), then starts the measured server. */
@@ -138,12 +151,17 @@ export async function startGatehouse(name: string, options: GatehouseOptions): P
     email: `bench-user-${i}@bench.example`,
     password: `bench-${randomBytes(12).toString('base64url')}`,
   }));
-  await pool(users, 4, (user) => cli(['users', 'create', '--email', user.email, '--password-stdin', '--verified'], `${user.password}\n`));
+  const userCreateSeconds = await pool(users, 4, async (user) => {
+    const started = performance.now();
+    await cli(['users', 'create', '--email', user.email, '--password-stdin', '--verified'], `${user.password}\n`);
+    return (performance.now() - started) / 1000;
+  });
   await stopProcess(setup.child);
 
-  const server = startServer(name, ['src/main.ts'], env, options.nodeArgs);
+  const measuredEnv = { ...env, ...options.settings?.env };
+  const server = startServer(name, ['src/main.ts'], measuredEnv, [...(options.settings?.nodeArgs ?? []), ...(options.nodeArgs ?? [])]);
   await waitUntil(server, async () => (await fetch(`${url}/healthz`)).ok, name);
-  return { name, url, server, authorization: basic(machine.clientId, machine.clientSecret), web, users };
+  return { name, url, server, authorization: basic(machine.clientId, machine.clientSecret), web, users, env: measuredEnv, userCreateSeconds };
 }
 
 /**

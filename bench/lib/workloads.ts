@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import { autocannonFigures, autocannonRun, type MeasureWindow, type RunFigures } from './load.ts';
 import { CookieJar, signIn } from './signin.ts';
-import { basic, CC_BODY, type GatehouseTarget, pool, type Target } from './targets.ts';
+import { basic, CC_BODY, type Credentials, type GatehouseTarget, type PeerTarget, pool, type Target } from './targets.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -72,51 +72,38 @@ export async function gatehouseOpaqueToken(gh: GatehouseTarget, ip: string): Pro
  * sit in one pool; each request takes one and its 200 response puts the successor back, so the
  * 32 connections keep 32 independent chains going (a chain's order does not depend on which
  * connection carries it). Tokens in flight when a run stops are abandoned — their successors may
- * have been issued — so every run starts from fresh chains, one browser sign-in each (prompt=consent,
- * offline_access), created before the run and outside its measurement.
+ * have been issued — so every run starts from fresh chains (`newChains`), created before the run
+ * and outside its measurement. The same load shape drives Gatehouse and the peer.
  */
-export function refreshWorkload(gh: GatehouseTarget, options: { connections: number; nextIp: () => string }) {
+export function refreshWorkload(target: Target, options: { connections: number; client: Credentials; newChains: (count: number) => Promise<string[]> }) {
   const ready: string[] = [];
   const failures: string[] = [];
   let exhausted = 0;
-  let nextUser = 0;
-  const authorization = basic(gh.web!.clientId, gh.web!.clientSecret);
+  const authorization = basic(options.client.clientId, options.client.clientSecret);
 
   const prepare = async () => {
     ready.length = 0;
-    await pool(Array.from({ length: options.connections }), 8, async () => {
-      const user = gh.users[nextUser++ % gh.users.length]!;
-      const { tokens } = await signIn({
-        url: gh.url,
-        client: gh.web!,
-        user,
-        ip: options.nextIp(),
-        scope: 'openid offline_access',
-        prompt: 'consent',
-      });
-      if (!tokens.refresh_token) throw new Error('Gatehouse: the code exchange gave no refresh token');
-      ready.push(tokens.refresh_token);
-    });
+    ready.push(...(await options.newChains(options.connections)));
   };
 
   /** One rotation outside the load: the chain must yield a new, different refresh token. */
   const check = async () => {
     await prepare();
     const token = ready.pop()!;
-    const response = await fetch(`${gh.url}/token`, {
+    const response = await fetch(`${target.url}/token`, {
       method: 'POST',
       headers: { authorization, 'content-type': FORM },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
     });
-    const body = (await response.json()) as { refresh_token?: string };
+    const body = (await response.json()) as { refresh_token?: string; id_token?: string };
     if (response.status !== 200 || !body.refresh_token || body.refresh_token === token) {
-      throw new Error(`Gatehouse: refresh check gave ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+      throw new Error(`${target.name}: refresh check gave ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
     }
   };
 
   const run = async (seconds: number): Promise<RunFigures> => {
     const result = await autocannon({
-      url: `${gh.url}/token`,
+      url: `${target.url}/token`,
       method: 'POST',
       headers: { authorization, 'content-type': FORM },
       connections: options.connections,
@@ -149,6 +136,32 @@ export function refreshWorkload(gh: GatehouseTarget, options: { connections: num
   };
 
   return { prepare, check, run };
+}
+
+/** Gatehouse's chains: one browser sign-in each (prompt=consent, offline_access), 8 at a time. */
+export function gatehouseRefreshWorkload(gh: GatehouseTarget, options: { connections: number; nextIp: () => string }) {
+  let nextUser = 0;
+  const newChains = (count: number) =>
+    pool(Array.from({ length: count }), 8, async () => {
+      const user = gh.users[nextUser++ % gh.users.length]!;
+      const { tokens } = await signIn({ url: gh.url, client: gh.web!, user, ip: options.nextIp(), scope: 'openid offline_access', prompt: 'consent' });
+      if (!tokens.refresh_token) throw new Error('Gatehouse: the code exchange gave no refresh token');
+      return tokens.refresh_token;
+    });
+  return refreshWorkload(gh, { connections: options.connections, client: gh.web!, newChains });
+}
+
+/** The peer's chains: saved through its models by its setup route (bench/peer-server.ts). */
+export function peerRefreshWorkload(peer: PeerTarget, options: { connections: number }) {
+  const newChains = async (count: number) => {
+    const response = await fetch(`${peer.url}/bench/refresh-chains?count=${count}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${peer.web.clientSecret}` },
+    });
+    if (response.status !== 200) throw new Error(`peer: refresh chains gave ${response.status} ${(await response.text()).slice(0, 200)}`);
+    return (await response.json()) as string[];
+  };
+  return refreshWorkload(peer, { connections: options.connections, client: peer.web, newChains });
 }
 
 /**

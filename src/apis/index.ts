@@ -139,6 +139,8 @@ export function createApiService(deps: {
   claimsAllowList: readonly string[];
   /** GATEHOUSE_SIGNING_ALGS: the algorithms with signing keys. */
   signingAlgs: readonly string[];
+  /** oidc-provider's own client-metadata validation, run on introspection credentials before they are stored. */
+  validateMetadata?: (metadata: ClientMetadata) => Promise<void>;
 }) {
   const cache = createTtlCache<Api | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
   const introspectionClients = createTtlCache<ClientMetadata | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
@@ -204,7 +206,10 @@ export function createApiService(deps: {
      */
     async issueCredentials(identifier: string, input: ApiCredentialsInput): Promise<{ clientId: string; clientSecret: string | undefined; method: ApiAuthMethod }> {
       const issued = issueApiCredentials(parsed(apiCredentialsInputSchema, input));
-      const previous = (await deps.apis.find(identifier))?.introspection_client_id;
+      const row = await deps.apis.find(identifier);
+      if (!row) throw new NotFound(`API ${identifier}`);
+      await deps.validateMetadata?.(introspectionClientMetadata(row, issued.clientId, issued.stored));
+      const previous = row.introspection_client_id;
       if (!(await deps.apis.update(identifier, { introspection_client_id: issued.clientId, introspection_credentials: issued.stored }))) {
         throw new NotFound(`API ${identifier}`);
       }

@@ -4,7 +4,7 @@
  * every page in English, Spanish and Simplified Chinese. Without Chromium the file skips, loudly.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,15 +13,15 @@ import { after, before, test } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib/functional';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { assertAccessible } from '../harness/axe.ts';
+import { announceSkip, launchChromium, skipWithoutChromium } from '../harness/chromium.ts';
 import { createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
 import { outboxMails } from '../harness/outbox.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
-const CHROMIUM = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && `Chromium not found at ${CHROMIUM}: browser tests skipped (apt-get install chromium)`;
+const skip = skipWithoutChromium;
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', storageMode());
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'));
 
@@ -34,10 +34,7 @@ const received: URL[] = [];
 const logoutTokens: Array<{ path: string; token: string }> = [];
 
 before(async () => {
-  if (skip) {
-    process.stdout.write(`\n!! SKIPPED: ${skip}\n`);
-    return;
-  }
+  if (announceSkip()) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   server = await startServer({ env: { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' } });
   // The "app": a redirect_uri that records what it receives.
@@ -58,10 +55,7 @@ before(async () => {
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   client = await createWebClient(server, { name: 'Notes App', redirectUris: [`${appUrl}/callback`], postLogoutRedirectUris: [`${appUrl}/signed-out`] });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -5,20 +5,20 @@
  * Simplified Chinese. Without Chromium the file skips, loudly.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEVICE_CODE_GRANT } from '../../src/clients/index.ts';
 import { assertAccessible } from '../harness/axe.ts';
+import { announceSkip, launchChromium, skipWithoutChromium } from '../harness/chromium.ts';
 import { createApi, createUser } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
-const CHROMIUM = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && `Chromium not found at ${CHROMIUM}: browser tests skipped (apt-get install chromium)`;
+const skip = skipWithoutChromium;
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', storageMode());
 
 let server: TestServer;
@@ -27,10 +27,7 @@ let api: string;
 let cli: oidc.Configuration;
 
 before(async () => {
-  if (skip) {
-    process.stdout.write(`\n!! SKIPPED: ${skip}\n`);
-    return;
-  }
+  if (announceSkip()) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   // A one-second interval keeps the CLI's polling quick; slow_down is covered in test/protocol/device/.
   server = await startServer({ env: { GATEHOUSE_DEVICE_POLL_INTERVAL: '1' } });
@@ -44,10 +41,7 @@ before(async () => {
     firstParty: true,
   });
   cli = await oidc.discovery(new URL(server.url), client.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

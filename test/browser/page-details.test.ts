@@ -4,19 +4,18 @@
  * form, the TOTP key in groups of four, a way out of enrolment, recovery codes as a file.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib/functional';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { announceSkip, launchChromium, skipWithoutChromium } from '../harness/chromium.ts';
 import { createWebClient, uniqueEmail } from '../harness/fixtures.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
-const CHROMIUM = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && `Chromium not found at ${CHROMIUM}: browser tests skipped (apt-get install chromium)`;
+const skip = skipWithoutChromium;
 
 let server: TestServer;
 let browser: Browser;
@@ -26,10 +25,7 @@ let clientId: string;
 const received: URL[] = [];
 
 before(async () => {
-  if (skip) {
-    process.stdout.write(`\n!! SKIPPED: ${skip}\n`);
-    return;
-  }
+  if (announceSkip()) return;
   server = await startServer();
   app = createServer((req, res) => {
     const url = new URL(req.url ?? '/', appUrl);
@@ -39,10 +35,7 @@ before(async () => {
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   ({ clientId } = await createWebClient(server, { name: 'Details App', redirectUris: [`${appUrl}/callback`] }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -102,7 +102,7 @@ export async function personOnDevicePage(server: TestServer, userCode: string, u
       page = await submit(browser, server, byAction(/\/login$/)!, { email: user.email, password: user.password });
     } else if (page.html.includes('id="totp-secret"')) {
       seen.enrol = true;
-      const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.html)![1]!;
+      const secret = /id="totp-secret"[^>]*>([A-Z2-7 ]+)</.exec(page.html)![1]!.replaceAll(" ", "");
       if (options.totp) options.totp.secret = secret;
       page = await submit(browser, server, byAction(/\/mfa\/enrol$/)!, { code: await codeFor(secret) });
     } else if (page.html.includes('id="recovery-codes"')) {

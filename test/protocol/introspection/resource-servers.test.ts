@@ -161,6 +161,18 @@ test('private_key_jwt credentials (oauth4webapi) and credentials made through th
   assert.deepEqual((shown.body as { introspection: unknown }).introspection, { clientId, method: 'private_key_jwt' }, 'no secret or digest shown');
   const bad = await admin.call('POST', `/apis/${encodeURIComponent(orders)}/credentials`, { token: writer, body: { method: 'private_key_jwt' } });
   assert.equal(bad.status, 400, 'private_key_jwt without keys is a clear 400');
+  for (const body of [{ method: 'private_key_jwt', jwks: { keys: [] } }, { method: 'private_key_jwt', jwks: { keys: [{ kty: 'RSA', n: 'x', e: 'AQAB', d: 'secret' }] } }, { method: 'private_key_jwt', jwksUri: 'not a url' }]) {
+    const refused = await admin.call('POST', `/apis/${encodeURIComponent(orders)}/credentials`, { token: writer, body });
+    assert.equal(refused.status, 400, JSON.stringify(body));
+  }
+  const stillWorks = await introspectWithKey(server, clientId, privateKey, tokens.access_token);
+  assert.equal(stillWorks.active, true, 'refused input changed nothing');
+  // Keys oidc-provider accepts but cannot use: the caller is refused as a client, never a 500.
+  const unusable = await server.gatehouse.services.apis.issueCredentials(billing, { method: 'private_key_jwt', jwks: { keys: [{ kty: 'bogus' }] } });
+  await assert.rejects(introspectWithKey(server, unusable.clientId, privateKey, tokens.access_token), (error: Error & { status?: number; error?: string }) => {
+    assert.equal(error.status, 401, String(error));
+    return true;
+  });
   const unknown = await admin.call('POST', `/apis/${encodeURIComponent('https://nope.example.test')}/credentials`, { token: writer, body: {} });
   assert.equal(unknown.status, 404);
   ordersCredentials = await secretCredentials(server, orders);
