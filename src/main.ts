@@ -49,6 +49,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 async function main(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const drain = createDrain();
+  // Tracing first (the pg instrumentation patches pg as knex loads it); its SDK is loaded only if on.
+  const tracing = config.tracing ? await (await import('./tracing/index.ts')).startTracing(config.tracing) : undefined;
   const gatehouse = await createGatehouse(config, { logger, isDraining: drain.isDraining });
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
   server.keepAliveTimeout = 5000;
@@ -131,6 +133,7 @@ async function main(config: Config): Promise<void> {
     await jobsStopped;
     if (!drained) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'grace period over: remaining connections cut');
     await gatehouse.close().catch((err: unknown) => logger.warn({ err }, 'closing the stores failed'));
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'sending the last spans failed'));
     logger.info('stopped');
     process.exit(drained ? 0 : 1);
   };

@@ -31,6 +31,7 @@ import { revokeGrantEverywhere } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
 import type { ClientMetadata } from './storage/queries/clients.ts';
 import { createLimiterFactory } from './storage/rate-limiter-store.ts';
+import { createWebhookService } from './webhooks/index.ts';
 
 export interface Secrets {
   keyEncryptionSecret: Uint8Array;
@@ -224,6 +225,13 @@ export function buildServices(deps: {
     federation,
   });
   const accountChanges = createAccountChanges({ accounts, flows, mfa, security, audit });
+  const webhooks = createWebhookService({
+    webhooks: queries.webhooks,
+    keyEncryptionSecret: secrets.keyEncryptionSecret,
+    clock,
+    allowHttp: config.webhooks.allowHttp,
+    onChange: ({ type, webhookId, actor, details }) => audit.record({ type, outcome: 'success', subject: webhookId, actor, details }),
+  });
   const sessionActivity = createSessionActivity({ sessions: keyspaces.sessions, clock, idleTimeoutSeconds: config.ttl.sessionIdle, sessionTtlSeconds: config.ttl.session });
   return {
     accounts,
@@ -245,6 +253,7 @@ export function buildServices(deps: {
     signIn,
     rbac,
     registration,
+    webhooks,
   };
 }
 

@@ -9,6 +9,7 @@ import { jobRoutes } from './resources/jobs.ts';
 import { keyRoutes } from './resources/keys.ts';
 import { roleRoutes } from './resources/roles.ts';
 import { userRoutes } from './resources/users.ts';
+import { webhookRoutes } from './resources/webhooks.ts';
 import type { AdminRoute } from './route.ts';
 
 /**
@@ -27,5 +28,6 @@ export function adminRoutes(services: Services, jobs: JobRunner): AdminRoute[] {
     ...initialAccessTokenRoutes(services),
     ...jobRoutes(jobs),
     ...idpRoutes(services),
+    ...webhookRoutes(services),
   ];
 }

@@ -12,6 +12,7 @@ import { jobCommands } from './jobs.ts';
 import { keyCommands } from './keys.ts';
 import { roleCommands } from './roles.ts';
 import { userCommands } from './users.ts';
+import { webhookCommands } from './webhooks.ts';
 
 export const OPERATION_COMMANDS: Readonly<Record<string, OperationSpec>> = {
   ...userCommands,
@@ -23,6 +24,7 @@ export const OPERATION_COMMANDS: Readonly<Record<string, OperationSpec>> = {
   ...initialAccessTokenCommands,
   ...jobCommands,
   ...idpCommands,
+  ...webhookCommands,
 };
 
 /** The first word of each command, in the order help lists them. */
@@ -37,4 +39,5 @@ export const COMMAND_GROUPS: ReadonlyArray<readonly [string, string]> = [
   ['iat', 'Initial access tokens for dynamic client registration (RFC 7591)'],
   ['jobs', 'Periodic jobs (token cleanup, audit retention, key refresh): list, run once'],
   ['idp', 'Upstream identity providers: sign in with the company’s OpenID Connect / OAuth 2 provider'],
+  ['webhooks', 'Event hooks: audit events sent, signed, to receivers; dead letters and redelivery'],
 ];

@@ -40,7 +40,11 @@ export interface AuditQueries {
   pruneThrough(throughId: string, limit: number, now: Date): Promise<number>;
 }
 
-export function createAuditQueries(db: Knex): AuditQueries {
+/**
+ * `afterAppend` runs inside the append's transaction with the new rows' ids: what must be written
+ * together with the events (the webhook outbox, queries/webhooks.ts).
+ */
+export function createAuditQueries(db: Knex, options: { afterAppend?: (trx: Knex.Transaction, ids: string[]) => Promise<void> } = {}): AuditQueries {
   return {
     appendChained: (rows, hash) =>
       translated(
@@ -56,7 +60,12 @@ export function createAuditQueries(db: Knex): AuditQueries {
             prev = current;
             return out;
           });
-          if (chained.length > 0) await trx('audit_events').insert(chained);
+          if (chained.length === 0) return;
+          const inserted = (await trx('audit_events').insert(chained).returning('id')) as Array<{ id: string }>;
+          await options.afterAppend?.(
+            trx,
+            inserted.map((row) => String(row.id)),
+          );
         }),
       ),
     page: (afterId, limit) =>

@@ -327,7 +327,7 @@ test('jobs: listed with scope, schedule and last run; one runs once on request a
   type JobItem = { name: string; scope: string; scheduled: boolean; lastRun: { outcome: string; rows: number } | null };
   const list = async () => ((await admin.call('GET', '/jobs', { token: reader })).body as { items: JobItem[] }).items;
   const before = await list();
-  assert.deepEqual(before.map((job) => job.name).sort(), ['audit.prune', 'clients.sweep-unused', 'keys.refresh', 'tokens.delete-expired']);
+  assert.deepEqual(before.map((job) => job.name).sort(), ['audit.prune', 'clients.sweep-unused', 'keys.refresh', 'tokens.delete-expired', 'webhooks.deliver']);
   const byName = (items: JobItem[], name: string) => items.find((job) => job.name === name);
   assert.deepEqual([byName(before, 'keys.refresh')?.scope, byName(before, 'keys.refresh')?.scheduled], ['instance', true], 'every instance refreshes its keys');
   assert.deepEqual([byName(before, 'tokens.delete-expired')?.scope, byName(before, 'tokens.delete-expired')?.scheduled], ['cluster', false], 'GATEHOUSE_JOBS_ENABLED=false in tests');
@@ -398,6 +398,28 @@ test('identity providers: create (callback URL shown, secret sealed and never sh
   assert.equal((await admin.call('GET', '/idps/acme-admin', { token: reader })).status, 200);
   assert.equal((await admin.call('DELETE', '/idps/acme-admin', { token: writer })).status, 204);
   assert.equal((await admin.call('GET', '/idps/acme-admin', { token: reader })).status, 404);
+});
+
+test('webhooks: created with its secret once, listed, shown, changed, deleted; deliveries listed; redelivery of an unknown delivery 404 (delivery itself: test/protocol/webhooks/)', async () => {
+  const created = await admin.call('POST', '/webhooks', { token: writer, body: { url: 'https://siem.example.test/hook', events: ['signin.blocked', 'key.revoked'] } });
+  assert.equal(created.status, 201);
+  const { webhook, secret } = created.body as { webhook: { id: string; events: string[] }; secret: string };
+  assert.match(secret, /^whsec_/);
+  assert.deepEqual(webhook.events, ['key.revoked', 'signin.blocked']);
+  assert.equal((await admin.call('POST', '/webhooks', { token: reader, body: { url: 'https://siem.example.test/hook', events: ['*'] } })).status, 403);
+  const listed = (await admin.call('GET', '/webhooks', { token: reader })).body as { items: Array<{ id: string }> };
+  assert.ok(listed.items.some((item) => item.id === webhook.id));
+  const shown = (await admin.call('GET', `/webhooks/${webhook.id}`, { token: reader })).body as Record<string, unknown>;
+  assert.equal('secret' in shown || JSON.stringify(shown).includes(secret), false, 'the secret is never shown again');
+  const rotated = await admin.call('PATCH', `/webhooks/${webhook.id}`, { token: writer, body: { events: ['*'], rotateSecret: true } });
+  assert.equal(rotated.status, 200);
+  const next = rotated.body as { webhook: { events: string[] }; secret: string };
+  assert.deepEqual(next.webhook.events, ['*']);
+  assert.notEqual(next.secret, secret);
+  assert.equal((await admin.call('GET', `/webhook-deliveries?webhook=${webhook.id}&status=dead`, { token: reader })).status, 200);
+  assert.equal((await admin.call('POST', '/webhook-deliveries/123456789/redelivery', { token: writer })).status, 404);
+  assert.equal((await admin.call('DELETE', `/webhooks/${webhook.id}`, { token: writer })).status, 204);
+  assert.equal((await admin.call('GET', `/webhooks/${webhook.id}`, { token: reader })).status, 404);
 });
 
 test('the test suite exercised every documented operation', () => {
