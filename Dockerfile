@@ -31,10 +31,14 @@ RUN --mount=type=cache,target=/root/.npm \
 # ---- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 # npm, npx, corepack and yarn are not needed to run the server: fewer binaries, fewer CVEs.
+# The operator CLI is `gatehouse` on PATH (`docker compose exec gatehouse gatehouse users create …`):
+# run as the server's user, it reaches the server over its admin socket under GATEHOUSE_DATA_DIR.
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
  && groupadd --gid 10001 gatehouse \
- && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gatehouse
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gatehouse \
+ && printf '#!/bin/sh\nexec node /app/src/cli/main.ts "$@"\n' > /usr/local/bin/gatehouse \
+ && chmod 755 /usr/local/bin/gatehouse
 
 # GATEHOUSE_DATA_DIR is only written in production when SMTP_URL is unset (the mail outbox):
 # point it into /tmp so a read-only root filesystem (with a tmpfs on /tmp) still works.

@@ -3,7 +3,9 @@
 # clean temporary directory (the same COPY list, `npm ci --omit=dev`), then runs it the way the
 # image does — NODE_ENV=production, as uid 10001 on a tree it cannot write — against the local
 # Postgres (a temporary database) and Redis (a unique key prefix), and checks /healthz, /readyz,
-# the image's own HEALTHCHECK command and a graceful SIGTERM. Cleans up after itself.
+# the image's own HEALTHCHECK command and a graceful SIGTERM. As the compose example runs it
+# (examples/compose/): the bootstrap file creates the demo client, `gatehouse` on PATH creates a
+# user, and Chromium signs in through Caddy (`tls internal`) on a loopback port. Cleans up after itself.
 #
 #   .ci/verify-image.sh        # exit 0 = the tree works; anything else = it does not
 #
@@ -28,6 +30,7 @@ PINNED_NODE_BIN="$ROOT/node_modules/node/bin"
 
 WORK=""
 SERVER_PID=""
+CADDY_PID=""
 DB_CREATED=""
 step() { printf '\n== %s ==\n' "$*"; }
 fail() { printf 'verify-image: FAIL: %s\n' "$*" >&2; exit 1; }
@@ -40,6 +43,7 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$SERVER_PID" 2>/dev/null
   fi
+  if [[ -n "$CADDY_PID" ]]; then kill -TERM "$CADDY_PID" 2>/dev/null; wait "$CADDY_PID" 2>/dev/null; fi
   if [[ -n "$DB_CREATED" ]]; then
     psql "$ADMIN_URL" -qAtX -v ON_ERROR_STOP=1 -c "drop database if exists \"$DB_NAME\" with (force)" >/dev/null \
       || echo "verify-image: could not drop database $DB_NAME" >&2
@@ -60,9 +64,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tool in openssl psql redis-cli curl du; do
+for tool in openssl psql redis-cli curl du caddy; do
   command -v "$tool" >/dev/null || fail "$tool is not installed"
 done
+[[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] || fail "Chromium is not at ${CHROMIUM_PATH:-/usr/bin/chromium} (the browser sign-in needs it)"
 [[ -x "$PINNED_NODE_BIN/node" ]] || fail "the project-pinned node is missing: run npm ci in $ROOT first"
 export PATH="$PINNED_NODE_BIN:$PATH"   # npm's install scripts (argon2) and the server run on it
 echo "node $(node --version), npm $(npm --version 2>/dev/null)"
@@ -89,6 +94,13 @@ if ! (cd "$APP" && npm ci --omit=dev --no-audit --no-fund --loglevel=error) >"$W
   fail "npm ci --omit=dev failed (the Docker build would fail at the same step)"
 fi
 tail -n 3 "$WORK/npm.log"
+# The Dockerfile's `gatehouse` on PATH, written by the same printf with /app → this tree.
+mkdir -p "$WORK/bin"
+wrapper_printf="$(grep -oE "printf '[^']*'" "$ROOT/Dockerfile" | head -n 1)"
+[[ -n "$wrapper_printf" ]] || fail "the Dockerfile writes no gatehouse wrapper"
+eval "${wrapper_printf//\/app\//$APP/}" >"$WORK/bin/gatehouse"
+chmod 755 "$WORK/bin/gatehouse"
+echo "gatehouse on PATH: $(tail -n 1 "$WORK/bin/gatehouse")"
 
 step "the tree holds production dependencies only"
 # shellcheck disable=SC2016 # JavaScript template literals, not shell expansions
@@ -143,24 +155,31 @@ if [[ "$(id -u)" == 0 ]] && command -v setpriv >/dev/null; then
 else
   echo "WARNING: not root (or no setpriv): running as $(id -un); the read-only check below still applies"
 fi
+TLS_PORT="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+CADDY_HTTP_PORT="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+ISSUER="https://localhost:${TLS_PORT}"
+# The container's environment, for the server and for `docker compose exec gatehouse gatehouse …`.
+RUN_ENV=(
+  PATH="$WORK/bin:$PINNED_NODE_BIN:/usr/local/bin:/usr/bin:/bin"
+  HOME=/nonexistent
+  "${IMAGE_ENV[@]}"
+  GATEHOUSE_DATA_DIR="/tmp/gatehouse-verify-data-${RUN_ID}"
+  GATEHOUSE_HOST=127.0.0.1
+  PORT="$PORT"
+  GATEHOUSE_ISSUER="$ISSUER"
+  GATEHOUSE_TRUST_PROXY=true
+  GATEHOUSE_BOOTSTRAP_FILE="$ROOT/examples/compose/gatehouse.yaml"
+  DATABASE_URL="$DATABASE_URL"
+  REDIS_URL="redis://${REDIS_HOST}:${REDIS_PORT}"
+  GATEHOUSE_REDIS_PREFIX="$REDIS_PREFIX"
+  GATEHOUSE_KEY_ENCRYPTION_SECRET="$(openssl rand -base64 32)"
+  GATEHOUSE_COOKIE_KEYS="$(openssl rand -hex 32)"
+)
+chmod 755 "$WORK/bin"
 touch "$WORK/started"
 (
   cd "$APP"
-  exec env -i \
-    PATH="$PINNED_NODE_BIN:/usr/local/bin:/usr/bin:/bin" \
-    HOME=/nonexistent \
-    "${IMAGE_ENV[@]}" \
-    GATEHOUSE_DATA_DIR="/tmp/gatehouse-verify-data-${RUN_ID}" \
-    GATEHOUSE_HOST=127.0.0.1 \
-    PORT="$PORT" \
-    GATEHOUSE_ISSUER=https://id.example.test \
-    GATEHOUSE_TRUST_PROXY=true \
-    DATABASE_URL="$DATABASE_URL" \
-    REDIS_URL="redis://${REDIS_HOST}:${REDIS_PORT}" \
-    GATEHOUSE_REDIS_PREFIX="$REDIS_PREFIX" \
-    GATEHOUSE_KEY_ENCRYPTION_SECRET="$(openssl rand -base64 32)" \
-    GATEHOUSE_COOKIE_KEYS="$(openssl rand -hex 32)" \
-    "${RUN_AS[@]}" node src/main.ts
+  exec env -i "${RUN_ENV[@]}" "${RUN_AS[@]}" node src/main.ts
 ) >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 echo "server pid $SERVER_PID on 127.0.0.1:$PORT (database $DB_NAME, Redis prefix $REDIS_PREFIX)"
@@ -187,10 +206,10 @@ plain_status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/.well
 [[ "$plain_status" == 301 ]] || fail "plain http discovery answered $plain_status, expected the production redirect (301)"
 echo "plain http: 301 to https (production mode)"
 # ...and behind a TLS proxy (GATEHOUSE_TRUST_PROXY=true, as in docker-compose.yml) it serves.
-issuer="$(curl -fsS --max-time 5 -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-Host: id.example.test' \
+issuer="$(curl -fsS --max-time 5 -H 'X-Forwarded-Proto: https' -H "X-Forwarded-Host: localhost:${TLS_PORT}" \
   "$BASE/.well-known/openid-configuration" \
   | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).issuer))')"
-[[ "$issuer" == "https://id.example.test" ]] || fail "discovery names issuer '$issuer'"
+[[ "$issuer" == "$ISSUER" ]] || fail "discovery names issuer '$issuer'"
 echo "discovery: issuer $issuer"
 
 # The image's HEALTHCHECK, as written in the Dockerfile (its CMD is a JSON array on one line).
@@ -199,6 +218,33 @@ healthcheck_json="$(grep -E '^HEALTHCHECK ' "$ROOT/Dockerfile" | sed -E 's/^.* C
 mapfile -t healthcheck_argv < <(node -e 'for (const arg of JSON.parse(process.argv[1])) console.log(arg)' "$healthcheck_json")
 (cd "$APP" && PORT="$PORT" "${healthcheck_argv[@]}") || fail "the Dockerfile's HEALTHCHECK command failed"
 echo "HEALTHCHECK command: exit 0"
+
+step "the bootstrap file created the demo client; gatehouse on PATH creates a user (docker compose exec)"
+gatehouse_cli() { (cd / && env -i "${RUN_ENV[@]}" "${RUN_AS[@]}" gatehouse "$@"); }
+gatehouse_cli clients show demo | grep -q 'Demo app' || fail "the bootstrap file's demo client is missing"
+echo "clients show demo: created by GATEHOUSE_BOOTSTRAP_FILE"
+DEMO_PASSWORD="$(openssl rand -hex 16)"
+printf '%s' "$DEMO_PASSWORD" | gatehouse_cli users create --email demo@example.com --password-stdin --verified || fail "gatehouse users create"
+
+step "browser sign-in through Caddy (tls internal) at $ISSUER"
+mkdir -p "$WORK/caddy"
+(
+  exec env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$WORK/caddy" XDG_DATA_HOME="$WORK/caddy/data" XDG_CONFIG_HOME="$WORK/caddy/config" \
+    CADDY_HTTP_PORT="$CADDY_HTTP_PORT" CADDY_HTTPS_PORT="$TLS_PORT" GATEHOUSE_UPSTREAM="127.0.0.1:$PORT" \
+    caddy run --config "$ROOT/examples/compose/Caddyfile" --adapter caddyfile
+) >"$WORK/caddy.log" 2>&1 &
+CADDY_PID=$!
+CADDY_ROOT="$WORK/caddy/data/caddy/pki/authorities/local/root.crt"
+for _ in $(seq 1 120); do
+  kill -0 "$CADDY_PID" 2>/dev/null || { tail -n 20 "$WORK/caddy.log" >&2; fail "caddy exited"; }
+  [[ -f "$CADDY_ROOT" ]] && curl -fsS --max-time 2 --cacert "$CADDY_ROOT" "$ISSUER/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -fsS --max-time 5 --cacert "$CADDY_ROOT" "$ISSUER/readyz" >/dev/null || { tail -n 20 "$WORK/caddy.log" >&2; fail "Gatehouse is not reachable through Caddy at $ISSUER"; }
+echo "Caddy serves $ISSUER with a certificate from its local CA"
+printf '%s' "$DEMO_PASSWORD" | NODE_EXTRA_CA_CERTS="$CADDY_ROOT" node "$ROOT/test/examples/tls-sign-in.ts" "$ISSUER" demo demo@example.com \
+  "$(awk '/redirectUris:/ { gsub(/.*\[|\].*/, ""); print; exit }' "$ROOT/examples/compose/gatehouse.yaml")" \
+  || fail "browser sign-in through the TLS front"
 
 step "nothing was written into the tree"
 written="$(find "$APP" -newer "$WORK/started" -print | sed -n '1,20p')"

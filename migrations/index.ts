@@ -10,7 +10,9 @@ import * as mfaEnrolmentsMailOutbox from './008_mfa_enrolments_mail_outbox.ts';
 import * as djangoImport from './009_django_import.ts';
 import * as tokenExchange from './010_token_exchange.ts';
 import * as jobRuns from './012_job_runs.ts';
+import * as upstreamProviders from './013_upstream_providers.ts';
 import * as apiCredentials from './014_api_credentials.ts';
+import * as webhooks from './019_webhooks.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -25,5 +27,7 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '009_django_import', module: djangoImport },
   { name: '010_token_exchange', module: tokenExchange },
   { name: '012_job_runs', module: jobRuns },
+  { name: '013_upstream_providers', module: upstreamProviders },
   { name: '014_api_credentials', module: apiCredentials },
+  { name: '019_webhooks', module: webhooks },
 ];

@@ -11,7 +11,7 @@ import { mountRoutes } from './http/router.ts';
 import { httpsOnly, securityHeaders } from './http/security-headers.ts';
 import { tokenEndpointLimits } from './http/token-endpoint-limits.ts';
 import type { Views } from './http/views.ts';
-import { interactionRoutes } from './interactions/routes.ts';
+import { FEDERATION_PATH, federationCallbackRoutes, interactionRoutes } from './interactions/routes.ts';
 import type { Logger } from './logger.ts';
 import { discoveryDocument } from './oidc/discovery-document.ts';
 import type { LiveProvider } from './oidc/live-provider.ts';
@@ -27,6 +27,8 @@ import type { Services } from './services.ts';
 export interface AppDeps {
   /** /admin/v1: bearer-token REST API with its OpenAPI document. */
   admin: Router;
+  /** /console: the operator's web UI, over the admin API only. */
+  console: Router;
   config: Config;
   logger: Logger;
   services: Services;
@@ -66,15 +68,17 @@ export function createApp(deps: AppDeps): Koa {
   const pages = { logger, views, secureCookies: config.production, bodyLimitBytes: config.bodyLimitBytes };
   const pageSteps = formRouteStack(pages);
 
-  const interactions = interactionRoutes({
+  const interactionDeps = {
     provider: deps.provider,
     signIn: deps.services.signIn,
+    federation: deps.services.federation,
+    issuer: config.issuer,
     accounts: deps.services.accounts,
     flows: deps.services.flows,
     security: deps.services.security,
     registrationEnabled: config.registration.enabled,
     ...pages,
-  });
+  };
   const account = selfServiceRoutes({
     provider: deps.provider,
     accounts: deps.services.accounts,
@@ -82,6 +86,7 @@ export function createApp(deps: AppDeps): Koa {
     sessionActivity: deps.services.sessionActivity,
     mfa: deps.services.mfa,
     accountChanges: deps.services.accountChanges,
+    federation: deps.services.federation,
     issuer: config.issuer,
     accountClientId: deps.accountClientId,
     ...pages,
@@ -108,13 +113,19 @@ export function createApp(deps: AppDeps): Koa {
     { prefixes: ['/assets'], group: pipeline(steps, 'pages', [assets]) },
     {
       prefixes: [INTERACTION_PATH],
-      group: pipeline(steps, 'pages', [mountRoutes({ prefix: INTERACTION_PATH, steps: pageSteps, routes: interactions, answerUnknownMethods: true })]),
+      group: pipeline(steps, 'pages', [mountRoutes({ prefix: INTERACTION_PATH, steps: pageSteps, routes: interactionRoutes(interactionDeps), answerUnknownMethods: true })]),
+    },
+    {
+      prefixes: [FEDERATION_PATH],
+      group: pipeline(steps, 'pages', [mountRoutes({ prefix: FEDERATION_PATH, steps: pageSteps, routes: federationCallbackRoutes(interactionDeps) })]),
     },
     {
       prefixes: [ACCOUNT_PATH],
       group: pipeline(steps, 'pages', [mountRoutes({ prefix: ACCOUNT_PATH, steps: pageSteps, routes: account, answerUnknownMethods: true })]),
     },
     { prefixes: ['/verify-email', '/password'], group: pipeline(steps, 'pages', [mountRoutes({ steps: pageSteps, routes: emailLinks })]) },
+    // The console's pages are its own Koa router (console/routes.ts), with the page stack inside it.
+    { prefixes: ['/console'], group: pipeline(steps, 'pages', [deps.console.routes(), deps.console.allowedMethods()] as unknown as Middleware[]) },
   ];
   if (config.dcr.enabled) {
     const registration = registrationRoutes({

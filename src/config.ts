@@ -66,6 +66,13 @@ export const environmentSchema = z.object({
     .string()
     .default('./data')
     .describe('Local state: PGlite\'s files (embedded mode), the mail outbox and the CLI\'s admin socket (run/admin.sock, 0600 in a 0700 directory).'),
+  GATEHOUSE_BOOTSTRAP_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A configuration-as-code file (YAML or JSON, the format of `gatehouse apply`) applied at every start, before the server listens: the clients, APIs, roles and groups it lists are created or brought in line; nothing is deleted. Instances starting together apply it one at a time (an advisory lock); secrets it references come from the environment or files.',
+    ),
   GATEHOUSE_KEYS_DIR: z
     .string()
     .default('./keys')
@@ -109,7 +116,24 @@ export const environmentSchema = z.object({
     .describe('Users holding any of these roles (comma-separated) must use a second factor; enrolment is forced at sign-in.'),
   GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: flag(
     false,
-    'Allow outbound calls (back-channel logout, client jwks_uri) to loopback and private addresses. Needed when internal tools listen on them.',
+    'Allow outbound calls (back-channel logout, client jwks_uri, webhooks) to loopback, private and link-local addresses. Needed when internal tools listen on them.',
+  ),
+  GATEHOUSE_WEBHOOKS_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(10)
+    .describe('Attempts at delivering one event to one webhook before it is dead-lettered (`gatehouse webhooks dead-letters`).'),
+  GATEHOUSE_WEBHOOKS_RETRY_BASE: seconds(
+    30,
+    'Wait (seconds) after a webhook delivery\'s first failure; it doubles after each further failure, up to 6 hours (10 attempts span about 4 hours).',
+  ),
+  GATEHOUSE_WEBHOOKS_POLL_INTERVAL: seconds(2, 'How often (seconds) each instance looks for webhook deliveries that are due.'),
+  GATEHOUSE_WEBHOOKS_TIMEOUT: seconds(10, 'How long (seconds) a webhook receiver has to answer one delivery.'),
+  GATEHOUSE_WEBHOOKS_ALLOW_HTTP: flag(
+    false,
+    'Accept `http:` webhook URLs (development, or a receiver on a trusted internal network). Deliveries stay signed, but anyone on the path can read them.',
   ),
   GATEHOUSE_INTERACTION_TTL: seconds(1800, 'How long a sign-in page stays valid, in seconds.'),
   GATEHOUSE_REFRESH_GRACE_SECONDS: z.coerce
@@ -224,6 +248,18 @@ export const environmentSchema = z.object({
     .describe(
       'Claims (comma-separated) an API may choose for its access tokens, besides sub, client_id and scope: any of roles, groups, org_id. Personal data (email, name, phone_number, address, ...) is refused at start.',
     ),
+  OTEL_SDK_DISABLED: flag(false, 'OpenTelemetry: `true` keeps tracing off whatever the other OTEL_* variables say.'),
+  OTEL_TRACES_EXPORTER: z
+    .enum(['otlp', 'console', 'none'])
+    .optional()
+    .describe('OpenTelemetry: where spans go. Tracing is off unless this (other than `none`) or an OTLP endpoint is set; `otlp` is the default once an endpoint is.'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional().describe('OpenTelemetry: the collector\'s base URL (spans are posted to `<endpoint>/v1/traces`); setting it turns tracing on.'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional().describe('OpenTelemetry: the full URL spans are posted to (overrides the base endpoint); setting it turns tracing on.'),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(['http/protobuf', 'http/json'])
+    .default('http/protobuf')
+    .describe('OpenTelemetry: OTLP encoding over HTTP (`grpc` is not shipped: run a collector that accepts HTTP, as they all do).'),
+  OTEL_SERVICE_NAME: z.string().min(1).default('gatehouse').describe('OpenTelemetry: the `service.name` of every span.'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -282,6 +318,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** GATEHOUSE_DATA_DIR in either mode: the mail outbox and the admin socket live there too. */
   readonly dataDir: string;
+  /** GATEHOUSE_BOOTSTRAP_FILE: applied at start (configuration as code). */
+  readonly bootstrapFile: string | undefined;
   readonly keysDir: string;
   /** Unset outside production means "generate one into keysDir". */
   readonly keyEncryptionSecret: Uint8Array | undefined;
@@ -333,6 +371,24 @@ export interface Config {
     readonly clientSweepInterval: number;
     /** Expired rows are kept this much longer (the clock-skew margin). */
     readonly expiredGraceSeconds: number;
+  };
+  /** OpenTelemetry tracing (src/tracing/), from the standard OTEL_* variables; undefined = off. */
+  readonly tracing:
+    | {
+        readonly exporter: 'otlp' | 'console';
+        /** Where OTLP spans are posted (full URL). */
+        readonly url: string;
+        readonly protocol: 'http/protobuf' | 'http/json';
+        readonly serviceName: string;
+      }
+    | undefined;
+  /** Event hooks (src/webhooks/); receivers on private networks follow `outboundAllowPrivate`. */
+  readonly webhooks: {
+    readonly maxAttempts: number;
+    readonly retryBaseSeconds: number;
+    readonly pollInterval: number;
+    readonly timeoutSeconds: number;
+    readonly allowHttp: boolean;
   };
   /** Claims an API may list for its access tokens (never PII; see ACCESS_TOKEN_PII_CLAIMS). */
   readonly accessTokenClaims: readonly AccessTokenClaim[];
@@ -488,6 +544,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : { kind: 'embedded', dataDir: e.GATEHOUSE_DATA_DIR },
     redisPrefix: e.GATEHOUSE_REDIS_PREFIX,
     dataDir: e.GATEHOUSE_DATA_DIR,
+    bootstrapFile: e.GATEHOUSE_BOOTSTRAP_FILE,
     keysDir: e.GATEHOUSE_KEYS_DIR,
     keyEncryptionSecret,
     cookieKeys,
@@ -543,6 +600,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       clientSweepInterval: e.GATEHOUSE_DCR_SWEEP_INTERVAL,
       expiredGraceSeconds: e.GATEHOUSE_CLOCK_SKEW,
     },
+    tracing: tracingSettings(e),
+    webhooks: {
+      maxAttempts: e.GATEHOUSE_WEBHOOKS_MAX_ATTEMPTS,
+      retryBaseSeconds: e.GATEHOUSE_WEBHOOKS_RETRY_BASE,
+      pollInterval: e.GATEHOUSE_WEBHOOKS_POLL_INTERVAL,
+      timeoutSeconds: e.GATEHOUSE_WEBHOOKS_TIMEOUT,
+      allowHttp: e.GATEHOUSE_WEBHOOKS_ALLOW_HTTP,
+    },
     accessTokenClaims: parseAccessTokenClaims(e.GATEHOUSE_ACCESS_TOKEN_CLAIMS),
     metrics: {
       token: e.GATEHOUSE_METRICS_TOKEN,
@@ -561,7 +626,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   } satisfies Config);
 }
 
+/** Tracing is on when an exporter or an OTLP endpoint is named, and OTEL_SDK_DISABLED is not set. */
+function tracingSettings(e: z.output<typeof environmentSchema>): Config['tracing'] {
+  const exporter = e.OTEL_TRACES_EXPORTER ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'none');
+  if (e.OTEL_SDK_DISABLED || exporter === 'none') return undefined;
+  const base = (e.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '');
+  return {
+    exporter,
+    url: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${base}/v1/traces`,
+    protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
+    serviceName: e.OTEL_SERVICE_NAME,
+  };
+}
+
 /** The composition root's entry: the one place that touches `process.env`. */
 export function loadConfigFromProcess(): Config {
   return loadConfig(process.env);
+}
+
+/**
+ * A secret a configuration-as-code file references by variable name (`secret: { env: NAME }`):
+ * read here, when a file is applied, so this stays the one module that reads the environment.
+ */
+export function referencedEnvironmentVariable(name: string): string | undefined {
+  return process.env[name];
 }

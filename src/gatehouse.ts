@@ -3,22 +3,25 @@
  * `main.ts` listens on it; the test harness mounts it on a port it already holds.
  */
 import type Koa from 'koa';
-import { createAdminApi, ensureAdminApi } from './admin/index.ts';
+import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE, adminAudience, createAdminApi, ensureAdminApi } from './admin/index.ts';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
+import { createConsoleRouter } from './console/routes.ts';
 import { resolveSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
 import { gatehouseJobs, type JobRunner, startJobs } from './jobs/index.ts';
 import type { KeyView } from './keys/index.ts';
 import type { Logger } from './logger.ts';
 import { clientMetadataValidator } from './oidc/client-metadata.ts';
+import { isSpecialUseRefusal, specialUseGuardDispatcher } from './oidc/internals.ts';
 import { createJwksDocument } from './oidc/jwks-endpoint.ts';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.ts';
 import { createProvider } from './oidc/provider.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { buildServices, type Secrets, type Services } from './services.ts';
 import { openAndMigrate, type Storage } from './storage/index.ts';
+import { createWebhookDelivery } from './webhooks/index.ts';
 
 export interface Gatehouse {
   app: Koa;
@@ -72,6 +75,10 @@ export async function createGatehouse(
     await services.keys.ensureSigningKeys({ wait: true });
     const accountClientId = await services.clients.ensureAccountClient(config.issuer);
     await ensureAdminApi(services, config.issuer);
+    const consoleClientId = await services.clients.ensureConsoleClient(config.issuer, {
+      identifier: adminAudience(config.issuer),
+      scopes: [ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE],
+    });
     const initialKeys = await services.keys.currentView();
     keyView = initialKeys;
     const views = createViews({ theme: config.theme, cache: config.production });
@@ -91,6 +98,7 @@ export async function createGatehouse(
           serverSecret: secrets.keyEncryptionSecret,
         },
         accounts: services.accounts,
+        idpOf: services.federation.idpOf,
         apis: services.apis,
         rbac: services.rbac,
         importedClientSecrets: { accept: services.clients.acceptImportedSecret },
@@ -116,6 +124,19 @@ export async function createGatehouse(
     const provider = createLiveProvider(buildProvider(initialKeys));
     liveProvider = provider;
     const jwks = createJwksDocument(initialKeys, { path: '/jwks', maxAge: config.keys.jwksMaxAge });
+    // Webhook receivers obey the private-network policy of every other outbound call.
+    const hookDispatcher = config.outboundAllowPrivate ? undefined : specialUseGuardDispatcher();
+    const webhookDelivery = createWebhookDelivery({
+      webhooks: storage.queries.webhooks,
+      keyEncryptionSecret: secrets.keyEncryptionSecret,
+      clock,
+      logger,
+      fetch: (url, init) => fetch(url, { ...init, ...(hookDispatcher ? { dispatcher: hookDispatcher } : {}) } as RequestInit),
+      isPolicyRefusal: isSpecialUseRefusal,
+      maxAttempts: config.webhooks.maxAttempts,
+      retryBaseSeconds: config.webhooks.retryBaseSeconds,
+      timeoutSeconds: config.webhooks.timeoutSeconds,
+    });
     const jobs = startJobs({
       jobs: gatehouseJobs({
         config,
@@ -123,6 +144,7 @@ export async function createGatehouse(
         registration: services.registration,
         oidcPayloads: storage.queries.oidcPayloads,
         emailTokens: storage.queries.emailTokens,
+        webhooks: { webhooks: webhookDelivery, intervalSeconds: config.webhooks.pollInterval },
         keyRefresh: {
           keys: services.keys,
           initial: initialKeys,
@@ -143,8 +165,20 @@ export async function createGatehouse(
       scheduled: (job) => job.scope === 'instance' || config.jobs.enabled,
     });
     const admin = createAdminApi({ config, services, jobs, publicJwks: () => keyView?.publicJwks ?? [], logger, clock });
-    const app = createApp({
+    const consoleRouter = createConsoleRouter({
+      issuer: config.issuer,
+      clientId: consoleClientId,
+      adminAudience: adminAudience(config.issuer),
       admin,
+      sessions: storage.keyspaces.consoleSessions,
+      views,
+      logger,
+      secureCookies: config.production,
+      bodyLimitBytes: config.bodyLimitBytes,
+    });
+    const app = createApp({
+      admin: admin.router,
+      console: consoleRouter,
       config,
       logger,
       services,

@@ -2,6 +2,8 @@
  * pino factory: the single redaction list and the security-event helper. Nothing else
  * configures logging, so secrets cannot leak through a second, forgotten logger.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { type DestinationStream, type Logger, pino } from 'pino';
 
 /** Every field that may carry a secret, wherever it appears in a log object. */
@@ -40,6 +42,22 @@ const redactPaths = [
 
 export type { Logger };
 
+/** The request being served (http/request-logging.ts runs each request inside it). */
+export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+
+/**
+ * Fields every line gets: the request id of the request being served, and the trace and span ids
+ * when tracing is on (with it off, `getActiveSpan` finds no context and this adds nothing).
+ */
+function correlation(): Record<string, string> {
+  const request = requestScope.getStore();
+  const span = trace.getActiveSpan()?.spanContext();
+  return {
+    ...(request ? { requestId: request.requestId } : {}),
+    ...(span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : {}),
+  };
+}
+
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {
@@ -47,6 +65,7 @@ export function createLogger(options: { level: string; destination?: Destination
       base: { service: 'gatehouse' },
       redact: { paths: redactPaths, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
+      mixin: correlation,
     },
     options.destination,
   );

@@ -18,6 +18,7 @@ import { createLogger } from './logger.ts';
 import { createDrain } from './ops/drain.ts';
 import { metricsRouter } from './ops/routes.ts';
 import { describeStartError } from './start-errors.ts';
+import { whileBootstrapping } from './storage/index.ts';
 
 function loadConfigOrExit(): Config {
   try {
@@ -48,11 +49,26 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 async function main(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const drain = createDrain();
+  // Tracing first (the pg instrumentation patches pg as knex loads it); its SDK is loaded only if on.
+  const tracing = config.tracing ? await (await import('./tracing/index.ts')).startTracing(config.tracing) : undefined;
   const gatehouse = await createGatehouse(config, { logger, isDraining: drain.isDraining });
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, gatehouse.app.callback());
   server.keepAliveTimeout = 5000;
   drain.track(server);
+  // Admin requests run in this process: the CLI's over the socket, and the bootstrap file's.
+  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services, gatehouse.jobs), logger });
   try {
+    if (config.bootstrapFile) {
+      // Loaded only when used: the YAML parser and the file schema are not on every start's path.
+      const { applyBootstrapFile } = await import('./config-as-code/bootstrap.ts');
+      await applyBootstrapFile({
+        path: config.bootstrapFile,
+        issuer: config.issuer,
+        send: (request) => dispatch(request, OPERATOR),
+        exclusively: (run) => whileBootstrapping(gatehouse.storage.db, run),
+        logger,
+      });
+    }
     await listen(server, config.port, config.host);
   } catch (error) {
     await gatehouse.close();
@@ -70,7 +86,6 @@ async function main(config: Config): Promise<void> {
   }
 
   // The CLI on this machine sends its admin requests here (embedded mode: PGlite is ours alone).
-  const dispatch = createAdminDispatcher({ routes: adminRoutes(gatehouse.services, gatehouse.jobs), logger });
   const adminSocket: AdminSocket | undefined = await serveAdminSocket({
     path: adminSocketPath(config.dataDir),
     dispatch: (request) => dispatch(request, OPERATOR),
@@ -118,6 +133,7 @@ async function main(config: Config): Promise<void> {
     await jobsStopped;
     if (!drained) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'grace period over: remaining connections cut');
     await gatehouse.close().catch((err: unknown) => logger.warn({ err }, 'closing the stores failed'));
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'sending the last spans failed'));
     logger.info('stopped');
     process.exit(drained ? 0 : 1);
   };

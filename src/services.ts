@@ -6,12 +6,14 @@ import { createAccountAdministration } from './accounts/administration.ts';
 import { createEmailTokens } from './accounts/email-tokens.ts';
 import { createAccountFlows } from './accounts/flows.ts';
 import { createAccountService, createPasswordHasher, createPasswordPolicy, type PasswordOperation } from './accounts/index.ts';
+import { adminAudience } from './admin/auth.ts';
 import { createApiService } from './apis/index.ts';
 import { type AuditEvent, createAuditTrail } from './audit/index.ts';
 import { createBackgroundTasks } from './background.ts';
 import { createClientService } from './clients/index.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { createFederation } from './federation/index.ts';
 import { VIEWS_DIR } from './http/views.ts';
 import { createKeyService } from './keys/index.ts';
 import type { Logger } from './logger.ts';
@@ -29,6 +31,7 @@ import { revokeGrantEverywhere } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
 import type { ClientMetadata } from './storage/queries/clients.ts';
 import { createLimiterFactory } from './storage/rate-limiter-store.ts';
+import { createWebhookService } from './webhooks/index.ts';
 
 export interface Secrets {
   keyEncryptionSecret: Uint8Array;
@@ -98,6 +101,8 @@ export function buildServices(deps: {
     claimsAllowList: config.accessTokenClaims,
     signingAlgs: config.keys.algorithms,
     ...(deps.validateClientMetadata ? { validateMetadata: deps.validateClientMetadata } : {}),
+    isBuiltIn: (identifier) => identifier === adminAudience(config.issuer),
+    onChange: (change) => audit.record({ type: `api.${change.kind}`, outcome: 'success', subject: change.identifier, details: {} }),
   });
   const clients = createClientService({
     clients: queries.clients,
@@ -192,6 +197,21 @@ export function buildServices(deps: {
     softwareStatements: { issuers: config.dcr.softwareStatementIssuers, required: config.dcr.requireSoftwareStatement },
     unusedClientTtlSeconds: config.dcr.unusedClientTtl,
   });
+  const federation = createFederation({
+    queries: queries.upstreamProviders,
+    store: storage.keyspaces.federation,
+    accounts,
+    rbac: {
+      directRoleNames: async (userId) => (await rbac.directRoles({ kind: 'user', id: userId })).map((role) => role.name),
+      grant: (role, userId) => rbac.grant(role, { kind: 'user', id: userId }, { actor: 'federation' }),
+      revoke: (role, userId) => rbac.revoke(role, { kind: 'user', id: userId }, { actor: 'federation' }),
+    },
+    audit,
+    keyEncryptionSecret: secrets.keyEncryptionSecret,
+    issuer: config.issuer,
+    // Upstreams on http:// only where Gatehouse itself runs on http:// (development, tests).
+    allowInsecureHttp: !config.production && config.issuer.startsWith('http://'),
+  });
   const signIn = createSignIn({
     accounts,
     flows,
@@ -202,8 +222,16 @@ export function buildServices(deps: {
     notify,
     requireVerifiedEmail: config.registration.requireVerifiedEmail,
     mfaRequiredRoles: config.mfaRequiredRoles,
+    federation,
   });
   const accountChanges = createAccountChanges({ accounts, flows, mfa, security, audit });
+  const webhooks = createWebhookService({
+    webhooks: queries.webhooks,
+    keyEncryptionSecret: secrets.keyEncryptionSecret,
+    clock,
+    allowHttp: config.webhooks.allowHttp,
+    onChange: ({ type, webhookId, actor, details }) => audit.record({ type, outcome: 'success', subject: webhookId, actor, details }),
+  });
   const sessionActivity = createSessionActivity({ sessions: keyspaces.sessions, clock, idleTimeoutSeconds: config.ttl.sessionIdle, sessionTtlSeconds: config.ttl.session });
   return {
     accounts,
@@ -213,6 +241,7 @@ export function buildServices(deps: {
     audit,
     background,
     clients,
+    federation,
     flows,
     keys,
     mailer,
@@ -224,6 +253,7 @@ export function buildServices(deps: {
     signIn,
     rbac,
     registration,
+    webhooks,
   };
 }
 

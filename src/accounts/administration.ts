@@ -25,7 +25,7 @@ export interface NewAccount {
 }
 
 export function createAccountAdministration(deps: {
-  accounts: Pick<AccountService, 'create' | 'findById' | 'delete'>;
+  accounts: Pick<AccountService, 'create' | 'findById' | 'delete' | 'setDisabled' | 'rename'>;
   roles: {
     exists(name: string): Promise<boolean>;
     grantToUser(role: string, userId: string, context: OperatorContext): Promise<void>;
@@ -69,6 +69,28 @@ export function createAccountAdministration(deps: {
     async logoutEverywhere(accountId: string, context: OperatorContext): Promise<{ sessionsEnded: number; grantsRevoked: number }> {
       await mustExist(accountId);
       return deps.sessions.logoutEverywhere(accountId, { actor: context.actor });
+    },
+
+    /**
+     * Disables an account: it can no longer sign in by any method, every session ends and every
+     * grant (with its refresh tokens) is revoked. Enabling lets it sign in again; nothing returns.
+     */
+    async setDisabled(accountId: string, disabled: boolean, context: OperatorContext): Promise<Account> {
+      const account = await mustExist(accountId);
+      if (account.disabled !== disabled) {
+        await deps.accounts.setDisabled(accountId, disabled);
+        deps.audit({ type: disabled ? 'user.disabled' : 'user.enabled', subject: accountId, actor: context.actor });
+      }
+      // Also when it already was: an operator disabling an account expects no session to survive.
+      if (disabled) await deps.sessions.logoutEverywhere(accountId, { actor: context.actor });
+      return { ...account, disabled };
+    },
+
+    async rename(accountId: string, name: string | null, context: OperatorContext): Promise<Account> {
+      const account = await mustExist(accountId);
+      await deps.accounts.rename(accountId, name);
+      deps.audit({ type: 'user.updated', subject: accountId, actor: context.actor, details: { fields: ['name'] } });
+      return { ...account, name };
     },
 
     /** Removes the second factor and recovery codes; the owner enrols again when policy asks. */

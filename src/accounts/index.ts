@@ -21,7 +21,12 @@ export interface Account {
   email: string;
   emailVerified: boolean;
   name: string | null;
+  /** Disabled by an operator (or imported inactive): no sign-in by any method, no token refresh. */
+  disabled: boolean;
 }
+
+/** The stored hash of an account without a password: matches no password (an unusable scheme). */
+const NO_PASSWORD = '!no-password';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -32,7 +37,7 @@ export function isValidEmail(email: string): boolean {
 }
 
 function toAccount(row: UserRow): Account {
-  return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name };
+  return { id: row.id, email: row.email, emailVerified: row.email_verified, name: row.name, disabled: row.disabled_at !== null };
 }
 
 export function createAccountService(deps: {
@@ -69,7 +74,25 @@ export function createAccountService(deps: {
         if (error instanceof Conflict) throw new Conflict('an account with this email already exists');
         throw error;
       }
-      return { id, email, emailVerified: input.emailVerified ?? false, name: input.name ?? null };
+      return { id, email, emailVerified: input.emailVerified ?? false, name: input.name ?? null, disabled: false };
+    },
+
+    /**
+     * An account without a password (created just in time at a federated sign-in): it signs in
+     * through its upstream link until its owner sets a password (reset).
+     */
+    async createWithoutPassword(input: { email: string; name?: string | undefined; emailVerified: boolean }): Promise<Account> {
+      const email = normalizeEmail(input.email);
+      if (!isValidEmail(email)) throw new ValidationFailed(['Enter a valid email address.']);
+      const id = randomUUID();
+      await users.insert({ id, email, emailVerified: input.emailVerified, passwordHash: NO_PASSWORD, name: input.name ?? null });
+      return { id, email, emailVerified: input.emailVerified, name: input.name ?? null, disabled: false };
+    },
+
+    /** Whether the account may sign in at all, and whether it has a password Gatehouse can check. */
+    async standing(id: string): Promise<{ disabled: boolean; hasPassword: boolean } | undefined> {
+      const row = await users.findById(id);
+      return row ? { disabled: row.disabled_at !== null, hasPassword: hasher.scheme(row.password_hash) !== 'unusable' } : undefined;
     },
 
     /**
@@ -154,8 +177,14 @@ export function createAccountService(deps: {
     delete: (id: string): Promise<boolean> => users.delete(id),
 
     async list(): Promise<Account[]> {
-      return (await users.list()).map((row) => toAccount({ ...row, password_hash: '', disabled_at: null, last_login_at: null }));
+      return (await users.list()).map((row) => toAccount({ ...row, password_hash: '', last_login_at: null }));
     },
+
+    /** Disables (or re-enables) an account; false when there is no such account. */
+    setDisabled: (id: string, disabled: boolean): Promise<boolean> => users.setDisabled(id, disabled),
+
+    /** Changes the display name (the `name` claim); false when there is no such account. */
+    rename: (id: string, name: string | null): Promise<boolean> => users.rename(id, name),
   };
 }
 

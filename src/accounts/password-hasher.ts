@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { classifyDjangoHash, verifyDjangoHash } from '../legacy-hashes/django.ts';
+import { inSpan } from '../tracing/spans.ts';
 
 export interface PasswordHashingParameters {
   memoryKib: number;
@@ -70,7 +71,7 @@ export function createPasswordHasher(
     dummyHash ??= limited(() => argon2.hash('gatehouse-dummy-password', argon2Options));
     const hash = await dummyHash;
     observe('verify');
-    await limited(() => argon2.verify(hash, password)).catch(() => false);
+    await inSpan('argon2.verify', { 'gatehouse.password.scheme': 'dummy' }, () => limited(() => argon2.verify(hash, password))).catch(() => false);
   };
   const scheme = (hash: string): PasswordHashScheme => {
     if (hash.startsWith('$argon2id$')) return 'argon2id';
@@ -80,7 +81,7 @@ export function createPasswordHasher(
   return {
     hash: (password) => {
       observe('hash');
-      return limited(() => argon2.hash(password, argon2Options));
+      return inSpan('argon2.hash', { 'gatehouse.password.scheme': 'argon2id' }, () => limited(() => argon2.hash(password, argon2Options)));
     },
     scheme,
     verify: async (hash, password) => {
@@ -91,7 +92,9 @@ export function createPasswordHasher(
       }
       observe('verify');
       try {
-        return await limited(() => (kind === 'argon2id' ? argon2.verify(hash, password) : verifyDjangoHash(hash, password)));
+        return await inSpan(kind === 'argon2id' ? 'argon2.verify' : 'password.verify', { 'gatehouse.password.scheme': kind }, () =>
+          limited(() => (kind === 'argon2id' ? argon2.verify(hash, password) : verifyDjangoHash(hash, password))),
+        );
       } catch {
         return false;
       }

@@ -1,9 +1,10 @@
 /**
  * Who may call the admin API: bearer JWT access tokens (RFC 9068) for the admin API resource,
  * verified against Gatehouse's own published keys. `admin:read` allows reads, `admin:write`
- * everything. A token issued to a person (not a machine client) additionally needs the `admin`
- * role and a sign-in with a second factor (acr urn:gatehouse:loa:2). Sender-constrained tokens
- * (`cnf`) are refused: presented as bearer, they may have been stolen.
+ * everything. A token issued to a person (not a machine client) additionally needs a sign-in with
+ * a second factor (acr urn:gatehouse:loa:2) and the `admin` role — or, for reads only, the
+ * `admin:read` role (a helpdesk colleague who looks but does not change). Sender-constrained
+ * tokens (`cnf`) are refused: presented as bearer, they may have been stolen.
  */
 import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { Forbidden, InvalidToken } from '../errors.ts';
@@ -13,6 +14,8 @@ import { MFA_ACR } from '../mfa/policy.ts';
 export const ADMIN_READ_SCOPE = 'admin:read';
 export const ADMIN_WRITE_SCOPE = 'admin:write';
 export const ADMIN_ROLE = 'admin';
+/** A person holding this role (and not `admin`) may read through the admin API, never write. */
+export const ADMIN_READ_ROLE = 'admin:read';
 
 export interface AdminPrincipal {
   /** `operator`: the CLI, over the admin socket or in-process (no token: the filesystem or database credentials are the authority). */
@@ -79,9 +82,12 @@ export function createAdminAuthenticator(deps: {
     const clientId = String(claims.client_id ?? '');
     const subject = String(claims.sub ?? '');
     if (subject === clientId) return { kind: 'machine', subject, clientId, scopes };
-    // A person: admin role now (not when the token was minted), and signed in with a second factor.
+    // A person: the role now (not when the token was minted), then a sign-in with a second factor.
+    const roles = await deps.rolesOf(subject);
+    if (!roles.includes(ADMIN_ROLE) && !(access === 'read' && roles.includes(ADMIN_READ_ROLE))) {
+      throw new Forbidden(access === 'read' ? `the ${ADMIN_ROLE} role (or ${ADMIN_READ_ROLE}, for reads) is required` : `the ${ADMIN_ROLE} role is required`);
+    }
     if (claims.acr !== MFA_ACR) throw new Forbidden('admin sessions need a second factor (acr urn:gatehouse:loa:2)');
-    if (!(await deps.rolesOf(subject)).includes(ADMIN_ROLE)) throw new Forbidden(`the ${ADMIN_ROLE} role is required`);
     return { kind: 'person', subject, clientId, scopes };
   };
 }

@@ -18,6 +18,8 @@ export interface AdminRequest {
   path: string;
   query?: Record<string, string> | undefined;
   body?: unknown;
+  /** The caller's address, when the request came from a browser (the console). */
+  ip?: string | undefined;
 }
 
 export interface AdminResponse {
@@ -84,7 +86,7 @@ export function createAdminDispatcher(deps: { routes: readonly AdminRoute[]; log
     try {
       const values = entry.pattern.exec(request.path)?.slice(1) ?? [];
       const params = Object.fromEntries(entry.names.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
-      const result = await runRoute(entry.route, { params, query: request.query ?? {}, body: request.body, principal, ip: undefined });
+      const result = await runRoute(entry.route, { params, query: request.query ?? {}, body: request.body, principal, ip: request.ip });
       return { status: result.status, ...(result.body !== undefined ? { body: result.body } : {}) };
     } catch (error) {
       if (error instanceof URIError) return { status: 400, body: problemBody(400, 'a path parameter is not valid percent-encoding') };

@@ -8,11 +8,23 @@ import type { JobRunner } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE, adminAudience, createAdminAuthenticator } from './auth.ts';
+import { type AdminRequest, type AdminResponse, createAdminDispatcher, problemBody, problemFor } from './dispatch.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createAdminRouter } from './router.ts';
 import { adminRoutes } from './routes.ts';
 
-export { ADMIN_READ_SCOPE, ADMIN_ROLE, ADMIN_WRITE_SCOPE, adminAudience } from './auth.ts';
+export { ADMIN_READ_ROLE, ADMIN_READ_SCOPE, ADMIN_ROLE, ADMIN_WRITE_SCOPE, adminAudience } from './auth.ts';
+export type { AdminRequest, AdminResponse } from './dispatch.ts';
+
+/**
+ * An admin request made with a bearer token, in this process: the token is checked exactly as
+ * the HTTP router checks it (scope, person's role, second factor), then the request goes through
+ * the same dispatch as the CLI's. The console calls the admin API through this and nothing else.
+ */
+export type AdminCaller = (accessToken: string, request: AdminRequest) => Promise<AdminResponse>;
+
+/** What a token may do through the admin API (the same checks as every request), and why not. */
+export type AdminAccess = (accessToken: string) => Promise<{ read: boolean; write: boolean; refusal?: string }>;
 export { adminRoutes } from './routes.ts';
 
 /** Registers the admin API as a resource server, so clients can be granted its scopes. */
@@ -31,15 +43,41 @@ export function createAdminApi(deps: { config: Config; services: Services; jobs:
   const { config, services } = deps;
   const routes = adminRoutes(services, deps.jobs);
   let document: unknown;
-  return createAdminRouter({
+  const authenticate = createAdminAuthenticator({
+    issuer: config.issuer,
+    algorithms: config.keys.algorithms,
+    publicJwks: deps.publicJwks,
+    rolesOf: (accountId) => services.rbac.allRoleNames({ kind: 'user', id: accountId }),
+    now: () => deps.clock.now(),
+  });
+  const dispatch = createAdminDispatcher({ routes, logger: deps.logger });
+  const call: AdminCaller = async (accessToken, request) => {
+    try {
+      const principal = await authenticate(`Bearer ${accessToken}`, request.method.toUpperCase() === 'GET' ? 'read' : 'write');
+      return await dispatch(request, principal);
+    } catch (error) {
+      const known = problemFor(error);
+      if (!known) throw error;
+      return { status: known.status, body: problemBody(known.status, known.detail) };
+    }
+  };
+  const access: AdminAccess = async (accessToken) => {
+    const check = (kind: 'read' | 'write') =>
+      authenticate(`Bearer ${accessToken}`, kind).then(
+        () => undefined,
+        (error: unknown) => {
+          const known = problemFor(error);
+          if (!known) throw error;
+          return known.detail;
+        },
+      );
+    const refusal = await check('read');
+    if (refusal !== undefined) return { read: false, write: false, refusal };
+    return { read: true, write: (await check('write')) === undefined };
+  };
+  const router = createAdminRouter({
     routes,
-    authenticate: createAdminAuthenticator({
-      issuer: config.issuer,
-      algorithms: config.keys.algorithms,
-      publicJwks: deps.publicJwks,
-      rolesOf: (accountId) => services.rbac.allRoleNames({ kind: 'user', id: accountId }),
-      now: () => deps.clock.now(),
-    }),
+    authenticate,
     openApiDocument: () => {
       document ??= buildOpenApiDocument(routes, { issuer: config.issuer, version: '1.0.0' });
       return document;
@@ -47,4 +85,5 @@ export function createAdminApi(deps: { config: Config; services: Services; jobs:
     logger: deps.logger,
     bodyLimitBytes: config.bodyLimitBytes,
   });
+  return { router, call, access };
 }

@@ -3,11 +3,13 @@ import type { Services } from '../services.ts';
 import { apiRoutes } from './resources/apis.ts';
 import { auditRoutes } from './resources/audit.ts';
 import { clientRoutes } from './resources/clients.ts';
+import { idpRoutes } from './resources/idps.ts';
 import { initialAccessTokenRoutes } from './resources/initial-access-tokens.ts';
 import { jobRoutes } from './resources/jobs.ts';
 import { keyRoutes } from './resources/keys.ts';
 import { roleRoutes } from './resources/roles.ts';
 import { userRoutes } from './resources/users.ts';
+import { webhookRoutes } from './resources/webhooks.ts';
 import type { AdminRoute } from './route.ts';
 
 /**
@@ -25,5 +27,7 @@ export function adminRoutes(services: Services, jobs: JobRunner): AdminRoute[] {
     ...roleRoutes(services),
     ...initialAccessTokenRoutes(services),
     ...jobRoutes(jobs),
+    ...idpRoutes(services),
+    ...webhookRoutes(services),
   ];
 }

@@ -139,6 +139,9 @@ export function createApiService(deps: {
   signingAlgs: readonly string[];
   /** oidc-provider's own client-metadata validation, run on introspection credentials before they are stored. */
   validateMetadata?: (metadata: ClientMetadata) => Promise<void>;
+  /** APIs the server registers itself (the admin API): never deleted. */
+  isBuiltIn?: (identifier: string) => boolean;
+  onChange?: (change: { kind: 'created' | 'updated' | 'deleted'; identifier: string }) => void;
 }) {
   const cache = createTtlCache<Api | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
   const introspectionClients = createTtlCache<ClientMetadata | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
@@ -170,6 +173,7 @@ export function createApiService(deps: {
         if (error instanceof Conflict) throw new Conflict(`API ${api.identifier} already exists`);
         throw error;
       }
+      deps.onChange?.({ kind: 'created', identifier: api.identifier });
       return { ...api, introspection: null };
     },
     /** Changes some settings of an API; tokens issued from now on follow them (other instances within the cache TTL). */
@@ -189,7 +193,17 @@ export function createApiService(deps: {
       cache.delete(identifier);
       const row = await deps.apis.find(identifier);
       if (!row) throw new NotFound(`API ${identifier}`);
+      deps.onChange?.({ kind: 'updated', identifier });
       return toApi(row);
+    },
+    /** The admin API, registered by the server itself. */
+    isBuiltIn: (identifier: string) => deps.isBuiltIn?.(identifier) ?? false,
+    /** Deletes an API and its roles; clients that list it can no longer get tokens for it. */
+    async delete(identifier: string): Promise<void> {
+      if (deps.isBuiltIn?.(identifier)) throw new ValidationFailed([`${identifier} is built in and cannot be deleted`]);
+      if (!(await deps.apis.delete(identifier))) throw new NotFound(`API ${identifier}`);
+      cache.delete(identifier);
+      deps.onChange?.({ kind: 'deleted', identifier });
     },
     /** Cached: every JWT access token looks its API up. */
     find: (identifier: string) =>

@@ -139,7 +139,7 @@ export function createAuditTrail(deps: {
       return report;
     },
 
-    query: (filter: { type?: string; subject?: string; actor?: string; beforeId?: string; limit?: number }): Promise<AuditRow[]> =>
+    query: (filter: { type?: string; subject?: string; actor?: string; beforeId?: string; since?: Date; until?: Date; limit?: number }): Promise<AuditRow[]> =>
       events.query({ ...filter, limit: Math.min(filter.limit ?? 50, 1000) }),
 
     /**

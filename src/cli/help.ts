@@ -44,8 +44,8 @@ function flagDescription(flag: Flag): string {
   return [flag.description.replace(/\.?$/, '.'), ...notes].filter(Boolean).join(' ');
 }
 
-function usageOfFlag(flag: { name: string; valueName: string }): string {
-  return `--${flag.name}${flag.valueName ? ` ${flag.valueName}` : ''}`;
+function usageOfFlag(flag: { name: string; valueName: string; short?: string | undefined }): string {
+  return `${flag.short ? `-${flag.short}, ` : ''}--${flag.name}${flag.valueName ? ` ${flag.valueName}` : ''}`;
 }
 
 export function operationHelp(command: OperationCommand): string {

@@ -157,7 +157,7 @@ export function parseInvocation(command: OperationCommand, argv: string[]): Pars
           place(input, field, value);
         }
       }
-      if (spec.secret) place(input, { name: spec.secret.field, source: 'body', schema: {}, required: true }, await readSecret(spec.secret.prompt, secretFromStdin));
+      if (spec.secret && (secretFromStdin || !spec.secret.optional)) place(input, { name: spec.secret.field, source: 'body', schema: {}, required: true }, await readSecret(spec.secret.prompt, secretFromStdin));
       return requestOf(route, input);
     },
   };

@@ -8,6 +8,8 @@ export interface LocalFlag {
   description: string;
   valueName?: string;
   multiple?: boolean;
+  /** A one-letter alias (`-f` for `--file`). */
+  short?: string;
 }
 
 export interface LocalCommand {
@@ -35,7 +37,10 @@ export interface LocalInput {
 /** node:util parseArgs options for a local command's flags (plus the global --json). */
 export function localParseOptions(command: LocalCommand) {
   const options = Object.fromEntries(
-    Object.entries(command.flags).map(([name, flag]) => [name, { type: flag.type, ...(flag.multiple ? { multiple: true } : {}) }]),
+    Object.entries(command.flags).map(([name, flag]) => [
+      name,
+      { type: flag.type, ...(flag.multiple ? { multiple: true } : {}), ...(flag.short ? { short: flag.short } : {}) },
+    ]),
   );
   return { ...options, json: { type: 'boolean' as const } };
 }

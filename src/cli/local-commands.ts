@@ -5,11 +5,12 @@
  * same fields as an operation's (summary, flags with descriptions, examples). A command written
  * against the services (`(ctx: CommandContext, argv) => …`) is wrapped by `withContext` (context.ts).
  */
+import { applyCommand, exportCommand } from './commands/apply.ts';
 import { importDjangoCommand } from './commands/import-django.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import type { LocalCommand } from './local-command.ts';
 
 export type { LocalCommand } from './local-command.ts';
 
-export const LOCAL_COMMANDS: readonly LocalCommand[] = [migrateCommand, importDjangoCommand];
+export const LOCAL_COMMANDS: readonly LocalCommand[] = [migrateCommand, importDjangoCommand, applyCommand, exportCommand];
 

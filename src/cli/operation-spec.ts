@@ -54,7 +54,14 @@ export interface OperationSpec {
   /** Fields the command does not offer (paging is done for you). */
   hide?: string[];
   /** A secret field, read from stdin (`flag`) or a prompt: never from argv, shell history or `ps`. */
-  secret?: { field: string; flag: string; prompt: string; description: string };
+  secret?: {
+    field: string;
+    flag: string;
+    prompt: string;
+    description: string;
+    /** Read only when the flag is given (an update that may keep the current secret); never prompted for. */
+    optional?: boolean;
+  };
   extraFlags?: Record<string, ExtraFlag>;
   /** Fields computed from extra flags (e.g. `--user EMAIL` → `{ kind: 'user', id }`). */
   input?: (extra: Record<string, string | boolean | undefined>, lookups: Lookups) => Promise<Record<string, unknown>>;

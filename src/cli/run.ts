@@ -74,7 +74,7 @@ const isList = (value: unknown): value is { items: unknown[] } =>
 async function runOperation(command: OperationCommand, argv: string[], io: Io): Promise<number> {
   const invocation = parseInvocation(command, argv);
   const { spec } = command;
-  if (spec.secret && !invocation.secretFromStdin && !process.stdin.isTTY) {
+  if (spec.secret && !spec.secret.optional && !invocation.secretFromStdin && !process.stdin.isTTY) {
     throw new UsageError(`pass --${spec.secret.flag} and pipe the ${spec.secret.field}, or run in a terminal to be prompted`);
   }
   const transport = createTransport(loadConfigFromProcess());

@@ -13,7 +13,7 @@ import { MAX_API_ACCESS_TOKEN_TTL } from '../config.ts';
 import { NotFound, ValidationFailed } from '../errors.ts';
 import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.ts';
 import { createTtlCache } from '../ttl-cache.ts';
-import { generateClientSecret, hashClientSecret, importedClientSecretMatches, type PreviousClientSecret } from './client-secret.ts';
+import { clientSecretMatches, generateClientSecret, hashClientSecret, importedClientSecretMatches, type PreviousClientSecret } from './client-secret.ts';
 
 /**
  * 128 random bits in hex: a base64url id may start with '-', which every command line (ours
@@ -152,6 +152,24 @@ const newClientSchema = clientSettingsSchema.superRefine((client, ctx) => {
 });
 
 export type NewClient = z.input<typeof newClientSchema>;
+
+/** The client behind Gatehouse's own account pages, created by the server at start. */
+export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
+export const CONSOLE_CLIENT_ID = 'gatehouse-console';
+/** Clients the server registers itself at every start: configuration as code never exports or prunes them. */
+export const BUILT_IN_CLIENT_IDS: ReadonlySet<string> = new Set([ACCOUNT_CLIENT_ID, CONSOLE_CLIENT_ID]);
+
+/** A client id an operator chooses: URL-safe, so it can be a path segment and a form value as is. */
+export const chosenClientIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._~-]{3,128}$/, 'letters, digits and . _ ~ - (3–128)');
+/** A secret an operator supplies: as long as a generated one is strong (256 bits ≈ 43 base64url characters). */
+export const chosenClientSecretSchema = z.string().min(32, 'at least 32 characters (use a random value: openssl rand -base64 32)').max(512);
+
+export interface ChosenCredentials {
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+}
 type ClientSettings = z.output<typeof newClientSchema>;
 
 export interface ClientSummary {
@@ -172,11 +190,18 @@ export interface ClientSummary {
   /** Loopback redirect URIs match only on their registered port (otherwise any port, RFC 8252 §7.3). */
   exactRedirectPort: boolean;
   dpopBoundAccessTokens: boolean;
+  jwksUri: string | null;
+  jwks: { keys: Array<Record<string, unknown>> } | null;
+  backchannelLogoutUri: string | null;
+  keepOfflineAccessOnLogout: boolean;
+  idTokenSigningAlg: string | null;
+  /** Registered by the client itself (RFC 7591), not by an operator. */
+  dynamic: boolean;
   /** Epoch seconds until which a previous secret is still accepted; null outside a rotation overlap. */
   previousSecretExpiresAt: number | null;
 }
 
-function summarize(metadata: ClientMetadata, nowSeconds: number): ClientSummary {
+function summarize(metadata: ClientMetadata, nowSeconds: number, dynamic = false): ClientSummary {
   const previous = ((metadata.previous_client_secrets as PreviousClientSecret[] | undefined) ?? []).filter((entry) => entry.expires_at > nowSeconds);
   return {
     clientId: metadata.client_id,
@@ -200,6 +225,12 @@ function summarize(metadata: ClientMetadata, nowSeconds: number): ClientSummary 
     refreshTokenTtl: (metadata.refresh_token_ttl as number | undefined) ?? null,
     exactRedirectPort: metadata.exact_redirect_port === true,
     dpopBoundAccessTokens: metadata.dpop_bound_access_tokens === true,
+    jwksUri: (metadata.jwks_uri as string | undefined) ?? null,
+    jwks: (metadata.jwks as { keys: Array<Record<string, unknown>> } | undefined) ?? null,
+    backchannelLogoutUri: (metadata.backchannel_logout_uri as string | undefined) ?? null,
+    keepOfflineAccessOnLogout: metadata.keep_offline_access_on_logout === true,
+    idTokenSigningAlg: (metadata.id_token_signed_response_alg as string | undefined) ?? null,
+    dynamic,
     previousSecretExpiresAt: previous.length ? Math.max(...previous.map((entry) => entry.expires_at)) : null,
   };
 }
@@ -308,19 +339,43 @@ export function createClientService(deps: {
    * (and its rotation overlap) and records owned elsewhere (dynamic registration) are kept. A
    * client that starts needing a secret gets one, returned here once. No database access.
    */
-  async function prepare(settings: ClientSettings, existing?: ClientMetadata): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
-    const metadata = composeMetadata(settings, existing?.client_id ?? newClientId(), existing);
+  async function prepare(
+    settings: ClientSettings,
+    existing?: ClientMetadata,
+    chosen: ChosenCredentials = {},
+  ): Promise<{ metadata: ClientMetadata; clientSecret: string | undefined }> {
+    const metadata = composeMetadata(settings, existing?.client_id ?? chosen.clientId ?? newClientId(), existing);
     let clientSecret: string | undefined;
     if (!usesSecret(metadata.token_endpoint_auth_method)) {
+      if (chosen.clientSecret !== undefined) throw new ValidationFailed([`clientSecret: a ${metadata.token_endpoint_auth_method} client has no secret`]);
       delete metadata.client_secret;
       delete metadata.previous_client_secrets;
     } else if (typeof metadata.client_secret !== 'string') {
-      clientSecret = generateClientSecret();
-      metadata.client_secret = hashClientSecret(clientSecret);
+      // A secret the operator supplied (configuration as code) is theirs already: it is not echoed back.
+      clientSecret = chosen.clientSecret === undefined ? generateClientSecret() : undefined;
+      metadata.client_secret = hashClientSecret(chosen.clientSecret ?? clientSecret ?? '');
     }
     await deps.validateMetadata?.(metadata);
     return { metadata, clientSecret };
   }
+  /** A client Gatehouse itself uses: created once, kept in step with the issuer (another port, a new domain). */
+  async function ensureBuiltIn(metadata: ClientMetadata): Promise<string> {
+    const clientId = metadata.client_id;
+    const existing = await deps.clients.find(clientId);
+    if (existing) {
+      const drifted = (['redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'resource_scopes'] as const).some(
+        (key) => JSON.stringify(existing[key]) !== JSON.stringify(metadata[key]),
+      );
+      if (drifted) await deps.clients.update(metadata);
+      cache.delete(clientId);
+      return clientId;
+    }
+    await deps.clients.insert(metadata).catch(async (error: unknown) => {
+      if (!(await deps.clients.find(clientId))) throw error; // another instance won the race
+    });
+    return clientId;
+  }
+
   return {
     /** Client metadata for oidc-provider, cached (the token endpoint's hot path). */
     findMetadata: (clientId: string) => cache.getOrLoad(clientId, () => deps.clients.find(clientId)),
@@ -329,10 +384,8 @@ export function createClientService(deps: {
      * A fixed id, so every instance finds the same record.
      */
     async ensureAccountClient(issuer: string): Promise<string> {
-      const clientId = 'gatehouse-account';
-      const existing = await deps.clients.find(clientId);
-      const metadata: ClientMetadata = {
-        client_id: clientId,
+      return ensureBuiltIn({
+        client_id: ACCOUNT_CLIENT_ID,
         client_name: 'Your account',
         grant_types: ['authorization_code'],
         response_types: ['code'],
@@ -340,21 +393,36 @@ export function createClientService(deps: {
         token_endpoint_auth_method: 'none',
         scope: 'openid',
         first_party: true,
-      };
-      if (existing) {
-        // The issuer may have changed (another port, a new domain): keep the callback in step.
-        if (JSON.stringify(existing.redirect_uris) !== JSON.stringify(metadata.redirect_uris)) await deps.clients.update(metadata);
-        cache.delete(clientId);
-        return clientId;
-      }
-      await deps.clients.insert(metadata).catch(async (error: unknown) => {
-        if (!(await deps.clients.find(clientId))) throw error; // another instance won the race
       });
-      return clientId;
     },
 
-    async create(input: NewClient): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
-      const { metadata, clientSecret } = await prepare(await checkedSettings(input));
+    /**
+     * The admin console's own client: public (code + PKCE; the console's server side redeems the
+     * code and keeps the token), first-party, allowed the admin API's scopes. What a person may
+     * do with the token is still the admin API's decision (role and second factor).
+     */
+    async ensureConsoleClient(issuer: string, adminApi: { identifier: string; scopes: readonly string[] }): Promise<string> {
+      return ensureBuiltIn({
+        client_id: CONSOLE_CLIENT_ID,
+        client_name: 'Admin console',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [`${issuer}/console/callback`],
+        post_logout_redirect_uris: [`${issuer}/console/signed-out`],
+        token_endpoint_auth_method: 'none',
+        scope: 'openid email',
+        resources: [adminApi.identifier],
+        resource_scopes: [...adminApi.scopes],
+        first_party: true,
+      });
+    },
+
+    /**
+     * `chosen` lets the operator name the client id (configuration as code keeps ids stable across
+     * environments) and supply the secret (from their secret store; only its digest is kept).
+     */
+    async create(input: NewClient, chosen: ChosenCredentials = {}): Promise<{ client: ClientSummary; clientSecret: string | undefined }> {
+      const { metadata, clientSecret } = await prepare(await checkedSettings(input), undefined, chosen);
       await deps.clients.insert(metadata);
       cache.delete(metadata.client_id);
       const client = summarize(metadata, nowSeconds());
@@ -364,7 +432,7 @@ export function createClientService(deps: {
 
     async find(clientId: string): Promise<ClientSummary | undefined> {
       const metadata = await deps.clients.find(clientId);
-      return metadata ? summarize(metadata, nowSeconds()) : undefined;
+      return metadata ? summarize(metadata, nowSeconds(), await deps.clients.isDynamic(clientId)) : undefined;
     },
 
     /**
@@ -389,11 +457,14 @@ export function createClientService(deps: {
      * A new secret, shown once. The old one keeps working for `overlapSeconds` (0 ends it now), so
      * a fleet can roll the new secret out before the old one stops working.
      */
-    async rotateSecret(clientId: string, options: { overlapSeconds: number }): Promise<{ clientSecret: string; previousSecretExpiresAt: number | null }> {
+    async rotateSecret(
+      clientId: string,
+      options: { overlapSeconds: number; clientSecret?: string | undefined },
+    ): Promise<{ clientSecret: string; previousSecretExpiresAt: number | null }> {
       if (!Number.isInteger(options.overlapSeconds) || options.overlapSeconds < 0 || options.overlapSeconds > MAX_SECRET_OVERLAP_SECONDS) {
         throw new ValidationFailed([`overlap must be a whole number of seconds between 0 and ${MAX_SECRET_OVERLAP_SECONDS}`]);
       }
-      const clientSecret = generateClientSecret();
+      const clientSecret = options.clientSecret ?? generateClientSecret();
       const now = nowSeconds();
       let usesSecrets = true;
       const metadata = await deps.clients.transform(clientId, async (existing) => {
@@ -412,6 +483,13 @@ export function createClientService(deps: {
       const previousSecretExpiresAt = summarize(metadata, now).previousSecretExpiresAt;
       deps.onChange?.({ kind: 'secret_rotated', clientId, details: { overlapSeconds: options.overlapSeconds } });
       return { clientSecret, previousSecretExpiresAt };
+    },
+
+    /** Whether `presented` is the client's current secret (constant time); false for a client without one. */
+    async secretMatches(clientId: string, presented: string): Promise<boolean> {
+      const metadata = await deps.clients.find(clientId);
+      if (!metadata) throw new NotFound(`client ${clientId}`);
+      return clientSecretMatches(metadata.client_secret as string | undefined, presented);
     },
 
     /**
@@ -480,7 +558,10 @@ export function createClientService(deps: {
       return true;
     },
 
-    list: async () => (await deps.clients.list()).map((metadata) => summarize(metadata, nowSeconds())),
+    list: async () => {
+      const dynamic = await deps.clients.dynamicIds();
+      return (await deps.clients.list()).map((metadata) => summarize(metadata, nowSeconds(), dynamic.has(metadata.client_id)));
+    },
     async delete(clientId: string): Promise<boolean> {
       const deleted = await deps.clients.delete(clientId);
       cache.delete(clientId);

@@ -2,7 +2,7 @@
  * Page text in English, Spanish and Simplified Chinese (views/i18n/*.json). The language comes
  * from the client's `ui_locales`, then the browser's Accept-Language, then English.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'koa';
 
@@ -11,9 +11,16 @@ export type Locale = (typeof LOCALES)[number];
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
+/** `i18n/<locale>.json`, plus `i18n/<part>/<locale>.json` of each page group that keeps its own (the console). */
 export function loadDictionaries(viewsDir: string): Record<Locale, Record<string, string>> {
+  const root = join(viewsDir, 'i18n');
+  const parts = readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(root, entry.name));
+  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
   return Object.fromEntries(
-    LOCALES.map((locale) => [locale, JSON.parse(readFileSync(join(viewsDir, 'i18n', `${locale}.json`), 'utf8')) as Record<string, string>]),
+    LOCALES.map((locale) => [
+      locale,
+      Object.assign(read(join(root, `${locale}.json`)), ...parts.map((dir) => join(dir, `${locale}.json`)).filter(existsSync).map(read)),
+    ]),
   ) as Record<Locale, Record<string, string>>;
 }
 

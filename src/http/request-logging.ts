@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { Logger } from '../logger.ts';
+import { type Logger, requestScope } from '../logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -17,7 +17,7 @@ export function requestLogging(logger: Logger, metrics?: Metrics): Middleware {
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     try {
-      await next();
+      await requestScope.run({ requestId }, next);
     } finally {
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       const ms = performance.now() - started;

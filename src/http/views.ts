@@ -29,6 +29,7 @@ export function createViews(options: { theme: Theme; cache: boolean; viewsDir?: 
   const css = 'text/css; charset=utf-8';
   const assets = new Map<string, { body: Buffer; type: string }>([
     ['gatehouse.css', { body: readFileSync(join(dir, 'static', 'gatehouse.css')), type: css }],
+    ['console.css', { body: readFileSync(join(dir, 'static', 'console.css')), type: css }],
     ['theme.css', { body: Buffer.from(`:root { --primary: ${options.theme.primaryColor}; }\n`), type: css }],
     ['logout.js', { body: readFileSync(join(dir, 'static', 'logout.js')), type: 'text/javascript; charset=utf-8' }],
     ['show-password.js', { body: readFileSync(join(dir, 'static', 'show-password.js')), type: 'text/javascript; charset=utf-8' }],

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
 import type { AccountFlows } from '../accounts/flows.ts';
 import type { AccountService } from '../accounts/index.ts';
+import type { Federation } from '../federation/index.ts';
 import { writeDeviceCookie } from '../http/device-cookie.ts';
 import { negotiateLocale } from '../http/i18n.ts';
 import { requestFacts as requestFactsOf } from '../http/request-facts.ts';
@@ -21,6 +22,9 @@ export interface InteractionDeps {
   accounts: Pick<AccountService, 'findById'>;
   flows: Pick<AccountFlows, 'register'>;
   security: Pick<SecurityService, 'consume'>;
+  federation: Pick<Federation, 'begin' | 'buttons' | 'callback'>;
+  /** The callback URL the upstream was given is rebuilt on this issuer (never on the Host header). */
+  issuer: string;
   registrationEnabled: boolean;
   views: Views;
   logger: Logger;

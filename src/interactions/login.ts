@@ -3,15 +3,22 @@ import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { z } from 'zod';
 import { describeConsent, planConsent } from '../sign-in/index.ts';
-import { clientFacts, completeLogin, details, type InteractionDeps, requestFacts, saveState } from './context.ts';
-import { clientLinks, loginPage, unverifiedPage } from './pages.ts';
+import { clientFacts, details, type InteractionDeps, requestFacts, saveState } from './context.ts';
+import { renderFirstFactor } from './first-factor.ts';
+import { clientLinks, loginPage } from './pages.ts';
 
 export const loginForm = z.object({ email: z.string().max(320), password: z.string().max(4096) });
 
 export function showInteraction(deps: InteractionDeps): Middleware {
   return async (ctx) => {
     const found = await details(deps, ctx);
-    if (found.interaction.prompt.name === 'login') return loginPage(deps, ctx, found);
+    if (found.interaction.prompt.name === 'login') {
+      // idp_hint (Keycloak's kc_idp_hint alike): straight to that upstream, unless the user came back to choose.
+      const { idp_hint: idpHint, kc_idp_hint: kcIdpHint } = found.interaction.params;
+      const hint = typeof idpHint === 'string' ? idpHint : typeof kcIdpHint === 'string' ? kcIdpHint : undefined;
+      if (hint && ctx.query.choose === undefined) return ctx.redirect(`/interaction/${found.interaction.uid}/upstream/${encodeURIComponent(hint)}`);
+      return loginPage(deps, ctx, found);
+    }
     const { interaction, client } = found;
     const account = await deps.accounts.findById(String(interaction.session?.accountId));
     const metadata = client?.metadata();
@@ -40,11 +47,6 @@ export function submitLogin(deps: InteractionDeps) {
       client: clientFacts(found),
     });
     await saveState(deps, ctx, state);
-    if (step.kind === 'done') return completeLogin(deps, ctx, step);
-    if (step.kind === 'second_factor') return ctx.redirect(`/interaction/${found.interaction.uid}/mfa`);
-    if (step.kind === 'unverified') return unverifiedPage(deps, ctx, found.interaction.uid);
-    if (step.kind === 'invalid') return loginPage(deps, ctx, found, { status: 401, email: form.email, error: 'login.invalid' });
-    const error = step.kind === 'wait' ? 'login.slowed' : 'login.too_many';
-    return loginPage(deps, ctx, found, { status: 429, email: form.email, error, retryAfter: step.retryAfter });
+    return renderFirstFactor(deps, ctx, found, step, form.email);
   };
 }

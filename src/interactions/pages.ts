@@ -14,13 +14,14 @@ function show(ctx: Context, status: number, body: string, retryAfter?: number) {
   ctx.body = body;
 }
 
-export function loginPage(
+export async function loginPage(
   deps: InteractionDeps,
   ctx: Context,
   { interaction, client }: Details,
   view: { status?: number; email?: string; error?: string; retryAfter?: number } = {},
 ) {
   const body = deps.views.render('login', {
+    providers: await deps.federation.buttons(),
     locale: ctx.state.locale,
     registration: deps.registrationEnabled,
     uid: interaction.uid,
@@ -78,4 +79,21 @@ export function clientLinks(metadata: Record<string, unknown> | undefined): Arra
     if (typeof href === 'string' && href.startsWith('https://')) links.push({ href, label });
   }
   return links;
+}
+
+/** An existing account has this address: its password first, then the upstream identity is linked. */
+export function linkPage(deps: InteractionDeps, ctx: Context, uid: string, view: { email: string; provider: string; status?: number; error?: string }) {
+  const body = deps.views.render('link', { locale: ctx.state.locale, csrf: ctx.state.csrf, uid, email: view.email, provider: view.provider, error: view.error });
+  show(ctx, view.status ?? 200, body);
+}
+
+/** A federated sign-in did not work: what happened, and the way back to the sign-in page. */
+export function upstreamRefusedPage(deps: InteractionDeps, ctx: Context, uid: string | undefined, reason: string, status = 403) {
+  const body = deps.views.render('message', {
+    locale: ctx.state.locale,
+    heading: 'federation.refused.heading',
+    paragraphs: [reason],
+    ...(uid ? { link: { href: `/interaction/${uid}?choose`, label: 'federation.back' } } : {}),
+  });
+  show(ctx, status, body);
 }

@@ -12,6 +12,8 @@
  *   POST /interaction/:uid/mfa/done    after the recovery codes: finish the login prompt
  *   POST /interaction/:uid/confirm  record consent in a Grant, finish the consent prompt
  *   POST /interaction/:uid/abort    the user said no: access_denied back to the client
+ *   GET  /interaction/:uid/upstream/:provider, GET /interaction/:uid/upstream, POST /interaction/:uid/link
+ *                                   sign in through an upstream identity provider (upstream.ts)
  */
 import { type Route, route, withoutInput } from '../http/route.ts';
 import { abortInteraction, confirmConsent } from './consent.ts';
@@ -19,8 +21,10 @@ import type { InteractionDeps } from './context.ts';
 import { loginForm, showInteraction, submitLogin } from './login.ts';
 import { codeForm, finishAfterRecoveryCodes, showMfa, submitMfa, submitMfaEnrolment } from './mfa.ts';
 import { registerForm, resendVerification, showRegistration, submitRegistration } from './register.ts';
+import { linkForm, providerParam, returnFromUpstream, startUpstream, submitLink } from './upstream.ts';
 
 export type { InteractionDeps } from './context.ts';
+export { FEDERATION_PATH, federationCallbackRoutes } from './upstream.ts';
 
 export function interactionRoutes(deps: InteractionDeps): Route[] {
   return [
@@ -35,5 +39,8 @@ export function interactionRoutes(deps: InteractionDeps): Route[] {
     route({ method: 'post', path: '/:uid/mfa/done', handle: withoutInput(finishAfterRecoveryCodes(deps)) }),
     route({ method: 'post', path: '/:uid/confirm', handle: withoutInput(confirmConsent(deps)) }),
     route({ method: 'post', path: '/:uid/abort', handle: withoutInput(abortInteraction(deps)) }),
+    route({ method: 'get', path: '/:uid/upstream/:provider', params: providerParam, handle: startUpstream(deps) }),
+    route({ method: 'get', path: '/:uid/upstream', handle: returnFromUpstream(deps) }),
+    route({ method: 'post', path: '/:uid/link', body: linkForm, handle: submitLink(deps) }),
   ];
 }

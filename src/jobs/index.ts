@@ -23,6 +23,7 @@ import type { Job } from './job.ts';
 import { keyRefreshJob } from './key-refresh.ts';
 import { createJobRunner, type JobRunner } from './runner.ts';
 import { unusedClientsJob } from './unused-clients.ts';
+import { webhookDeliveryJob } from './webhook-delivery.ts';
 
 export type { Job, JobContext, JobReport, JobResult, JobScope, SkipReason } from './job.ts';
 export { KEY_REFRESH_JOB } from './key-refresh.ts';
@@ -39,10 +40,13 @@ export function gatehouseJobs(deps: {
   oidcPayloads: Pick<OidcPayloadQueries, 'deleteExpired'>;
   emailTokens: Pick<EmailTokenQueries, 'deleteExpired'>;
   keyRefresh?: Parameters<typeof keyRefreshJob>[0];
+  /** The webhook outbox's sender (a server has one; the CLI sends nothing). */
+  webhooks?: Parameters<typeof webhookDeliveryJob>[0];
 }): Job[] {
   const { config } = deps;
   return [
     ...(deps.keyRefresh ? [keyRefreshJob(deps.keyRefresh)] : []),
+    ...(deps.webhooks ? [webhookDeliveryJob(deps.webhooks)] : []),
     expiredTokensJob({
       oidcPayloads: deps.oidcPayloads.deleteExpired,
       emailTokens: deps.emailTokens.deleteExpired,

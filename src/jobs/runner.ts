@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import { Conflict, NotFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { JobQueries, JobRunRow } from '../storage/queries/jobs.ts';
+import { inSpan } from '../tracing/spans.ts';
 import type { Job, JobReport, JobScope } from './job.ts';
 import { checkPeriodSeconds, isDue, jittered } from './schedule.ts';
 
@@ -59,7 +60,8 @@ export function createJobRunner(deps: {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const { rows, details } = await job.run({ now: startedAt, signal: abort.signal });
+      // A span per run: the run's queries and outbound calls (webhook deliveries) are its children.
+      const { rows, details } = await inSpan(`job ${job.name}`, { 'gatehouse.job': job.name }, () => job.run({ now: startedAt, signal: abort.signal }));
       return { job: job.name, outcome: 'success', startedAt, durationMs: elapsed(), rows, ...(details ? { details } : {}) };
     } catch (error) {
       logger.warn({ event: 'job.failed', job: job.name, err: error }, `job ${job.name} failed`);

@@ -29,6 +29,13 @@ export function createInteractionPolicy(deps: { sessions: Pick<SessionKeyspace, 
       return (await activity.use({ uid: session.uid, loginTs: session.loginTs }, from)) === 'idle' ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
+  // A session whose account no longer resolves (disabled, or deleted): sign in again, never a silent
+  // code. findAccount answers nothing for such an account; oidc-provider itself only looks at the id.
+  login?.checks.add(
+    new Check('account_unavailable', 'the account can no longer sign in', 'login_required', (ctx: KoaContextWithOIDC) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
   // Step-up: a client asking for MFA gets a second factor even within an existing password-only session.
   login?.checks.add(
     new Check('acr_step_up', 'the client requires a second factor', 'login_required', async (ctx: KoaContextWithOIDC) => {

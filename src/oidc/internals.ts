@@ -10,6 +10,7 @@ import difference from 'oidc-provider/lib/helpers/_/difference.js';
 import certificateThumbprint from 'oidc-provider/lib/helpers/certificate_thumbprint.js';
 import { checkAttestBinding } from 'oidc-provider/lib/helpers/check_attest_binding.js';
 import { boolean, resourceServer } from 'oidc-provider/lib/helpers/configuration_result.js';
+import { applySSRFProtection } from 'oidc-provider/lib/helpers/fetch_request.js';
 import * as formatters from 'oidc-provider/lib/helpers/formatters.js';
 import {
   applyDpopBinding,
@@ -43,6 +44,33 @@ export const internals = {
   presence,
   instance,
 };
+
+/** What oidc-provider's guard says when it cuts a connection to a special-use address. */
+const SPECIAL_USE_REFUSAL = 'hostname resolves to a special-use IP address';
+
+/**
+ * The private-network policy of oidc-provider's own outbound calls (back-channel logout, jwks_uri,
+ * sector_identifier_uri), for our other outbound calls (webhooks): an undici dispatcher that cuts
+ * every connection whose peer address — checked after DNS resolution, so a name that resolves
+ * inward is caught too — is loopback, private, link-local or otherwise special-use.
+ * Undici is the one built into Node (fetch's own Agent), found as oidc-provider finds it.
+ */
+export function specialUseGuardDispatcher(): object {
+  // Touching fetch's Response loads Node's bundled undici, which registers its global dispatcher.
+  void Response;
+  const registry = globalThis as unknown as Record<symbol, { constructor: new () => object } | undefined>;
+  const Agent = (registry[Symbol.for('undici.globalDispatcher.2')] ?? registry[Symbol.for('undici.globalDispatcher.1')])?.constructor;
+  if (!Agent) throw new Error('no undici Agent in this Node: cannot apply the private-network policy to outbound calls');
+  return applySSRFProtection(new Agent()) as object;
+}
+
+/** Whether a fetch failed because the guard above refused the receiver's address. */
+export function isSpecialUseRefusal(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current.message === SPECIAL_USE_REFUSAL) return true;
+  }
+  return false;
+}
 
 /** Grant helpers bound to a provider, as oidc-provider binds them for its own grant handlers. */
 export function boundGrantHelpers(provider: Provider): Record<string, (...args: unknown[]) => unknown> {

@@ -45,6 +45,8 @@ export interface ProviderDeps {
   privateJwks: JWK[];
   storage: OidcStorage;
   accounts: AccountService;
+  /** The `idp` claim of a federated sign-in (federation/). */
+  idpOf?: (accountId: string) => Promise<string | undefined>;
   apis: ApiService;
   rbac: RbacService;
   /** Checks a client secret imported from django-oauth-toolkit and re-stores it as a digest. */
@@ -95,7 +97,9 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(deps.storage),
-    findAccount: createFindAccount(deps.accounts),
+    findAccount: createFindAccount(deps.accounts, deps.idpOf),
+    // Which upstream identity provider to use, without the login page (federation; Keycloak's name too).
+    extraParams: ['idp_hint', 'kc_idp_hint'],
     jwks: { keys: deps.privateJwks as never },
     cookies: {
       keys: [...deps.cookieKeys],

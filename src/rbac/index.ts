@@ -59,6 +59,7 @@ const NAME = z.string().regex(RBAC_NAME, 'letters, digits and . _ : - (at most 1
 const DESCRIPTION = z.string().max(500).default('');
 const newRoleSchema = z.object({ name: NAME, description: DESCRIPTION, api: z.url().nullable().default(null) }).strict();
 const newGroupSchema = z.object({ name: NAME, description: DESCRIPTION }).strict();
+const descriptionSchema = z.string().max(500);
 const pageSchema = z.object({ limit: z.number().int().min(1).max(500).default(100), after: z.string().max(256).optional() });
 const orgIdSchema = z.string().min(1).max(128).nullable();
 
@@ -124,6 +125,13 @@ export function createRbacService(deps: {
       return role;
     },
     findRole: (name: string) => rbac.findRole(name),
+    /** A role's description (its name and API are its identity: a role of another API is another role). */
+    async updateRole(name: string, changes: { description: string }, options: ChangeOptions = {}): Promise<Role> {
+      const description = parsed(descriptionSchema, changes.description);
+      if (!(await rbac.updateRole(name, { description }))) throw new NotFound(`role ${name}`);
+      changed({ type: 'role.updated', subject: name, actor: options.actor, details: {} });
+      return mustFindRole(name);
+    },
     /** Roles by name; `api: null` = global roles only, an identifier = that API's roles only. */
     listRoles: (input: PageInput & { api?: string | null | undefined } = {}) =>
       paged(input, (page) => rbac.listRoles({ ...page, api: input.api }), (role) => role.name),
@@ -145,6 +153,12 @@ export function createRbacService(deps: {
       return group;
     },
     findGroup: (name: string) => rbac.findGroup(name),
+    async updateGroup(name: string, changes: { description: string }, options: ChangeOptions = {}): Promise<Group> {
+      const description = parsed(descriptionSchema, changes.description);
+      if (!(await rbac.updateGroup(name, { description }))) throw new NotFound(`group ${name}`);
+      changed({ type: 'group.updated', subject: name, actor: options.actor, details: {} });
+      return mustFindGroup(name);
+    },
     listGroups: (input: PageInput = {}) => paged(input, (page) => rbac.listGroups(page), (group) => group.name),
     /** Its memberships and role grants go with it. */
     async deleteGroup(name: string, options: ChangeOptions = {}): Promise<void> {

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { AccountService } from '../accounts/index.ts';
+import type { Federation } from '../federation/index.ts';
 import { requestFacts as requestFactsOf } from '../http/request-facts.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
@@ -23,6 +24,8 @@ export interface SelfServiceDeps {
   sessionActivity: SessionActivityService;
   mfa: Pick<MfaService, 'enrolled' | 'unusedRecoveryCodes'>;
   accountChanges: AccountChanges;
+  /** Links to upstream identity providers: listed, and removed unless the last way in. */
+  federation: Pick<Federation, 'linksOf' | 'unlink'>;
   views: Views;
   logger: Logger;
   issuer: string;
@@ -79,11 +82,12 @@ export const requestFacts = (deps: SelfServiceDeps, ctx: Context) => requestFact
 
 /** The account page (sessions, apps, two-factor, password), with an optional notice; `status` for errors. */
 export async function renderAccount(deps: SelfServiceDeps, ctx: Context, { session, account }: Current, notice?: Notice, status = 200) {
-  const [sessions, apps, mfaOn, recoveryLeft] = await Promise.all([
+  const [sessions, apps, mfaOn, recoveryLeft, links] = await Promise.all([
     deps.sessions.listSessions(account.id),
     deps.sessions.listApps(account.id),
     deps.mfa.enrolled(account.id),
     deps.mfa.unusedRecoveryCodes(account.id),
+    deps.federation.linksOf(account.id),
   ]);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
@@ -100,6 +104,7 @@ export async function renderAccount(deps: SelfServiceDeps, ctx: Context, { sessi
       lastSeen: s.lastActivity ? s.lastActivity.at.toISOString().replace('T', ' ').slice(0, 16) : 'unknown',
       device: s.lastActivity ? `${s.lastActivity.userAgent || 'unknown browser'} · ${s.lastActivity.ip}` : 'unknown device',
     })),
+    links: links.map((link) => ({ ...link, linkedAt: link.linkedAt.toISOString().slice(0, 10) })),
     apps: apps.filter((app) => app.clientId !== deps.accountClientId).map((app) => ({ ...app, since: app.since.toISOString().slice(0, 10) })),
   });
 }

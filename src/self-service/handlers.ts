@@ -44,3 +44,15 @@ export const changePassword = (deps: SelfServiceDeps) =>
     }
     await renderAccount(deps, ctx, current, { kind: 'ok', text: 'account.notice.password_changed' });
   });
+
+export const unlinkForm = z.object({ provider: z.string().max(64), subject: z.string().max(255) });
+
+/** Removes a link to an upstream identity provider, unless it is the account's last way in. */
+export const unlinkProvider = (deps: SelfServiceDeps) =>
+  signedIn(deps, async (current, ctx, { body: { provider, subject } }: { body: z.output<typeof unlinkForm> }) => {
+    const { ip, userAgent, requestId } = requestFacts(deps, ctx);
+    const outcome = await deps.federation.unlink(current.account.id, provider, subject, { ip, userAgent, requestId });
+    if (outcome === 'last_way_in') return renderAccount(deps, ctx, current, { kind: 'error', text: 'account.notice.last_way_in' }, 409);
+    if (outcome === 'not_found') return renderAccount(deps, ctx, current, { kind: 'error', text: 'account.notice.no_such_link' }, 404);
+    await renderAccount(deps, ctx, current, { kind: 'ok', text: 'account.notice.unlinked' });
+  });

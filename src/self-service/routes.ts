@@ -11,6 +11,7 @@
  *   POST /account/mfa                      confirm it with a first code; recovery codes shown once
  *   POST /account/mfa/replace              replace the authenticator (needs a current or recovery code)
  *   POST /account/mfa/disable              turn MFA off (needs the password and a current code)
+ *   POST /account/links/remove             remove a link to an upstream identity provider (not the last way in)
  *
  * Identity comes from Gatehouse's own session cookie, under the same idle rule as authorization
  * requests; signing in goes through the built-in first-party client `gatehouse-account`, so the
@@ -18,7 +19,7 @@
  */
 import { type Route, route } from '../http/route.ts';
 import type { SelfServiceDeps } from './context.ts';
-import { changePassword, endSession, logoutEverywhere, passwordForm, revokeApp, showAccount } from './handlers.ts';
+import { changePassword, endSession, logoutEverywhere, passwordForm, revokeApp, showAccount, unlinkForm, unlinkProvider } from './handlers.ts';
 import { codeForm, confirmForm, confirmMfa, disableForm, disableMfa, enrolmentQuery, replaceMfa, startMfa } from './mfa.ts';
 
 export type { SelfServiceDeps } from './context.ts';
@@ -44,5 +45,6 @@ export function selfServiceRoutes(deps: SelfServiceDeps): Route[] {
     route({ method: 'post', path: '/mfa', body: confirmForm, handle: confirmMfa(deps) }),
     route({ method: 'post', path: '/mfa/replace', body: codeForm, handle: replaceMfa(deps) }),
     route({ method: 'post', path: '/mfa/disable', body: disableForm, handle: disableMfa(deps) }),
+    route({ method: 'post', path: '/links/remove', body: unlinkForm, handle: unlinkProvider(deps) }),
   ];
 }

@@ -15,6 +15,8 @@ export interface FactorFacts {
 /** How a first-factor method ended (methods/). */
 export type MethodOutcome =
   | { kind: 'rejected' }
+  /** An upstream identity for an existing account it is not linked to (federation). */
+  | { kind: 'link_required' }
   /** `multiFactor`: the method alone proves two factors (a passkey with user verification; an upstream whose MFA is trusted). */
   | { kind: 'verified'; multiFactor: boolean; emailVerified: boolean; factor: FactorFacts; roles: readonly string[] };
 
@@ -31,6 +33,7 @@ export type FirstFactorStep =
   /** Run the method (the throttle let this attempt through). */
   | { kind: 'authenticate' }
   | { kind: 'invalid' }
+  | { kind: 'prove_link' }
   | { kind: 'unverified' }
   | { kind: 'verify' }
   | { kind: 'enrol'; reason: 'role' | 'client' | 'acr' }
@@ -45,6 +48,7 @@ export type FirstFactorStep =
  * | 2 | wait     | –                      | –                                       | –                         | wait           |
  * | 3 | proceed  | not run yet            | –                                       | –                         | authenticate   |
  * | 4 | proceed  | rejected               | –                                       | –                         | invalid        |
+ * | 4b| proceed  | link required (upstream) | –                                     | –                         | prove link     |
  * | 5 | proceed  | verified               | unverified, required, client not exempt | –                         | unverified     |
  * | 6 | proceed  | verified, multi-factor | ok                                      | –                         | done (2 factors) |
  * | 7 | proceed  | verified               | ok                                      | verify                    | verify         |
@@ -57,6 +61,7 @@ export function decideFirstFactor(facts: { throttle: ThrottleVerdict; method?: M
   if (throttle.kind === 'wait') return { kind: 'wait', retryAfter: throttle.retryAfter, notBeforeMs: throttle.notBeforeMs };
   if (!method) return { kind: 'authenticate' };
   if (method.kind === 'rejected') return { kind: 'invalid' };
+  if (method.kind === 'link_required') return { kind: 'prove_link' };
   if (!method.emailVerified && policy.requireVerifiedEmail && !policy.clientAllowsUnverified) return { kind: 'unverified' };
   if (method.multiFactor) return { kind: 'done', multiFactor: true };
   const mfa = decideMfa({ ...policy.mfa, enrolled: method.factor.enrolled, roles: method.roles });

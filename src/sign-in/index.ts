@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { AccountFlows } from '../accounts/flows.ts';
 import { type AccountService, normalizeEmail } from '../accounts/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
+import type { Federation, UpstreamIdentity } from '../federation/index.ts';
 import { MFA_ACR, type MfaService, PASSWORD_ACR } from '../mfa/index.ts';
 import type { Notice } from '../notifications/index.ts';
 import type { SecurityService, SignInAttempt, ThrottleVerdict } from '../security/index.ts';
@@ -25,6 +26,7 @@ import { decideEnrolment, decideFactorStep, decideFirstFactor, decideSecondFacto
 import { type DeviceClaims, knownDeviceFor, rememberDevice } from './known-device.ts';
 import type { MethodResult } from './methods/method.ts';
 import { passwordMethod } from './methods/password.ts';
+import { upstreamMethod } from './methods/upstream.ts';
 import type { ClientFacts, RequestFacts } from './request.ts';
 import type { ProvenState, SignInState } from './state.ts';
 
@@ -46,7 +48,18 @@ export type Restart = { kind: 'restart' };
 export type NothingPending = { kind: 'nothing_pending' };
 export type Throttled = { kind: 'refused'; retryAfter: number } | { kind: 'wait'; retryAfter: number };
 
-export type FirstFactorResult = Done | Throttled | { kind: 'invalid' } | { kind: 'unverified' } | { kind: 'second_factor' };
+export type FirstFactorResult =
+  | Done
+  | Throttled
+  | { kind: 'invalid' }
+  | { kind: 'unverified' }
+  | { kind: 'second_factor' }
+  /** An upstream identity was refused (`reason`: domain not allowed, no account and no JIT, …). */
+  | { kind: 'upstream_refused'; reason: string }
+  /** Home-realm discovery: this address signs in at an upstream provider. */
+  | { kind: 'upstream'; provider: string; loginHint: string }
+  /** An existing account must be proven (its password) before the upstream identity is linked to it. */
+  | { kind: 'prove_link'; email: string; provider: string };
 export type SecondFactorPage =
   | Restart
   | NothingPending
@@ -71,6 +84,8 @@ export interface SignInDeps {
   notify: (to: string, notice: Notice) => Promise<void>;
   requireVerifiedEmail: boolean;
   mfaRequiredRoles: readonly string[];
+  /** Upstream identity providers (federation/). */
+  federation: Pick<Federation, 'resolve' | 'linkProven' | 'takeIdentity' | 'providerForEmail'>;
 }
 
 const newTicket = () => randomBytes(16).toString('base64url');
@@ -78,6 +93,7 @@ const newTicket = () => randomBytes(16).toString('base64url');
 export function createSignIn(deps: SignInDeps) {
   const { audit, security, mfa } = deps;
   const password = passwordMethod(deps.accounts);
+  const upstream = upstreamMethod(deps.federation);
   const origin = (request: RequestFacts) => ({ ip: request.ip, userAgent: request.userAgent, requestId: request.requestId, actor: request.clientId });
   const attemptOf = (email: string, request: RequestFacts): SignInAttempt => ({ account: email, ip: request.ip, device: knownDeviceFor(request.device, email) });
 
@@ -105,6 +121,8 @@ export function createSignIn(deps: SignInDeps) {
   /** The sign-in is complete: limits cleared for this browser, audited, the device remembered. */
   async function done(state: ProvenState, amr: readonly string[], method: string, request: RequestFacts): Promise<Outcome<Done>> {
     await security.recordSuccess(attemptOf(state.email, request));
+    // The existing account was proven (password, and its second factor if enrolled): now the link.
+    if (state.link) await deps.federation.linkProven(state.link as UpstreamIdentity, state.accountId);
     audit.record({ type: 'signin.success', outcome: 'success', subject: state.accountId, ...origin(request), details: { method } });
     const acr = amr.length > 1 ? MFA_ACR : PASSWORD_ACR;
     return { step: { kind: 'done', login: { accountId: state.accountId, amr: [...amr], acr }, device: rememberDevice(request.device, state.email) } };
@@ -120,13 +138,13 @@ export function createSignIn(deps: SignInDeps) {
     state: Extract<SignInState, { stage: 'identify' }>,
     result: MethodResult,
     method: { name: string; throttled: boolean },
-    input: { request: RequestFacts; client: ClientFacts },
+    input: { request: RequestFacts; client: ClientFacts; link?: UpstreamIdentity | undefined },
   ): Promise<Outcome<FirstFactorResult>> {
     const { request, client } = input;
     const attempt = attemptOf(state.email, request);
     const outcome: MethodOutcome =
-      result.kind === 'rejected'
-        ? { kind: 'rejected' }
+      result.kind === 'rejected' || result.kind === 'link_required'
+        ? { kind: result.kind }
         : {
             kind: 'verified',
             multiFactor: result.multiFactor,
@@ -143,10 +161,20 @@ export function createSignIn(deps: SignInDeps) {
         mfa: { requiredRoles: deps.mfaRequiredRoles, clientRequiresMfa: client.requiresMfa, acrValues: client.acrValues },
       },
     });
-    const cleared = { v: 1, uid: state.uid, email: state.email } as const;
-    if (result.kind === 'rejected' || outcome.kind === 'rejected') {
-      if (method.throttled) await failed(attempt, 'signin.failure', state.email, request, { reason: result.kind === 'rejected' ? result.reason : 'rejected', method: method.name }, state.email);
-      return { step: { kind: 'invalid' }, state: { ...cleared, stage: 'identify' } };
+    const cleared = { v: 1, uid: state.uid, email: state.email, ...(state.link ? { link: state.link } : {}) } as const;
+    if (result.kind === 'rejected') {
+      const details = { reason: result.reason, method: method.name };
+      if (method.throttled) await failed(attempt, 'signin.failure', state.email, request, details, state.email);
+      else audit.record({ type: 'signin.failure', outcome: 'failure', subject: state.email, ...origin(request), details });
+      return { step: method.throttled ? { kind: 'invalid' } : { kind: 'upstream_refused', reason: result.reason }, state: { ...cleared, stage: 'identify' } };
+    }
+    if (result.kind === 'link_required' || outcome.kind !== 'verified') {
+      // decideFirstFactor answered prove_link: the owner proves the existing account first.
+      const account = result.kind === 'link_required' ? result.account : undefined;
+      const link = input.link;
+      if (!account || !link) throw new Error('a link can only be required by an upstream identity');
+      audit.record({ type: 'federation.link_required', outcome: 'info', subject: account.id, ...origin(request), details: { provider: link.provider } });
+      return { step: { kind: 'prove_link', email: account.email, provider: link.provider }, state: { v: 1, uid: state.uid, email: normalizeEmail(account.email), stage: 'identify', link } };
     }
     const proven = { ...cleared, accountId: result.account.id, accountEmail: result.account.email, amr: [...result.amr], factorEpoch: outcome.factor.epoch };
     switch (step.kind) {
@@ -186,6 +214,9 @@ export function createSignIn(deps: SignInDeps) {
     async password(current: SignInState | undefined, input: { uid: string; email: string; password: string; request: RequestFacts; client: ClientFacts }): Promise<Outcome<FirstFactorResult>> {
       await security.consume('signInPerIp', input.request.ip);
       const email = normalizeEmail(input.email);
+      // Home-realm discovery: an address of a domain bound to an upstream provider signs in there.
+      const realm = await deps.federation.providerForEmail(email);
+      if (realm) return { step: { kind: 'upstream', provider: realm, loginHint: email } };
       const state: Extract<SignInState, { stage: 'identify' }> = {
         v: 1,
         uid: input.uid,
@@ -197,6 +228,32 @@ export function createSignIn(deps: SignInDeps) {
       if (throttle.kind !== 'proceed') return throttled(throttle, state, email, input.request);
       const result = await password.authenticate({ email, password: input.password });
       return afterFirstFactor(state, result, password, input);
+    },
+
+    /**
+     * An upstream identity provider vouched for the person (federation/: the callback validated
+     * its answer). Resolved to an account by the linking rules; then the same gate and second
+     * factor as a password (unless the upstream's MFA is trusted and was used).
+     */
+    async upstream(_current: SignInState | undefined, input: { uid: string; request: RequestFacts; client: ClientFacts }): Promise<Outcome<FirstFactorResult | NothingPending>> {
+      const identity = await deps.federation.takeIdentity(input.uid);
+      if (!identity) return { step: { kind: 'nothing_pending' } };
+      const result = await upstream.authenticate({ identity });
+      const email = normalizeEmail(result.kind === 'rejected' ? (identity.email ?? `${identity.subject}@${identity.provider}`) : result.account.email);
+      if (result.kind === 'verified') {
+        audit.record({ type: 'federation.signin', outcome: 'success', subject: result.account.id, ...origin(input.request), details: { provider: identity.provider, amr: result.amr } });
+      }
+      return afterFirstFactor({ v: 1, uid: input.uid, email, stage: 'identify' }, result, upstream, { ...input, link: identity });
+    },
+
+    /** The password of the existing account an upstream identity wants to link to (then its second factor). */
+    async linkWithPassword(current: SignInState | undefined, input: { password: string; request: RequestFacts; client: ClientFacts }): Promise<Outcome<FirstFactorResult | NothingPending>> {
+      if (current?.stage !== 'identify' || !current.link) return { step: { kind: 'nothing_pending' } };
+      await security.consume('signInPerIp', input.request.ip);
+      const throttle = await security.throttle(attemptOf(current.email, input.request), current.wait);
+      if (throttle.kind !== 'proceed') return throttled(throttle, current, current.email, input.request);
+      const result = await password.authenticate({ email: current.email, password: input.password });
+      return afterFirstFactor(current, result, password, { ...input, link: current.link as UpstreamIdentity });
     },
 
     secondFactorPage,

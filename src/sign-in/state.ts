@@ -9,6 +9,9 @@
  *      │                  └─▶ enrol ──code ok──▶ enrolled (recovery codes shown) ──▶ done
  *      └── (a slow-down `wait` rides along with whatever stage it is given in)
  *
+ *   upstream identity of an existing, unlinked account ──▶ identify + `link` (its password first;
+ *   the link is made when the sign-in completes, after the second factor if one is enrolled)
+ *
  * `factorEpoch` is the user's factor epoch (mfa/) when the first factor succeeded: every later
  * step checks it is unchanged, so a sign-in parked before the owner enrolled, replaced or removed
  * a factor can never act on the old state (it must start again).
@@ -17,8 +20,21 @@ import { z } from 'zod';
 
 const wait = z.object({ notBeforeMs: z.number().int(), ticket: z.string().min(16).max(64) });
 
+/** An upstream identity waiting to be linked once the existing account is proven (federation). */
+const pendingLink = z.object({
+  provider: z.string().max(64),
+  subject: z.string().max(255),
+  email: z.string().max(320).optional(),
+  emailVerified: z.boolean(),
+  name: z.string().max(320).optional(),
+  groups: z.array(z.string().max(256)).max(256),
+  amr: z.array(z.string().max(32)).max(8),
+  acr: z.string().max(320).optional(),
+});
+
 const common = {
   v: z.literal(1),
+  link: pendingLink.optional(),
   uid: z.string().min(1).max(128),
   /** The email as typed, normalized: the key of the sign-in limits. */
   email: z.string().max(320),

@@ -23,6 +23,8 @@ const READ_ONLY_TRANSACTION = '25006';
 
 /** Arbitrary constant: the advisory lock every instance takes while migrating. */
 const MIGRATION_LOCK_KEY = 724_311_001;
+/** The advisory lock instances take in turn while applying GATEHOUSE_BOOTSTRAP_FILE. */
+const BOOTSTRAP_LOCK_KEY = 724_311_002;
 
 /** Opens Postgres (pooled) or embedded PGlite (one connection, as PGlite is single-user). */
 export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): Promise<Database> {
@@ -131,14 +133,27 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
     restrictEmbeddedFiles(db);
     return applied;
   }
+  return underAdvisoryLock(db, MIGRATION_LOCK_KEY, run);
+}
+
+/** `run` while holding a session-level advisory lock on a connection of its own (Postgres only). */
+async function underAdvisoryLock<T>(db: Database, key: number, run: () => Promise<T>): Promise<T> {
   const lock = await db.client.acquireConnection();
   try {
-    await db.raw('select pg_advisory_lock(?)', [MIGRATION_LOCK_KEY]).connection(lock);
+    await db.raw('select pg_advisory_lock(?)', [key]).connection(lock);
     return await run();
   } finally {
-    await db.raw('select pg_advisory_unlock(?)', [MIGRATION_LOCK_KEY]).connection(lock).catch(() => undefined);
+    await db.raw('select pg_advisory_unlock(?)', [key]).connection(lock).catch(() => undefined);
     await db.client.releaseConnection(lock);
   }
+}
+
+/**
+ * One instance at a time applies the bootstrap file: the next one finds it applied and changes
+ * nothing. PGlite belongs to one process, which needs no lock.
+ */
+export function whileBootstrapping<T>(db: Database, run: () => Promise<T>): Promise<T> {
+  return db.client.config.client === 'pg' ? underAdvisoryLock(db, BOOTSTRAP_LOCK_KEY, run) : run();
 }
 
 /**

@@ -10,7 +10,7 @@ import { createQueries, type Queries } from './queries/index.ts';
 import { type Transact, withTransaction } from './transaction.ts';
 import { StoreUnreachable } from './unreachable.ts';
 
-export { migrateToLatest } from './database.ts';
+export { migrateToLatest, whileBootstrapping } from './database.ts';
 export { EmbeddedDataDirBusy } from './embedded-lock.ts';
 export type { KeyValueStore } from './key-value.ts';
 export type { Keyspaces } from './keyspaces/index.ts';

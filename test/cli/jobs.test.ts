@@ -47,6 +47,7 @@ test('jobs run NAME runs a job once and says what it did; jobs list then shows t
       ['audit.prune', 'cluster'],
       ['keys.refresh', 'instance'],
       ['tokens.delete-expired', 'cluster'],
+      ['webhooks.deliver', 'instance'],
     ],
   );
   assert.equal(listed.find((job) => job.name === 'tokens.delete-expired')?.lastRun, null, 'a fresh server has not run the hourly cleanup yet');

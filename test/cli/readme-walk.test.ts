@@ -71,6 +71,8 @@ test('every CLI block of the README runs verbatim, in order, against a running s
       /audit chain intact: \d+ events verified/,
       /"registration_access_token"/,
       /revoked initial access token \S+/,
+      /register this redirect URI at the upstream: http:\/\/127\.0\.0\.1:\d+\/federation\/acme\/callback/,
+      /deleted identity provider github/,
     ]) {
       assert.match(stdout, expected);
     }

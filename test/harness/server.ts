@@ -23,6 +23,9 @@ export const TEST_ENV: Record<string, string> = {
   // Cluster jobs (token cleanup, audit retention, client sweep) run when a test says so: a test
   // that moves the clock decides when cleanups see the new time. The key refresh still runs.
   GATEHOUSE_JOBS_ENABLED: 'false',
+  // Webhook deliveries too (`jobs.runOnce('webhooks.deliver')`): in services mode every test
+  // server shares the outbox, and another's timer would deliver a test's events under its config.
+  GATEHOUSE_WEBHOOKS_POLL_INTERVAL: '86400',
 };
 
 export interface TestServer {

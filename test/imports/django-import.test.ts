@@ -188,13 +188,17 @@ test('the dry run reports counts, conflicts and refused hashes, and writes nothi
   );
   assert.deepEqual(report.passwordResets.map((reset) => [reset.email, reset.algorithm]), [['old@example.test', 'md5']]);
   assert.equal(report.socialLinks.inSource, 1);
+  assert.match(report.socialLinks.status, /no identity provider configured for google/);
   const users = JSON.parse(await cli(['users', 'list', '--json'])) as Array<{ email: string }>;
   assert.deepEqual(users.map((user) => user.email), ['taken@example.test'], 'nothing written');
   assert.deepEqual(mailsTo('old@example.test'), [], 'no mail in a dry run');
 });
 
 test('--commit imports users, groups, roles and clients and mails a reset to the md5 user; re-running changes nothing', { skip }, async () => {
+  // allauth's Google account of "social" becomes a link to the Google provider configured here.
+  await cli(['idp', 'create', '--name', 'google', '--preset', 'google', '--client-id', 'import-test.apps.googleusercontent.com', '--client-secret-stdin'], 'a-client-secret');
   const report = await importDjango(['--commit']);
+  assert.match(report.socialLinks.status, /1 linked to upstream identity providers \(google\)/);
   assert.equal(report.users.create, 9);
   assert.deepEqual(report.roles.create.sort(), ['admin', 'staff']);
   assert.deepEqual({ create: report.clients.create, skipped: report.clients.skipped }, { create: 3, skipped: 2 });

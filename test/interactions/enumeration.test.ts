@@ -27,7 +27,7 @@ before(async () => {
 after(() => server.close());
 
 /** Strips what legitimately differs (tokens, the echoed email) so only the shape is compared. */
-const shape = (html: string) => html.replace(/value="[^"]*"/g, 'value=""').replace(/[\w.+-]+@[\w.-]+/g, 'EMAIL').replace(/\/interaction\/[^/"]+/g, '/interaction/UID').replace(/<code>[^<]*<\/code>/g, '');
+const shape = (html: string) => html.replace(/value="[^"]*"/g, 'value=""').replace(/[\w.+-]+@[\w.-]+/g, 'EMAIL').replace(/\/interaction\/[^/"]+/g, '/interaction/UID').replace(/back=[^"&]+/g, 'back=UID').replace(/<code>[^<]*<\/code>/g, '');
 
 /** Password hashes and verifications the server has started, from /metrics. */
 async function passwordWork(): Promise<{ hash: number; verify: number }> {

@@ -27,6 +27,7 @@ const api = z
     signingAlg: z.string(),
     accessTokenFormat,
     tokenExchange: z.array(exchangeRule),
+    builtIn: z.boolean().describe('Registered by the server itself (the admin API): cannot be deleted.'),
     introspection: z
       .object({ clientId: z.string(), method: z.enum(API_AUTH_METHODS) })
       .nullable()
@@ -37,6 +38,17 @@ const scopes = z.array(z.object({ name: z.string(), description: z.string() })).
 const accessTokenTtl = z.number().int().nullable().describe('Access-token lifetime in seconds for this API; null: the server default.');
 const claims = z.array(z.string()).describe('Claims its access tokens carry besides sub, client_id and scope (roles, groups, org_id; never personal data).');
 const signingAlg = z.enum(['RS256', 'ES256', 'EdDSA']).describe('How its access tokens are signed (ES256/EdDSA need GATEHOUSE_SIGNING_ALGS).');
+/** An API as registered: the create body (configuration as code uses the same shape). */
+export const newApiBody = z.object({
+  identifier: z.string().max(500).describe('A URL naming the API: the `aud` (RFC 8707 resource) of its access tokens.'),
+  name: z.string().max(200).optional().describe('Shown to people; defaults to the identifier.'),
+  scopes: scopes.default([]),
+  accessTokenTtl: accessTokenTtl.default(null),
+  claims: claims.default([]),
+  signingAlg: signingAlg.default('RS256'),
+  accessTokenFormat: accessTokenFormat.default('jwt'),
+  tokenExchange: tokenExchange.default([]),
+});
 const identifierParams = z.object({ identifier: z.string().min(1).max(500) });
 
 const credentials = z
@@ -48,6 +60,7 @@ const credentials = z
   .meta({ id: 'ApiCredentials' });
 
 export function apiRoutes(services: Services) {
+  const withBuiltIn = <T extends { identifier: string }>(api: T) => ({ ...api, builtIn: services.apis.isBuiltIn(api.identifier) });
   return [
     adminRoute({
       method: 'get',
@@ -57,7 +70,7 @@ export function apiRoutes(services: Services) {
       tag: 'APIs',
       query: pageQuery,
       responses: { 200: { description: 'A page of APIs', schema: pageOf(api) } },
-      handle: async ({ query }) => ok(paginate(await services.apis.list(), query)),
+      handle: async ({ query }) => ok(paginate((await services.apis.list()).map(withBuiltIn), query)),
     }),
     adminRoute({
       method: 'post',
@@ -65,18 +78,9 @@ export function apiRoutes(services: Services) {
       operationId: 'createApi',
       summary: 'Register an API',
       tag: 'APIs',
-      body: z.object({
-        identifier: z.string().max(500).describe('A URL naming the API: the `aud` (RFC 8707 resource) of its access tokens.'),
-        name: z.string().max(200).optional().describe('Shown to people; defaults to the identifier.'),
-        scopes: scopes.default([]),
-        accessTokenTtl: accessTokenTtl.default(null),
-        claims: claims.default([]),
-        signingAlg: signingAlg.default('RS256'),
-        accessTokenFormat: accessTokenFormat.default('jwt'),
-        tokenExchange: tokenExchange.default([]),
-      }),
+      body: newApiBody,
       responses: { 201: { description: 'The API', schema: api } },
-      handle: async ({ body }) => created(await services.apis.create({ ...body, name: body.name ?? body.identifier })),
+      handle: async ({ body }) => created(withBuiltIn(await services.apis.create({ ...body, name: body.name ?? body.identifier }))),
     }),
     adminRoute({
       method: 'get',
@@ -89,7 +93,7 @@ export function apiRoutes(services: Services) {
       async handle({ params }) {
         const found = await services.apis.find(params.identifier);
         if (!found) throw new NotFound(`API ${params.identifier}`);
-        return ok(found);
+        return ok(withBuiltIn(found));
       },
     }),
     adminRoute({
@@ -109,7 +113,20 @@ export function apiRoutes(services: Services) {
         tokenExchange: tokenExchange.optional(),
       }),
       responses: { 200: { description: 'The API', schema: api } },
-      handle: async ({ params, body }) => ok(await services.apis.update(params.identifier, body)),
+      handle: async ({ params, body }) => ok(withBuiltIn(await services.apis.update(params.identifier, body))),
+    }),
+    adminRoute({
+      method: 'delete',
+      path: '/apis/{identifier}',
+      operationId: 'deleteApi',
+      summary: 'Delete an API and its roles (clients listing it can no longer get tokens for it)',
+      tag: 'APIs',
+      params: identifierParams,
+      responses: { 204: { description: 'Deleted' } },
+      handle: async ({ params }) => {
+        await services.apis.delete(params.identifier);
+        return noContent();
+      },
     }),
     adminRoute({
       method: 'post',

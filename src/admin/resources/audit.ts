@@ -35,6 +35,8 @@ export function auditRoutes(services: Services) {
           .max(254)
           .optional()
           .describe('Only events about the user with this email: by account id, or by the email for events from before the account existed.'),
+        since: z.iso.datetime({ offset: true }).optional().describe('Only events at or after this time (RFC 3339).'),
+        until: z.iso.datetime({ offset: true }).optional().describe('Only events before this time (RFC 3339).'),
         limit: z.coerce.number().int().min(1).max(200).default(50).describe('Events per page (1–200).'),
         cursor: z.string().regex(/^\d{1,19}$/).optional().describe('`nextCursor` of the previous page.'),
       }),
@@ -44,10 +46,16 @@ export function auditRoutes(services: Services) {
       async handle({ query }) {
         // Queued events are written first, so a caller sees what it just caused.
         await services.audit.flush();
-        const { user, cursor, ...filter } = query;
+        const { user, cursor, since, until, ...filter } = query;
         // Events about an account are keyed by its id once it exists, by the typed email before.
         const subject = user ? ((await services.accounts.findByEmail(user))?.id ?? normalizeEmail(user)) : filter.subject;
-        const rows = await services.audit.query({ ...filter, ...(subject ? { subject } : {}), ...(cursor ? { beforeId: cursor } : {}) });
+        const rows = await services.audit.query({
+          ...filter,
+          ...(subject ? { subject } : {}),
+          ...(cursor ? { beforeId: cursor } : {}),
+          ...(since ? { since: new Date(since) } : {}),
+          ...(until ? { until: new Date(until) } : {}),
+        });
         const items = rows.map((row) => ({
           id: String(row.id),
           occurredAt: new Date(row.occurred_at).toISOString(),

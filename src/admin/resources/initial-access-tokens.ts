@@ -13,6 +13,13 @@ const policy = z
     resources: z.array(z.string()),
   })
   .meta({ id: 'RegistrationPolicy' });
+/** The mint body (configuration as code uses the same shape). */
+export const mintBody = z.object({
+  expiresIn: z.number().int().describe('Lifetime in seconds (60 s to a year).'),
+  quota: z.number().int().describe('How many clients it may register.'),
+  policy: policySchema.optional(),
+  description: z.string().optional().describe('What it is for (shown in `iat list`).'),
+});
 const summary = z
   .object({
     id: z.string(),
@@ -52,12 +59,7 @@ export function initialAccessTokenRoutes(services: Services) {
       operationId: 'mintInitialAccessToken',
       summary: 'Mint an initial access token: expiry, quota of clients and the registration policy',
       tag: 'Dynamic registration',
-      body: z.object({
-        expiresIn: z.number().int().describe('Lifetime in seconds (60 s to a year).'),
-        quota: z.number().int().describe('How many clients it may register.'),
-        policy: policySchema.optional(),
-        description: z.string().optional().describe('What it is for (shown in `iat list`).'),
-      }),
+      body: mintBody,
       responses: {
         201: {
           description: 'The token (shown once) and its settings',

@@ -10,6 +10,16 @@ const group = z.object({ name: z.string(), description: z.string() }).meta({ id:
 const groupWithRoles = z
   .object({ name: z.string(), description: z.string(), roles: z.array(z.string()).describe('Roles granted to the group (its members hold them).') })
   .meta({ id: 'GroupWithRoles' });
+/** The create bodies (configuration as code uses the same shapes). */
+export const newRoleBody = z.object({
+  name: z.string().describe('Letters, digits and . _ : - (e.g. orders:admin).'),
+  description: z.string().optional().describe('What holding it means, for people.'),
+  api: z.string().nullable().optional().describe('The API (identifier) it belongs to; leave out for a global role.'),
+});
+export const newGroupBody = z.object({
+  name: z.string().describe('The group’s name.'),
+  description: z.string().optional().describe('Who belongs in it, for people.'),
+});
 const grantee = z.object({ kind: z.enum(['user', 'client', 'group']), id: z.string().min(1).max(200) });
 const roleParams = z.object({ name: z.string().min(1).max(128) });
 const groupParams = z.object({ group: z.string().min(1).max(128) });
@@ -33,11 +43,7 @@ export function roleRoutes(services: Services) {
       operationId: 'createRole',
       summary: 'Create a role, global or belonging to one API',
       tag: 'Roles',
-      body: z.object({
-        name: z.string().describe('Letters, digits and . _ : - (e.g. orders:admin).'),
-        description: z.string().optional().describe('What holding it means, for people.'),
-        api: z.string().nullable().optional().describe('The API (identifier) it belongs to; leave out for a global role.'),
-      }),
+      body: newRoleBody,
       responses: { 201: { description: 'The role', schema: role } },
       handle: async ({ body, principal }) => created(await services.rbac.createRole(body, { actor: principal.subject })),
     }),
@@ -54,6 +60,17 @@ export function roleRoutes(services: Services) {
         if (!found) throw new NotFound(`role ${params.name}`);
         return ok(found);
       },
+    }),
+    adminRoute({
+      method: 'patch',
+      path: '/roles/{name}',
+      operationId: 'updateRole',
+      summary: 'Change a role’s description',
+      tag: 'Roles',
+      params: roleParams,
+      body: z.object({ description: z.string().describe('What holding it means, for people.') }),
+      responses: { 200: { description: 'The role', schema: role } },
+      handle: async ({ params, body, principal }) => ok(await services.rbac.updateRole(params.name, body, { actor: principal.subject })),
     }),
     adminRoute({
       method: 'delete',
@@ -117,12 +134,20 @@ export function roleRoutes(services: Services) {
       operationId: 'createGroup',
       summary: 'Create a group (grant it roles; its members hold them)',
       tag: 'Groups',
-      body: z.object({
-        name: z.string().describe('The group’s name.'),
-        description: z.string().optional().describe('Who belongs in it, for people.'),
-      }),
+      body: newGroupBody,
       responses: { 201: { description: 'The group', schema: group } },
       handle: async ({ body, principal }) => created(await services.rbac.createGroup(body, { actor: principal.subject })),
+    }),
+    adminRoute({
+      method: 'patch',
+      path: '/groups/{group}',
+      operationId: 'updateGroup',
+      summary: 'Change a group’s description',
+      tag: 'Groups',
+      params: groupParams,
+      body: z.object({ description: z.string().describe('Who belongs in it, for people.') }),
+      responses: { 200: { description: 'The group', schema: group } },
+      handle: async ({ params, body, principal }) => ok(await services.rbac.updateGroup(params.group, body, { actor: principal.subject })),
     }),
     adminRoute({
       method: 'delete',

@@ -5,7 +5,14 @@ import type { Services } from '../../services.ts';
 import { adminRoute, created, noContent, ok, pageOf, pageQuery, paginate } from '../route.ts';
 
 const user = z
-  .object({ id: z.string(), email: z.string(), emailVerified: z.boolean(), name: z.string().nullable(), roles: z.array(z.string()) })
+  .object({
+    id: z.string(),
+    email: z.string(),
+    emailVerified: z.boolean(),
+    name: z.string().nullable(),
+    disabled: z.boolean().describe('Disabled: no sign-in by any method and no token refresh.'),
+    roles: z.array(z.string()),
+  })
   .meta({ id: 'User' });
 const userParams = z.object({ userId: z.string().min(1).max(100) });
 const session = z
@@ -25,6 +32,7 @@ export function userRoutes(services: Services) {
     email: account.email,
     emailVerified: account.emailVerified,
     name: account.name,
+    disabled: account.disabled,
     roles: await services.rbac.allRoleNames({ kind: 'user', id: account.id }),
   });
   const mustExist = async (userId: string) => {
@@ -37,13 +45,24 @@ export function userRoutes(services: Services) {
       method: 'get',
       path: '/users',
       operationId: 'listUsers',
-      summary: 'List users, optionally filtered by exact email',
+      summary: 'List users, optionally filtered by exact email, a search text or a role',
       tag: 'Users',
-      query: pageQuery.extend({ email: z.string().max(254).optional().describe('Only the user with exactly this email.') }),
+      query: pageQuery.extend({
+        email: z.string().max(254).optional().describe('Only the user with exactly this email.'),
+        q: z.string().max(200).optional().describe('Only users whose email or name contains this text (case-insensitive).'),
+        role: z.string().max(128).optional().describe('Only users holding this role (directly, through a group or per API).'),
+      }),
       responses: { 200: { description: 'A page of users', schema: pageOf(user) } },
       async handle({ query }) {
         const { accounts } = services;
-        const all = query.email ? [await accounts.findByEmail(query.email)].filter((a) => a !== undefined) : await accounts.list();
+        let all = query.email ? [await accounts.findByEmail(query.email)].filter((a) => a !== undefined) : await accounts.list();
+        const text = query.q?.trim().toLowerCase();
+        if (text) all = all.filter((account) => account.email.includes(text) || (account.name ?? '').toLowerCase().includes(text));
+        if (query.role) {
+          const role = query.role;
+          const holds = await Promise.all(all.map(async (account) => (await services.rbac.allRoleNames({ kind: 'user', id: account.id })).includes(role)));
+          all = all.filter((_, i) => holds[i]);
+        }
         const page = paginate(all, query);
         return ok({ items: await Promise.all(page.items.map(toUser)), nextCursor: page.nextCursor });
       },
@@ -75,6 +94,28 @@ export function userRoutes(services: Services) {
       handle: async ({ params }) => ok(await toUser(await mustExist(params.userId))),
     }),
     adminRoute({
+      method: 'patch',
+      path: '/users/{userId}',
+      operationId: 'updateUser',
+      summary: 'Change a user: display name, or disable (every session ends, every grant is revoked) and enable',
+      tag: 'Users',
+      params: userParams,
+      body: z
+        .object({
+          name: z.string().max(200).nullable().optional().describe('Display name (the `name` claim); null removes it.'),
+          disabled: z.boolean().optional().describe('true: no sign-in by any method, sessions end, grants and refresh tokens are revoked.'),
+        })
+        .strict(),
+      responses: { 200: { description: 'The user', schema: user } },
+      async handle({ params, body, principal }) {
+        const context = { actor: principal.subject };
+        let account = await mustExist(params.userId);
+        if (body.name !== undefined) account = await services.accountAdministration.rename(params.userId, body.name, context);
+        if (body.disabled !== undefined) account = await services.accountAdministration.setDisabled(params.userId, body.disabled, context);
+        return ok(await toUser(account));
+      },
+    }),
+    adminRoute({
       method: 'delete',
       path: '/users/{userId}',
       operationId: 'deleteUser',
@@ -85,6 +126,20 @@ export function userRoutes(services: Services) {
       async handle({ params, principal }) {
         await services.accountAdministration.delete(params.userId, { actor: principal.subject });
         return noContent();
+      },
+    }),
+    adminRoute({
+      method: 'post',
+      path: '/users/{userId}/password-link',
+      operationId: 'sendPasswordLink',
+      summary: 'Mail a user a link to set their password (an invitation, or a reset done for them)',
+      tag: 'Users',
+      params: userParams,
+      responses: { 202: { description: 'The mail is on its way', schema: z.object({ sent: z.literal(true) }) } },
+      async handle({ params }) {
+        const account = await mustExist(params.userId);
+        await services.flows.requestPasswordReset(account.email);
+        return { status: 202, body: { sent: true } };
       },
     }),
     adminRoute({

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { systemClock } from '../../clock.ts';
-import { createDjangoImporter, renderReport } from '../../imports/django/index.ts';
+import { createDjangoImporter, renderReport, socialLinksToUpstreams } from '../../imports/django/index.ts';
 import { type DjangoSourceLocation, readDjangoDatabase } from '../../storage/django-source.ts';
 import { type CommandContext, list, parse, UsageError } from '../context.ts';
 
@@ -86,6 +86,8 @@ export async function importCommand(ctx: CommandContext, args: string[]): Promis
     sendPasswordReset: (email) => services.flows.requestPasswordReset(email),
     audit: (event) => services.audit.record(event),
     clock: systemClock,
+    // allauth social accounts become links to the upstream identity providers configured now.
+    socialLinks: socialLinksToUpstreams(await storage.queries.upstreamProviders.list()),
   });
   const report = await importer.run(snapshot, {
     sourceLabel: label,

@@ -56,6 +56,12 @@ export const apiCommands: Record<string, OperationSpec> = {
     examples: ['gatehouse apis update https://api.example.com --scopes invoices:read,invoices:write --access-token-ttl 5m'],
     show: (api) => `updated API ${(api as Api).identifier}`,
   },
+  deleteApi: {
+    command: 'apis delete',
+    args: [IDENTIFIER],
+    examples: ['gatehouse apis delete https://api.example.com'],
+    show: (_, { args }) => `deleted API ${args.IDENTIFIER} and its roles`,
+  },
   issueApiCredentials: {
     command: 'apis credentials',
     args: [IDENTIFIER],

@@ -37,6 +37,8 @@ export const clientCommands: Record<string, OperationSpec> = {
   createClient: {
     command: 'clients create',
     flags: SETTINGS_FLAGS,
+    // A secret never comes from argv (shell history, `ps`); configuration as code supplies one through the API.
+    hide: ['clientSecret'],
     examples: [
       'gatehouse clients create --name "My app" --type public --grant-types authorization_code,refresh_token \\\n    --redirect-uris http://127.0.0.1:8080/callback --scopes openid,email,offline_access',
       'gatehouse clients create --name billing --type confidential --grant-types client_credentials \\\n    --resources https://api.example.com --scopes invoices:read --json | jq -r .clientSecret',
@@ -71,15 +73,24 @@ export const clientCommands: Record<string, OperationSpec> = {
     command: 'clients rotate-secret',
     args: [CLIENT_ID],
     flags: { overlapSeconds: { flag: 'overlap', duration: true, description: 'How long the previous secret keeps working (e.g. 24h; 0 ends it now; at most 7d).' } },
+    hide: ['clientSecret'],
     examples: ['gatehouse clients rotate-secret CLIENT_ID --overlap 24h', 'gatehouse clients rotate-secret CLIENT_ID --overlap 0 --json | jq -r .clientSecret'],
     show: (result) => {
-      const { clientSecret, previousSecretExpiresAt } = result as { clientSecret: string; previousSecretExpiresAt: number | null };
+      const { clientSecret, previousSecretExpiresAt } = result as { clientSecret?: string; previousSecretExpiresAt: number | null };
       return [
-        ...shownOnce(clientSecret),
+        ...(clientSecret ? shownOnce(clientSecret) : []),
         previousSecretExpiresAt
           ? `the previous secret keeps working until ${new Date(previousSecretExpiresAt * 1000).toISOString()}`
           : 'the previous secret no longer works',
       ].join('\n');
     },
+  },
+  checkClientSecret: {
+    command: 'clients check-secret',
+    args: [CLIENT_ID],
+    secret: { field: 'clientSecret', flag: 'secret-stdin', prompt: 'Client secret: ', description: 'Read the secret from stdin.' },
+    examples: ["printf '%s' \"$SECRET\" | gatehouse clients check-secret CLIENT_ID --secret-stdin"],
+    show: (result) => ((result as { matches: boolean }).matches ? 'the secret matches' : 'the secret does not match'),
+    exitCode: (result) => ((result as { matches: boolean }).matches ? 0 : 1),
   },
 };

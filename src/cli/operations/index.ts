@@ -6,11 +6,13 @@ import type { OperationSpec } from '../operation-spec.ts';
 import { apiCommands } from './apis.ts';
 import { auditCommands } from './audit.ts';
 import { clientCommands } from './clients.ts';
+import { idpCommands } from './idps.ts';
 import { initialAccessTokenCommands } from './initial-access-tokens.ts';
 import { jobCommands } from './jobs.ts';
 import { keyCommands } from './keys.ts';
 import { roleCommands } from './roles.ts';
 import { userCommands } from './users.ts';
+import { webhookCommands } from './webhooks.ts';
 
 export const OPERATION_COMMANDS: Readonly<Record<string, OperationSpec>> = {
   ...userCommands,
@@ -21,6 +23,8 @@ export const OPERATION_COMMANDS: Readonly<Record<string, OperationSpec>> = {
   ...roleCommands,
   ...initialAccessTokenCommands,
   ...jobCommands,
+  ...idpCommands,
+  ...webhookCommands,
 };
 
 /** The first word of each command, in the order help lists them. */
@@ -34,4 +38,6 @@ export const COMMAND_GROUPS: ReadonlyArray<readonly [string, string]> = [
   ['audit', 'The hash-chained audit trail: tail, verify, prune'],
   ['iat', 'Initial access tokens for dynamic client registration (RFC 7591)'],
   ['jobs', 'Periodic jobs (token cleanup, audit retention, key refresh): list, run once'],
+  ['idp', 'Upstream identity providers: sign in with the company’s OpenID Connect / OAuth 2 provider'],
+  ['webhooks', 'Event hooks: audit events sent, signed, to receivers; dead letters and redelivery'],
 ];

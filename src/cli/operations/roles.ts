@@ -46,6 +46,12 @@ export const roleCommands: Record<string, OperationSpec> = {
     show: (role) => `created role ${(role as Role).name}${(role as Role).api ? ` for ${(role as Role).api}` : ' (global)'}`,
   },
   getRole: { command: 'roles show', args: [ROLE], examples: ['gatehouse roles show employee'], show: record },
+  updateRole: {
+    command: 'roles update',
+    args: [ROLE],
+    examples: ['gatehouse roles update employee --description "Everyone on the payroll"'],
+    show: (role) => `updated role ${(role as Role).name}`,
+  },
   deleteRole: {
     command: 'roles delete',
     args: [ROLE],
@@ -84,6 +90,12 @@ export const roleCommands: Record<string, OperationSpec> = {
     args: [{ name: 'NAME', field: 'name', description: 'The group’s name.' }],
     examples: ['gatehouse groups create staff --description "Everyone on the payroll"'],
     show: (group) => `created group ${(group as { name: string }).name}`,
+  },
+  updateGroup: {
+    command: 'groups update',
+    args: [GROUP],
+    examples: ['gatehouse groups update staff --description "People on the payroll"'],
+    show: (group) => `updated group ${(group as { name: string }).name}`,
   },
   deleteGroup: {
     command: 'groups delete',

@@ -5,6 +5,7 @@ interface User {
   id: string;
   email: string;
   emailVerified: boolean;
+  disabled: boolean;
   roles: string[];
 }
 
@@ -16,7 +17,7 @@ export const userCommands: Record<string, OperationSpec> = {
     paginate: true,
     examples: ['gatehouse users list', 'gatehouse users list --email you@example.com --json'],
     show: (users) =>
-      table(users as User[], { id: (u) => u.id, email: (u) => u.email, verified: (u) => u.emailVerified, roles: (u) => u.roles }),
+      table(users as User[], { id: (u) => u.id, email: (u) => u.email, verified: (u) => u.emailVerified, disabled: (u) => u.disabled, roles: (u) => u.roles }),
   },
   createUser: {
     command: 'users create',
@@ -39,11 +40,25 @@ export const userCommands: Record<string, OperationSpec> = {
     examples: ['gatehouse users show you@example.com'],
     show: record,
   },
+  updateUser: {
+    command: 'users update',
+    args: [USER],
+    extraFlags: { enable: { type: 'boolean', description: 'Enable a disabled user again (they can sign in; nothing that was revoked returns).' } },
+    input: async (extra) => (extra.enable ? { disabled: false } : {}),
+    examples: ['gatehouse users update you@example.com --disabled', 'gatehouse users update you@example.com --enable', "gatehouse users update you@example.com --name 'Ada Lovelace'"],
+    show: (user) => `${(user as User).email}: ${(user as User).disabled ? 'disabled (sessions ended, grants revoked)' : 'enabled'}`,
+  },
   deleteUser: {
     command: 'users delete',
     args: [USER],
     examples: ['gatehouse users delete you@example.com'],
     show: (_, { args }) => `deleted user ${args.USER}: every session ended and every grant revoked first`,
+  },
+  sendPasswordLink: {
+    command: 'users send-password-link',
+    args: [USER],
+    examples: ['gatehouse users send-password-link you@example.com'],
+    show: (_, { args }) => `mailed ${args.USER} a link to set their password`,
   },
   listUserSessions: {
     command: 'users sessions',

@@ -24,7 +24,7 @@ import { type SocialLinkImport, socialLinksAwaitingFederation } from './social-l
 import { planUsers } from './users.ts';
 
 export { changesNothing, type ImportReport, renderReport } from './report.ts';
-export { type SocialLinkImport, socialLinksAwaitingFederation } from './social-links.ts';
+export { type SocialLinkImport, socialLinksAwaitingFederation, socialLinksToUpstreams } from './social-links.ts';
 
 export interface DjangoImportOptions {
   /** Shown in the report: where the data came from (never a password). */
@@ -46,7 +46,7 @@ export interface DjangoImporterDeps {
   sendPasswordReset: (email: string) => Promise<void>;
   audit: (event: AuditEvent) => void;
   clock: Clock;
-  /** Where allauth's social accounts go: reported only, until federation lands. */
+  /** Where allauth's social accounts go: links to upstream identity providers (social-links.ts), or only counted. */
   socialLinks?: SocialLinkImport;
   newId?: () => string;
 }
@@ -96,6 +96,7 @@ export function createDjangoImporter(deps: DjangoImporterDeps) {
         ...groups.links.map((link) => ({ kind: 'group' as const, ...link, fingerprint: null })),
         ...clients.links.map((link) => ({ kind: 'client' as const, ...link })),
       ],
+      upstreamLinks: social.links,
     };
     const report: ImportReport = {
       mode: options.commit ? 'commit' : 'dry-run',

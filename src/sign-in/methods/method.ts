@@ -15,7 +15,12 @@ export type MethodResult =
       /** True when the method alone is multi-factor (a user-verified passkey; an upstream whose MFA is trusted). */
       multiFactor: boolean;
     }
-  /** `reason` goes to the audit trail only; every answer to the browser is the same. */
+  /**
+   * The person is known elsewhere but not linked to the existing account with their address: the
+   * owner must prove that account (password, then its second factor) before the link is made.
+   */
+  | { kind: 'link_required'; account: Account }
+  /** `reason` goes to the audit trail (a password's every answer to the browser is the same). */
   | { kind: 'rejected'; reason: string };
 
 export interface AuthenticationMethod<Input> {

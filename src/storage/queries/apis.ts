@@ -38,6 +38,9 @@ export function createApiQueries(db: Knex) {
     findByIntrospectionClientId: (clientId: string) =>
       translated(db('apis').select(COLUMNS).where({ introspection_client_id: clientId }).first()) as Promise<ApiRow | undefined>,
     list: () => translated(db('apis').select(COLUMNS).orderBy('created_at')) as Promise<ApiRow[]>,
+    /** False when there is no such API; its roles go with it (foreign key). */
+    delete: async (identifier: string): Promise<boolean> =>
+      ((await translated(db('apis').where({ identifier }).delete().returning('identifier'))) as unknown[]).length > 0,
   };
 }
 

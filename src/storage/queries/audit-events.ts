@@ -29,7 +29,7 @@ export interface AuditQueries {
   page(afterId: string, limit: number): Promise<AuditRow[]>;
   latestCheckpoint(): Promise<{ pruned_through_id: string; last_pruned_hash: string } | undefined>;
   /** Newest first; `beforeId` continues a previous page (keyset pagination). */
-  query(filter: { type?: string; subject?: string; actor?: string; beforeId?: string; limit: number }): Promise<AuditRow[]>;
+  query(filter: { type?: string; subject?: string; actor?: string; beforeId?: string; since?: Date; until?: Date; limit: number }): Promise<AuditRow[]>;
   /** The id of the newest row that occurred before `before`, if any. */
   lastIdBefore(before: Date): Promise<string | undefined>;
   /**
@@ -40,7 +40,11 @@ export interface AuditQueries {
   pruneThrough(throughId: string, limit: number, now: Date): Promise<number>;
 }
 
-export function createAuditQueries(db: Knex): AuditQueries {
+/**
+ * `afterAppend` runs inside the append's transaction with the new rows' ids: what must be written
+ * together with the events (the webhook outbox, queries/webhooks.ts).
+ */
+export function createAuditQueries(db: Knex, options: { afterAppend?: (trx: Knex.Transaction, ids: string[]) => Promise<void> } = {}): AuditQueries {
   return {
     appendChained: (rows, hash) =>
       translated(
@@ -56,7 +60,12 @@ export function createAuditQueries(db: Knex): AuditQueries {
             prev = current;
             return out;
           });
-          if (chained.length > 0) await trx('audit_events').insert(chained);
+          if (chained.length === 0) return;
+          const inserted = (await trx('audit_events').insert(chained).returning('id')) as Array<{ id: string }>;
+          await options.afterAppend?.(
+            trx,
+            inserted.map((row) => String(row.id)),
+          );
         }),
       ),
     page: (afterId, limit) =>
@@ -69,6 +78,8 @@ export function createAuditQueries(db: Knex): AuditQueries {
       if (filter.subject) q = q.where({ subject: filter.subject });
       if (filter.actor) q = q.where({ actor: filter.actor });
       if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
+      if (filter.since) q = q.where('occurred_at', '>=', filter.since);
+      if (filter.until) q = q.where('occurred_at', '<', filter.until);
       return translated(q) as Promise<AuditRow[]>;
     },
     lastIdBefore: async (before) => {

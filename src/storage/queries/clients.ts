@@ -35,6 +35,11 @@ export function createClientQueries(db: Knex) {
       const rows = await translated(db('clients').select('metadata').orderBy('created_at'));
       return rows.map((row: { metadata: ClientMetadata }) => row.metadata);
     },
+    /** Ids of the clients that registered themselves (RFC 7591): a set, for listing. */
+    dynamicIds: async (): Promise<Set<string>> =>
+      new Set((await translated(db('dynamic_clients').select('client_id'))).map((row: { client_id: string }) => row.client_id)),
+    isDynamic: async (clientId: string): Promise<boolean> =>
+      (await translated(db('dynamic_clients').select('client_id').where({ client_id: clientId }).first())) !== undefined,
     // RETURNING rather than the affected-row count: knex-pglite does not report counts.
     delete: async (clientId: string): Promise<boolean> =>
       (await translated(db('clients').where({ client_id: clientId }).delete().returning('client_id'))).length > 0,

@@ -53,6 +53,8 @@ export interface ImportWrites {
   insertClients: ClientMetadata[];
   updateClients: ClientMetadata[];
   links: Array<{ kind: ImportLinkKind; sourceKey: string; target: string; fingerprint: string | null }>;
+  /** allauth social accounts → links to upstream identity providers (an existing link is kept as it is). */
+  upstreamLinks?: Array<{ userId: string; provider: string; uid: string }>;
 }
 
 // Postgres allows 65,535 bind parameters per statement: stay well below with any row width.
@@ -110,6 +112,12 @@ async function applyWrites(trx: Knex.Transaction, writes: ImportWrites): Promise
       .insert(part.map((link) => ({ source: writes.source, kind: link.kind, source_key: link.sourceKey, target: link.target, fingerprint: link.fingerprint })))
       .onConflict(['source', 'kind', 'source_key'])
       .merge({ target: trx.raw('excluded.target'), fingerprint: trx.raw('excluded.fingerprint'), updated_at: trx.fn.now() });
+  }
+  for (const part of chunks(writes.upstreamLinks ?? [])) {
+    await trx('upstream_links')
+      .insert(part.map((link) => ({ provider: link.provider, subject: link.uid, user_id: link.userId })))
+      .onConflict(['provider', 'subject'])
+      .ignore();
   }
 }
 

@@ -11,14 +11,17 @@ import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
 import { createRbacQueries } from './rbac.ts';
 import { createSigningKeyQueries } from './signing-keys.ts';
+import { createUpstreamProviderQueries } from './upstream-providers.ts';
 import { createUserQueries } from './users.ts';
+import { createWebhookQueries, enqueueDeliveries } from './webhooks.ts';
 
 /** Every query module bound to one executor (the pool, or a transaction). */
 export function createQueries(db: Knex) {
   return {
     users: createUserQueries(db),
     apis: createApiQueries(db),
-    auditEvents: createAuditQueries(db),
+    // The webhook outbox is written in each audit append's transaction: no event without its deliveries.
+    auditEvents: createAuditQueries(db, { afterAppend: enqueueDeliveries }),
     clients: createClientQueries(db),
     oidcPayloads: createOidcPayloadQueries(db),
     signingKeys: createSigningKeyQueries(db),
@@ -29,6 +32,8 @@ export function createQueries(db: Knex) {
     imports: createImportQueries(db),
     mailOutbox: createMailOutboxQueries(db),
     jobs: createJobQueries(db),
+    upstreamProviders: createUpstreamProviderQueries(db),
+    webhooks: createWebhookQueries(db),
   };
 }
 

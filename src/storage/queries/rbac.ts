@@ -44,12 +44,18 @@ export function createRbacQueries(db: Knex) {
       return translated(page<RoleRow>(scoped, query));
     },
     deleteRole: (name: string) => deleted(db('roles').where({ name })),
+    /** False when there is no such role. */
+    updateRole: async (name: string, changes: { description: string }): Promise<boolean> =>
+      ((await translated(db('roles').where({ name }).update(changes).returning('name'))) as unknown[]).length > 0,
 
     insertGroup: (row: GroupRow) => translated(db('groups').insert(row)).then(() => undefined),
     findGroup: (name: string) =>
       translated(db<GroupRow>('groups').select('name', 'description').where({ name }).first()) as Promise<GroupRow | undefined>,
     listGroups: (query: PageQuery) => translated(page<GroupRow>(db('groups').select('name', 'description'), query)),
     deleteGroup: (name: string) => deleted(db('groups').where({ name })),
+    /** False when there is no such group. */
+    updateGroup: async (name: string, changes: { description: string }): Promise<boolean> =>
+      ((await translated(db('groups').where({ name }).update(changes).returning('name'))) as unknown[]).length > 0,
 
     insertMember: (group: string, userId: string) =>
       translated(db('group_members').insert({ group_name: group, user_id: userId })).then(() => undefined),

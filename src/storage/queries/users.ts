@@ -56,9 +56,14 @@ export function createUserQueries(db: Knex) {
     /** Removes the user; MFA records and email tokens go with it (ON DELETE CASCADE). */
     delete: async (id: string): Promise<boolean> =>
       (await translated(db('users').where({ id }).delete().returning('id'))).length > 0,
+    /** Sets or clears disabled_at (now); false when there is no such user. */
+    setDisabled: async (id: string, disabled: boolean): Promise<boolean> =>
+      (await translated(db('users').where({ id }).update({ disabled_at: disabled ? db.fn.now() : null, updated_at: db.fn.now() }).returning('id'))).length > 0,
+    rename: async (id: string, name: string | null): Promise<boolean> =>
+      (await translated(db('users').where({ id }).update({ name, updated_at: db.fn.now() }).returning('id'))).length > 0,
     list: () =>
       translated(
-        db<UserRow>('users').select('id', 'email', 'email_verified', 'name', 'org_id', 'created_at').orderBy('created_at'),
+        db<UserRow>('users').select('id', 'email', 'email_verified', 'name', 'org_id', 'disabled_at', 'created_at').orderBy('created_at'),
       ) as Promise<Array<Omit<UserRow, 'password_hash'>>>,
   };
 }

@@ -83,6 +83,26 @@ test('users: create, read, page through, filter by email, refuse a weak password
   assert.equal((await admin.call('DELETE', `/users/${user.id}`, { token: writer })).status, 404);
 });
 
+test('users: rename, disable and enable (PATCH), search by text and role; a password link for an unknown user is a 404', async () => {
+  const user = await createUser(server);
+  const renamed = await admin.call('PATCH', `/users/${user.id}`, { token: writer, body: { name: 'Grace Hopper' } });
+  assert.deepEqual([renamed.status, (renamed.body as { name: string }).name], [200, 'Grace Hopper']);
+  const disabled = await admin.call('PATCH', `/users/${user.id}`, { token: writer, body: { disabled: true } });
+  assert.equal((disabled.body as { disabled: boolean }).disabled, true);
+  const found = await admin.call('GET', '/users?q=grace%20hop', { token: reader });
+  assert.deepEqual((found.body as { items: Array<{ id: string; disabled: boolean }> }).items.map((u) => [u.id, u.disabled]), [[user.id, true]]);
+  assert.equal(((await admin.call('GET', `/users/${user.id}`, { token: reader })).body as { disabled: boolean }).disabled, true);
+  const enabled = await admin.call('PATCH', `/users/${user.id}`, { token: writer, body: { disabled: false } });
+  assert.equal((enabled.body as { disabled: boolean }).disabled, false);
+  assert.equal((await admin.call('PATCH', `/users/${user.id}`, { token: writer, rawBody: '{"disabled":"yes"}' })).status, 400);
+  assert.equal((await admin.call('PATCH', '/users/no-such-user', { token: writer, body: { disabled: true } })).status, 404);
+  const types = ((await admin.call('GET', `/audit-events?subject=${user.id}`, { token: reader })).body as { items: Array<{ type: string }> }).items.map((e) => e.type);
+  assert.deepEqual(types.filter((type) => type.startsWith('user.')), ['user.enabled', 'user.logout_everywhere', 'user.disabled', 'user.updated']);
+  const noRole = await admin.call('GET', '/users?role=no-such-role', { token: reader });
+  assert.deepEqual((noRole.body as { items: unknown[] }).items, []);
+  assert.equal((await admin.call('POST', '/users/no-such-user/password-link', { token: writer })).status, 404);
+});
+
 test('sessions and grants: list, revoke one grant (its refresh token dies), end everything, reset MFA', async () => {
   const user = await createUser(server);
   const client = await createWebClient(server);
@@ -307,7 +327,7 @@ test('jobs: listed with scope, schedule and last run; one runs once on request a
   type JobItem = { name: string; scope: string; scheduled: boolean; lastRun: { outcome: string; rows: number } | null };
   const list = async () => ((await admin.call('GET', '/jobs', { token: reader })).body as { items: JobItem[] }).items;
   const before = await list();
-  assert.deepEqual(before.map((job) => job.name).sort(), ['audit.prune', 'clients.sweep-unused', 'keys.refresh', 'tokens.delete-expired']);
+  assert.deepEqual(before.map((job) => job.name).sort(), ['audit.prune', 'clients.sweep-unused', 'keys.refresh', 'tokens.delete-expired', 'webhooks.deliver']);
   const byName = (items: JobItem[], name: string) => items.find((job) => job.name === name);
   assert.deepEqual([byName(before, 'keys.refresh')?.scope, byName(before, 'keys.refresh')?.scheduled], ['instance', true], 'every instance refreshes its keys');
   assert.deepEqual([byName(before, 'tokens.delete-expired')?.scope, byName(before, 'tokens.delete-expired')?.scheduled], ['cluster', false], 'GATEHOUSE_JOBS_ENABLED=false in tests');
@@ -321,6 +341,85 @@ test('jobs: listed with scope, schedule and last run; one runs once on request a
 
   assert.equal((await admin.call('POST', '/jobs/no.such-job/run', { token: writer })).status, 404);
   assert.equal((await admin.call('POST', '/jobs/DROP TABLE/run', { token: writer })).status, 400);
+});
+
+test('configuration-as-code operations: a chosen client id and supplied secret (never echoed), a secret check, role and group descriptions, API delete (not the built-in one)', async () => {
+  const secret = 'supplied-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+  const clientId = `chosen-${Date.now()}`;
+  const createdClient = await admin.call('POST', '/clients', {
+    token: writer,
+    body: { clientId, clientSecret: secret, name: 'Chosen', type: 'confidential', grantTypes: ['client_credentials'] },
+  });
+  assert.equal(createdClient.status, 201);
+  assert.equal((createdClient.body as { clientSecret?: string }).clientSecret, undefined, 'a supplied secret is not echoed back');
+  assert.equal((await tokenRequest(server, { grant_type: 'client_credentials' }, { id: clientId, secret })).status, 200);
+  const check = async (clientSecret: string) =>
+    ((await admin.call('POST', `/clients/${clientId}/secret/check`, { token: writer, body: { clientSecret } })).body as { matches: boolean }).matches;
+  assert.deepEqual([await check(secret), await check(`${secret}x`)], [true, false]);
+  const weak = await admin.call('POST', '/clients', {
+    token: writer,
+    rawBody: JSON.stringify({ clientSecret: 'short', name: 'Weak', type: 'confidential', grantTypes: ['client_credentials'] }),
+  });
+  assert.equal(weak.status, 400, 'a supplied secret must be as long as a generated one');
+
+  const role = `described-${Date.now()}`;
+  assert.equal((await admin.call('POST', '/roles', { token: writer, body: { name: role } })).status, 201);
+  const updatedRole = await admin.call('PATCH', `/roles/${role}`, { token: writer, body: { description: 'Now described' } });
+  assert.deepEqual([updatedRole.status, (updatedRole.body as { description: string }).description], [200, 'Now described']);
+  assert.equal((await admin.call('POST', '/groups', { token: writer, body: { name: role } })).status, 201);
+  const updatedGroup = await admin.call('PATCH', `/groups/${role}`, { token: writer, body: { description: 'A team' } });
+  assert.deepEqual([updatedGroup.status, (updatedGroup.body as { description: string }).description], [200, 'A team']);
+  assert.equal((await admin.call('PATCH', '/groups/no-such-group', { token: writer, body: { description: 'x' } })).status, 404);
+
+  const api = await createApi(server, ['gone:read']);
+  assert.equal((await admin.call('DELETE', `/apis/${encodeURIComponent(api)}`, { token: writer })).status, 204);
+  assert.equal((await admin.call('GET', `/apis/${encodeURIComponent(api)}`, { token: reader })).status, 404);
+  const builtIn = `${server.url}/admin/v1`;
+  assert.equal((await admin.call('DELETE', `/apis/${encodeURIComponent(builtIn)}`, { token: writer })).status, 400, 'the admin API cannot be deleted');
+});
+
+test('identity providers: create (callback URL shown, secret sealed and never shown), list, update, refuse unsafe settings, delete', async () => {
+  const body = { name: 'acme-admin', issuer: 'https://login.acme.example', clientId: 'gatehouse', clientSecret: 'upstream-secret-value', domains: ['Acme.example'], jit: true, groupRoles: { 'platform-admins': ['admin'] } };
+  const created = await admin.call('POST', '/idps', { token: writer, body });
+  assert.equal(created.status, 201);
+  const idp = created.body as { callbackUrl: string; hasClientSecret: boolean; domains: string[] };
+  assert.equal(idp.callbackUrl, `${server.url}/federation/acme-admin/callback`);
+  assert.deepEqual([idp.hasClientSecret, idp.domains], [true, ['acme.example']]);
+  assert.ok(!JSON.stringify(created.body).includes('upstream-secret-value'), 'the secret is never answered');
+  const row = await server.gatehouse.storage.queries.upstreamProviders.find('acme-admin');
+  assert.ok(row?.client_secret_sealed && !row.client_secret_sealed.includes('upstream-secret-value'), 'sealed at rest');
+  assert.equal((await admin.call('POST', '/idps', { token: writer, body })).status, 409, 'a duplicate name');
+  const unsafe = await admin.call('POST', '/idps', { token: writer, body: { ...body, name: 'open-jit', domains: [] } });
+  assert.equal(unsafe.status, 400, 'JIT without allowed domains would let anyone at the upstream in');
+  assert.equal((await admin.call('POST', '/idps', { token: writer, rawBody: JSON.stringify({ ...body, name: 'Bad Name' }) })).status, 400);
+  assert.deepEqual(((await admin.call('GET', '/idps', { token: reader })).body as { items: Array<{ name: string }> }).items.map((i) => i.name), ['acme-admin']);
+  const updated = await admin.call('PATCH', '/idps/acme-admin', { token: writer, body: { domains: ['acme.example', 'acme.test'], enabled: false } });
+  assert.deepEqual([(updated.body as { domains: string[] }).domains, (updated.body as { enabled: boolean }).enabled], [['acme.example', 'acme.test'], false]);
+  assert.equal((await admin.call('GET', '/idps/acme-admin', { token: reader })).status, 200);
+  assert.equal((await admin.call('DELETE', '/idps/acme-admin', { token: writer })).status, 204);
+  assert.equal((await admin.call('GET', '/idps/acme-admin', { token: reader })).status, 404);
+});
+
+test('webhooks: created with its secret once, listed, shown, changed, deleted; deliveries listed; redelivery of an unknown delivery 404 (delivery itself: test/protocol/webhooks/)', async () => {
+  const created = await admin.call('POST', '/webhooks', { token: writer, body: { url: 'https://siem.example.test/hook', events: ['signin.blocked', 'key.revoked'] } });
+  assert.equal(created.status, 201);
+  const { webhook, secret } = created.body as { webhook: { id: string; events: string[] }; secret: string };
+  assert.match(secret, /^whsec_/);
+  assert.deepEqual(webhook.events, ['key.revoked', 'signin.blocked']);
+  assert.equal((await admin.call('POST', '/webhooks', { token: reader, body: { url: 'https://siem.example.test/hook', events: ['*'] } })).status, 403);
+  const listed = (await admin.call('GET', '/webhooks', { token: reader })).body as { items: Array<{ id: string }> };
+  assert.ok(listed.items.some((item) => item.id === webhook.id));
+  const shown = (await admin.call('GET', `/webhooks/${webhook.id}`, { token: reader })).body as Record<string, unknown>;
+  assert.equal('secret' in shown || JSON.stringify(shown).includes(secret), false, 'the secret is never shown again');
+  const rotated = await admin.call('PATCH', `/webhooks/${webhook.id}`, { token: writer, body: { events: ['*'], rotateSecret: true } });
+  assert.equal(rotated.status, 200);
+  const next = rotated.body as { webhook: { events: string[] }; secret: string };
+  assert.deepEqual(next.webhook.events, ['*']);
+  assert.notEqual(next.secret, secret);
+  assert.equal((await admin.call('GET', `/webhook-deliveries?webhook=${webhook.id}&status=dead`, { token: reader })).status, 200);
+  assert.equal((await admin.call('POST', '/webhook-deliveries/123456789/redelivery', { token: writer })).status, 404);
+  assert.equal((await admin.call('DELETE', `/webhooks/${webhook.id}`, { token: writer })).status, 204);
+  assert.equal((await admin.call('GET', `/webhooks/${webhook.id}`, { token: reader })).status, 404);
 });
 
 test('the test suite exercised every documented operation', () => {

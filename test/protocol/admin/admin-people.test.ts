@@ -56,5 +56,6 @@ test('a person without the admin role, signed in with a password only, is refuse
   assert.equal(decodeJwt(token).acr, 'urn:gatehouse:loa:1');
   const refused = await listUsers(token);
   assert.equal(refused.status, 403);
-  assert.match(((await refused.json()) as { detail: string }).detail, /second factor/);
+  // The role is checked first: the answer names what this person lacks most.
+  assert.match(((await refused.json()) as { detail: string }).detail, /admin role/);
 });

@@ -14,6 +14,8 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const EDGES: Record<string, string> = {
   admin: 'the admin REST API and its socket',
   cli: 'the operator CLI (a client of the admin API)',
+  console: 'the admin console pages (over the admin API only)',
+  'config-as-code': 'configuration as code: apply and export through admin requests (a client of the admin API, like the CLI)',
   http: 'Koa route groups, pipelines and the error map',
   interactions: 'the sign-in pages (oidc-provider interactions)',
   oidc: 'oidc-provider configuration and its seams',

@@ -31,6 +31,10 @@ test('first factor, row 4: a rejected credential is invalid', () => {
   assert.deepEqual(decideFirstFactor({ throttle: proceed, method: { kind: 'rejected' }, policy }), { kind: 'invalid' });
 });
 
+test('first factor, row 4b: an upstream identity of an existing, unlinked account must prove that account first', () => {
+  assert.deepEqual(decideFirstFactor({ throttle: proceed, method: { kind: 'link_required' }, policy }), { kind: 'prove_link' });
+});
+
 test('first factor, row 5: an unverified email is held back, unless not required or the client is exempt', () => {
   const unverified = verified({ emailVerified: false });
   assert.deepEqual(decideFirstFactor({ throttle: proceed, method: unverified, policy }), { kind: 'unverified' });

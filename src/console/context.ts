@@ -1,0 +1,113 @@
+/**
+ * What every console page shares: its dependencies, the operator behind the browser, the one way
+ * to reach the admin API (with the operator's own token, through the admin dispatch) and the page
+ * renderer. Page files import this one; it imports none of them.
+ */
+import type { Context } from 'koa';
+import type { AdminAccess, AdminCaller, AdminResponse } from '../admin/index.ts';
+import type { Views } from '../http/views.ts';
+import type { Logger } from '../logger.ts';
+import type { ConsoleSessionKeyspace } from '../storage/keyspaces/console-sessions.ts';
+
+export interface ConsoleDeps {
+  issuer: string;
+  /** The console's own first-party client (clients.ensureConsoleClient). */
+  clientId: string;
+  /** The admin API's resource identifier: the audience of the operator's token. */
+  adminAudience: string;
+  admin: { call: AdminCaller; access: AdminAccess };
+  /** Where the operator's token waits between requests (never in the page, never in a cookie). */
+  sessions: ConsoleSessionKeyspace;
+  views: Views;
+  logger: Logger;
+  secureCookies: boolean;
+  bodyLimitBytes: number;
+}
+
+/** The person signed in to the console, as the console's session keeps them. */
+export interface Operator {
+  sessionId: string;
+  accessToken: string;
+  idToken: string;
+  subject: string;
+  email: string;
+  /** Holds the `admin` role (not just `admin:read`): write forms are shown. The admin API decides anyway. */
+  canWrite: boolean;
+}
+
+/** The console's session has ended (token expired or gone): sign in again. */
+export class ConsoleSessionEnded extends Error {}
+
+export type Query = Record<string, string | undefined>;
+
+/** One admin request with the operator's token; a 401 (expired token) ends the console session. */
+export async function adminCall(
+  deps: ConsoleDeps,
+  ctx: Context,
+  request: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string; query?: Query; body?: unknown },
+): Promise<AdminResponse> {
+  const operator = ctx.state.operator as Operator;
+  const query = Object.fromEntries(Object.entries(request.query ?? {}).filter((entry): entry is [string, string] => Boolean(entry[1])));
+  const response = await deps.admin.call(operator.accessToken, { method: request.method, path: request.path, query, body: request.body, ip: ctx.ip });
+  if (response.status === 401) throw new ConsoleSessionEnded();
+  return response;
+}
+
+/** A GET that must succeed (else the problem is shown as the page's error). */
+export async function adminGet<T>(deps: ConsoleDeps, ctx: Context, path: string, query?: Query): Promise<T> {
+  const response = await adminCall(deps, ctx, { method: 'GET', path, ...(query ? { query } : {}) });
+  if (response.status !== 200) throw new AdminProblem(response);
+  return response.body as T;
+}
+
+/** An admin API refusal or error, shown on the console's error page with the API's own words. */
+export class AdminProblem extends Error {
+  readonly status: number;
+  constructor(response: AdminResponse) {
+    const body = response.body as { detail?: string; errors?: string[] } | undefined;
+    super([body?.detail, ...(body?.errors ?? [])].filter(Boolean).join(' — ') || `the admin API answered ${response.status}`);
+    this.status = response.status;
+  }
+}
+
+export const enc = encodeURIComponent;
+
+/** The message of a failed admin write, for a notice on the page it came from. */
+export function problemText(response: AdminResponse): string {
+  return new AdminProblem(response).message;
+}
+
+export type Notice = { kind: 'ok' | 'error'; text: string; vars?: Record<string, string | number> };
+
+/** Renders a console page in the operator's language; console pages are never cached. */
+export function renderPage(deps: ConsoleDeps, ctx: Context, template: string, data: Record<string, unknown>, status = 200): void {
+  const operator = ctx.state.operator as Operator | undefined;
+  const done = typeof ctx.query.done === 'string' && /^[a-z_]{1,40}$/.test(ctx.query.done) ? ctx.query.done : undefined;
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = deps.views.render(`console/${template}`, {
+    locale: ctx.state.locale,
+    csrf: ctx.state.csrf,
+    operator: operator ? { email: operator.email, canWrite: operator.canWrite } : undefined,
+    notice: done ? { kind: 'ok', text: `console.done.${done}` } : undefined,
+    section: template.split('-')[0],
+    ...data,
+  });
+}
+
+/** After a successful write: back to a page, with its "done" notice (Post/Redirect/Get). */
+export function redirectDone(ctx: Context, path: string, done: string): void {
+  ctx.status = 303;
+  ctx.redirect(`${path}${path.includes('?') ? '&' : '?'}done=${done}`);
+}
+
+/** A checkbox list or a comma/newline-separated text field as a clean list. */
+export function listField(value: unknown): string[] {
+  const values = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(/[\s,]+/) : [];
+  return [...new Set(values.map((entry) => entry.trim()).filter(Boolean))];
+}
+
+export const field = (body: unknown, name: string): string => {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value.trim() : '';
+};

@@ -1,0 +1,420 @@
+/**
+ * The admin console in a real browser (Playwright driving Debian's Chromium, headless), as an
+ * operator uses it: sign in with a second factor, register an API and a service, use the secret,
+ * create a user and grant a role, rotate keys, disable a user, read the audit trail. Then the
+ * refusals (no role, no second factor), axe-core on every page in three languages with screenshots
+ * at desktop and 390 px, and the attacks: cross-site form posts, framing, stored XSS.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import axe from 'axe-core';
+import { decodeJwt } from 'jose';
+import { generate } from 'otplib/functional';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ADMIN_READ_ROLE, ADMIN_ROLE, adminAudience } from '../../src/admin/index.ts';
+import { authorizationCodeFlow, createWebClient, discover, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
+import { storageMode } from '../harness/mode.ts';
+import { startServer, type TestServer } from '../harness/server.ts';
+import { waitFor } from '../harness/wait.ts';
+
+const CHROMIUM = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const skip = !existsSync(CHROMIUM) && `Chromium not found at ${CHROMIUM}: browser tests skipped (apt-get install chromium)`;
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', storageMode(), 'console');
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-console-'));
+
+let server: TestServer;
+let browser: Browser;
+let operator: { context: BrowserContext; page: Page; email: string; secret: string };
+let attacker: Server;
+let attackerUrl: string;
+let attackerPage = '';
+
+const totp = (secret: string, steps = 0) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 * steps });
+
+async function ensureRole(name: string) {
+  const { rbac } = server.gatehouse.services;
+  if (!(await rbac.findRole(name))) await rbac.createRole({ name });
+}
+
+async function person(roles: string[]) {
+  const email = uniqueEmail('console');
+  const password = 'violet canyon lantern 42';
+  const account = await server.gatehouse.services.accounts.create({ email, password, emailVerified: true, name: 'Console Person' });
+  for (const role of roles) await server.gatehouse.services.rbac.grant(role, { kind: 'user', id: account.id });
+  return { ...account, password };
+}
+
+/** Signs in at the console's redirect; enrols (or uses) TOTP when the sign-in asks. */
+async function signInToConsole(page: Page, user: { email: string; password: string }, secret?: string): Promise<string | undefined> {
+  await page.goto(`${server.url}/console`);
+  await page.locator('#email').fill(user.email);
+  await page.locator('#password').fill(user.password);
+  await page.locator('form[action$="/login"] button[type=submit]').click();
+  await page.waitForLoadState();
+  if (await page.locator('#totp-secret').count()) {
+    const enrolled = (await page.locator('#totp-secret').textContent())!.replaceAll(/\s/g, '');
+    await page.locator('#code').fill(await totp(enrolled));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.locator('#recovery-codes').waitFor();
+    await page.getByRole('button', { name: /continue/ }).click();
+    await page.waitForURL(/\/console\//);
+    return enrolled;
+  }
+  if (secret && (await page.locator('form[action$="/mfa"]').count())) {
+    await page.locator('#code').fill(await totp(secret, 1));
+    await page.locator('form[action$="/mfa"] button[type=submit]').click();
+  }
+  return secret;
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** axe-core in the page (evaluated over CDP, so the strict CSP stays on); fails on serious/critical. */
+async function assertAccessible(page: Page, label: string) {
+  await page.evaluate(axe.source);
+  const results = (await page.evaluate(() =>
+    (globalThis as unknown as { axe: typeof axe }).axe.run((globalThis as unknown as { document: axe.ElementContext }).document, { resultTypes: ['violations'] }),
+  )) as axe.AxeResults;
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `${label}: serious or critical accessibility violations`,
+  );
+}
+
+before(async () => {
+  if (skip) {
+    process.stdout.write(`\n!! SKIPPED: ${skip}\n`);
+    return;
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startServer({ env: { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_DCR_ENABLED: 'true' } });
+  await ensureRole(ADMIN_ROLE);
+  await ensureRole(ADMIN_READ_ROLE);
+  // Another origin on the same host (same site, as a sibling app on another port would be).
+  attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage));
+  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+  attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const admin = await person([ADMIN_ROLE]);
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const secret = await signInToConsole(page, admin);
+  assert.ok(secret, 'the admin role made the sign-in enrol a second factor');
+  operator = { context, page, email: admin.email, secret };
+});
+
+after(async () => {
+  await browser?.close();
+  attacker?.close();
+  await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('an operator signs in with a second factor, registers an API and a service, and the copied secret gets a token', { skip }, async () => {
+  const { page } = operator;
+  assert.match(page.url(), /\/console\/users/);
+  assert.equal(await page.locator('.console-bar').getByText(operator.email).count(), 1, 'the operator is named in the bar');
+
+  const api = `https://orders-${Date.now()}.example.test`;
+  await page.goto(`${server.url}/console/apis`);
+  await page.locator('#identifier').fill(api);
+  await page.locator('#api-name').fill('Orders');
+  await page.locator('#scopes').fill('orders.read: Read your orders');
+  await page.locator('#claim-roles').check();
+  await page.getByRole('button', { name: 'Register API' }).click();
+  await page.getByText('API registered.').waitFor();
+  assert.equal(await page.getByText('Read your orders').count(), 1);
+
+  await page.goto(`${server.url}/console/clients/new`);
+  await page.getByRole('link', { name: /Service \(machine to machine\)/ }).click();
+  await page.locator('#name').fill('Nightly export');
+  await page.locator('#resource').selectOption(api);
+  await page.getByLabel(/orders\.read/).check();
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.locator('#client-secret').waitFor();
+  await shot(page, 'client-secret-once');
+  const clientId = (await page.locator('#client-id').textContent())!.trim();
+  const clientSecret = (await page.locator('#client-secret').textContent())!.trim();
+
+  const token = await tokenRequest(server, { grant_type: 'client_credentials', resource: api, scope: 'orders.read' }, { id: clientId, secret: clientSecret });
+  assert.equal(token.status, 200, JSON.stringify(token.body));
+  const claims = decodeJwt(String(token.body.access_token));
+  assert.equal(claims.aud, api);
+  assert.equal(claims.scope, 'orders.read');
+
+  // Dynamic registration: mint an initial access token (shown once); a client registers with it.
+  await page.goto(`${server.url}/console/registration`);
+  await page.locator('#iat-description').fill('partner onboarding');
+  await page.locator('#iat-hosts').fill('partner.example.test');
+  await page.getByRole('button', { name: 'Create a token' }).click();
+  const iat = (await page.locator('#initial-access-token').textContent())!.trim();
+  const registered = await fetch(`${server.url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${iat}` },
+    body: JSON.stringify({ client_name: 'Partner', redirect_uris: ['https://partner.example.test/cb'] }),
+  });
+  assert.equal(registered.status, 201);
+  await page.goto(`${server.url}/console/registration`);
+  assert.match((await page.locator('tbody tr', { hasText: 'partner onboarding' }).textContent()) ?? '', /1 \/ 1/);
+
+  // The secret is shown once: the client's page does not have it.
+  await page.goto(`${server.url}/console/clients/${encodeURIComponent(clientId)}`);
+  assert.equal(await page.locator('#client-secret').count(), 0);
+  assert.equal((await page.content()).includes(clientSecret), false);
+});
+
+test('create a user, grant a role, the role is in their next access token; disabling refuses their refresh token; the audit view has it all', { skip }, async () => {
+  const { page } = operator;
+  const api = `https://notes-${Date.now()}.example.test`;
+  await server.gatehouse.services.apis.create({ identifier: api, name: 'Notes', scopes: [{ name: 'notes', description: 'Notes' }], claims: ['roles'] });
+  const app = await createWebClient(server, { resources: [api], scopes: ['openid', 'offline_access', 'notes'] });
+
+  await page.goto(`${server.url}/console/roles`);
+  await page.locator('#role-name').fill('notes-editor');
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await page.getByText('Role created.').waitFor();
+
+  const email = uniqueEmail('console-made');
+  const password = 'quartz meadow signal 77';
+  await page.goto(`${server.url}/console/users/new`);
+  await page.locator('#email').fill(email);
+  await page.locator('#name').fill('Made In Console');
+  await page.locator('#password').fill(password);
+  await page.locator('#verified').check();
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.getByText('User created.').waitFor();
+  await page.locator('#grant-role').selectOption('notes-editor');
+  await page.getByRole('button', { name: 'Grant', exact: true }).click();
+  await page.getByText('Role granted.').waitFor();
+  const userUrl = page.url().split('?')[0]!;
+
+  const config = await discover(server, app);
+  const { tokens } = await authorizationCodeFlow(server, config, { email, password }, { scope: 'openid offline_access notes', resource: api }, { resource: api });
+  assert.deepEqual(decodeJwt(tokens.access_token).roles, ['notes-editor']);
+  assert.ok(tokens.refresh_token);
+
+  // Search finds them by name and by role.
+  await page.goto(`${server.url}/console/users?q=made+in+console`);
+  assert.equal(await page.getByRole('link', { name: email }).count(), 1);
+  await page.goto(`${server.url}/console/users?role=notes-editor`);
+  assert.equal(await page.getByRole('link', { name: email }).count(), 1);
+
+  await page.goto(userUrl);
+  await page.getByRole('button', { name: /^Disable/ }).click();
+  await page.getByText(/User disabled/).waitFor();
+  assert.equal((await page.locator('#user-state').textContent())?.trim(), 'Disabled');
+  const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { id: app.clientId, secret: app.clientSecret });
+  assert.equal(refreshed.status, 400);
+  assert.equal(refreshed.body.error, 'invalid_grant');
+
+  // The keys timeline changes when the operator rotates.
+  await page.goto(`${server.url}/console/keys`);
+  const before = await page.locator('#key-timeline tbody tr').count();
+  await page.getByRole('button', { name: 'Rotate now' }).click();
+  await page.getByText(/New signing keys published/).waitFor();
+  assert.ok((await page.locator('#key-timeline tbody tr').count()) > before, 'a new key joins the timeline');
+  assert.ok((await page.locator('#key-timeline tr[data-state="published"], #key-timeline tr[data-state="pending"]').count()) >= 1);
+
+  // Everything the operator did is in the audit trail, attributed to them.
+  const operatorId = (await server.gatehouse.services.accounts.findByEmail(operator.email))!.id;
+  await page.goto(`${server.url}/console/audit?user=${encodeURIComponent(email)}`);
+  for (const type of ['user.created', 'user.disabled']) {
+    const row = page.locator('tbody tr', { hasText: type });
+    assert.equal(await row.count(), 1, `${type} is listed`);
+    assert.match((await row.textContent()) ?? '', new RegExp(operatorId));
+  }
+  // The time filter: nothing of this from tomorrow on; all of it since yesterday.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 16);
+  await page.goto(`${server.url}/console/audit?type=user.disabled&since=${day(1)}`);
+  assert.equal(await page.locator('tbody tr', { hasText: 'user.disabled' }).count(), 0);
+  await page.goto(`${server.url}/console/audit?type=user.disabled&since=${day(-1)}&until=${day(1)}`);
+  assert.ok((await page.locator('tbody tr', { hasText: 'user.disabled' }).count()) >= 1);
+  await page.goto(`${server.url}/console/audit?type=key.rotated`);
+  await page.getByRole('button', { name: 'Verify the hash chain' }).click();
+  await page.locator('#chain-status').waitFor();
+  assert.match((await page.locator('#chain-status').textContent()) ?? '', /intact/);
+});
+
+test('a disabled user cannot sign in at all, and enabling lets them back', { skip }, async () => {
+  const user = await person([]);
+  const { page } = operator;
+  await page.goto(`${server.url}/console/users/${encodeURIComponent(user.id)}`);
+  await page.getByRole('button', { name: /^Disable/ }).click();
+  await page.getByText(/User disabled/).waitFor();
+  const context = await browser.newContext({ locale: 'en-US' });
+  const attempt = await context.newPage();
+  await attempt.goto(`${server.url}/console`);
+  await attempt.locator('#email').fill(user.email);
+  await attempt.locator('#password').fill(user.password);
+  await attempt.locator('form[action$="/login"] button[type=submit]').click();
+  await attempt.locator('.error').waitFor();
+  assert.equal(await attempt.locator('form[action$="/login"]').count(), 1, 'still on the sign-in page');
+  await context.close();
+  await page.getByRole('button', { name: 'Enable' }).click();
+  await page.getByText('User enabled.').waitFor();
+});
+
+test('refusals: without the admin role, or without a second factor, the console says so and the admin API refuses the token', { skip }, async () => {
+  const adminClient = await createWebClient(server, { resources: [adminAudience(server.url)], scopes: ['openid', 'admin:read', 'admin:write'] });
+  const apiRefuses = async (user: { email: string; password: string }, expected: RegExp) => {
+    const config = await discover(server, adminClient);
+    const { tokens } = await authorizationCodeFlow(server, config, user, { scope: 'openid admin:read', resource: adminAudience(server.url) }, { resource: adminAudience(server.url) });
+    const response = await fetch(`${server.url}/admin/v1/users`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(response.status, 403);
+    assert.match(((await response.json()) as { detail: string }).detail, expected);
+  };
+
+  const nobody = await person([]);
+  let context = await browser.newContext({ locale: 'en-US' });
+  let page = await context.newPage();
+  await signInToConsole(page, nobody);
+  await page.getByRole('heading', { name: 'No access to the console' }).waitFor();
+  assert.match((await page.locator('main').textContent()) ?? '', /does not hold the admin role/);
+  await shot(page, 'refused-role');
+  await page.goto(`${server.url}/console/users`);
+  assert.equal(await page.locator('.console-bar nav').count(), 0, 'no console page after a refusal');
+  await context.close();
+  await apiRefuses(nobody, /admin role/);
+
+  // admin:read is not in GATEHOUSE_MFA_REQUIRED_ROLES here, so this person signs in with a password only.
+  const noMfa = await person([ADMIN_READ_ROLE]);
+  context = await browser.newContext({ locale: 'en-US' });
+  page = await context.newPage();
+  await signInToConsole(page, noMfa);
+  await page.getByRole('heading', { name: 'No access to the console' }).waitFor();
+  assert.match((await page.locator('main').textContent()) ?? '', /second factor/);
+  assert.equal(await page.getByRole('link', { name: 'Set up two-factor authentication' }).count(), 1);
+  await shot(page, 'refused-mfa');
+  await context.close();
+  await apiRefuses(noMfa, /second factor/);
+});
+
+test('a read-only operator (admin:read with a second factor) sees pages without write forms, and a forged write is refused', { skip }, async () => {
+  const reader = await person([ADMIN_READ_ROLE]);
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  // Enrol through the account page first (the role does not force it), then sign in to the console.
+  await page.goto(`${server.url}/account`);
+  await page.locator('#email').fill(reader.email);
+  await page.locator('#password').fill(reader.password);
+  await page.locator('form[action$="/login"] button[type=submit]').click();
+  await page.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
+  await page.locator('#totp-secret').waitFor();
+  const secret = (await page.locator('#totp-secret').textContent())!.replaceAll(/\s/g, '');
+  await page.getByLabel('Code from the app').fill(await totp(secret));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.locator('#recovery-codes').waitFor();
+  await page.getByRole('button', { name: /continue/ }).click();
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await signInToConsole(page, reader, secret);
+  await page.waitForURL(/\/console\/users/);
+  assert.match((await page.locator('.console-bar').textContent()) ?? '', /read-only/);
+  assert.equal(await page.getByRole('link', { name: 'Create or invite a user' }).count(), 0);
+  const target = await person([]);
+  const csrf = await page.locator('input[name=csrf]').first().inputValue();
+  const forged = await page.request.post(`${server.url}/console/users/${encodeURIComponent(target.id)}/disable`, { form: { csrf }, maxRedirects: 0 });
+  assert.equal(forged.status(), 403);
+  assert.equal((await server.gatehouse.services.accounts.findById(target.id))?.disabled, false);
+  await context.close();
+});
+
+test('attacks: a cross-site form post is refused, the console cannot be framed, and stored names are text, not markup', { skip }, async () => {
+  const { page, context } = operator;
+  const victim = await person([]);
+  // CSRF: a page on another origin posts a form to the console with the operator's cookies.
+  attackerPage = `<!doctype html><title>x</title><form method="post" action="${server.url}/console/users/${victim.id}/disable"><input name="csrf" value="guess"><button>go</button></form>`;
+  const evil = await context.newPage();
+  await evil.goto(attackerUrl);
+  const [response] = await Promise.all([evil.waitForResponse((r) => r.url().includes('/disable')), evil.getByRole('button', { name: 'go' }).click()]);
+  assert.equal(response.status(), 403);
+  assert.equal((await server.gatehouse.services.accounts.findById(victim.id))?.disabled, false, 'the forged post changed nothing');
+
+  // Clickjacking: the console refuses to render in a frame on another origin.
+  attackerPage = `<!doctype html><title>x</title><iframe src="${server.url}/console/users" title="console"></iframe>`;
+  const [framed] = await Promise.all([evil.waitForResponse((r) => r.url() === `${server.url}/console/users`), evil.goto(attackerUrl)]);
+  assert.match(framed.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+  const child = evil.frames().find((frame) => frame !== evil.mainFrame());
+  await waitFor('the framed console is blocked', async () => !(await child?.content().catch(() => ''))?.includes('console-bar'));
+  await evil.close();
+
+  // Stored XSS: every field an admin or a registering client fills is rendered as text.
+  const probe = (id: string) => `<b id="${id}">x</b><img src=x onerror="document.title='pwned'">`;
+  const { services } = server.gatehouse;
+  await services.clients.create({ name: probe('xss-client'), type: 'confidential', grantTypes: ['client_credentials'] });
+  await services.apis.create({ identifier: `https://xss-${Date.now()}.example.test`, name: 'XSS', scopes: [{ name: 'x', description: probe('xss-scope') }], claims: [] });
+  const named = await services.accounts.create({ email: uniqueEmail('xss'), password: 'ember walnut quiver 19', emailVerified: true, name: probe('xss-user') });
+  const { token } = await services.registration.mintInitialAccessToken({ expiresIn: 3600, quota: 1, policy: { redirectUriHosts: ['dcr.example.test'] } } as never);
+  const registered = await fetch(`${server.url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ client_name: probe('xss-dcr'), redirect_uris: ['https://dcr.example.test/cb'] }),
+  });
+  assert.equal(registered.status, 201, await registered.clone().text());
+  for (const [path, id] of [
+    ['/console/clients', 'xss-client'],
+    ['/console/clients', 'xss-dcr'],
+    ['/console/apis', 'xss-scope'],
+    [`/console/users/${named.id}`, 'xss-user'],
+    ['/console/users?q=xss', 'xss-user'],
+  ] as const) {
+    await page.goto(`${server.url}${path}`);
+    assert.equal(await page.locator(`#${id}`).count(), 0, `${path}: no element injected`);
+    assert.notEqual(await page.title(), 'pwned');
+  }
+  assert.ok((await page.content()).includes('&lt;b id="xss-user"&gt;'), 'the name is shown as text');
+});
+
+test('every console page passes axe in English, Spanish and Chinese; screenshots at desktop and 390 px', { skip }, async () => {
+  const { page, context } = operator;
+  const client = (await server.gatehouse.services.clients.list()).find((c) => c.grantTypes.includes('client_credentials'))!;
+  const user = (await server.gatehouse.services.accounts.list()).at(-1)!;
+  const pages: Array<[string, string]> = [
+    ['users', '/console/users'],
+    ['users-new', '/console/users/new'],
+    ['users-show', `/console/users/${user.id}`],
+    ['clients', '/console/clients'],
+    ['clients-new', '/console/clients/new'],
+    ['clients-new-web', '/console/clients/new?kind=web'],
+    ['clients-show', `/console/clients/${encodeURIComponent(client.clientId)}`],
+    ['apis', '/console/apis'],
+    ['roles', '/console/roles'],
+    ['keys', '/console/keys'],
+    ['audit', '/console/audit'],
+    ['registration', '/console/registration'],
+  ];
+  for (const [language, header] of [
+    ['en', 'en-US'],
+    ['es', 'es-ES'],
+    ['zh', 'zh-CN'],
+  ] as const) {
+    await context.setExtraHTTPHeaders({ 'accept-language': header });
+    for (const [name, path] of pages) {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(`${server.url}${path}${path.includes('?') ? '&' : '?'}ui_locales=${language}`);
+      assert.equal(await page.locator('html').getAttribute('lang'), language === 'zh' ? 'zh-Hans' : language);
+      await assertAccessible(page, `${name} (${language})`);
+      await shot(page, `${language}-${name}-desktop`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow = await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+      assert.ok(overflow <= 1, `${name} (${language}) fits 390 px (overflow ${overflow})`);
+      await shot(page, `${language}-${name}-390`);
+    }
+  }
+  await context.setExtraHTTPHeaders({});
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
