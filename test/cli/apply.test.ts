@@ -160,7 +160,7 @@ test('export writes the state without secrets, and export | apply -f - changes n
   assert.match(exported, /^version: 1$/m);
   assert.match(exported, /clientId: billing/);
   assert.ok(!/secret|digest|sha256:/i.test(exported), `no secret, reference or digest in the export:\n${exported}`);
-  assert.ok(!exported.includes('gatehouse-account') && !exported.includes('/admin/v1'), 'built-in client and API are not exported');
+  assert.ok(!exported.includes('gatehouse-account') && !exported.includes('gatehouse-console') && !exported.includes('/admin/v1'), 'built-in clients and API are not exported');
   const roundTrip = await ok(['apply', '-f', '-', '--prune'], {}, exported);
   assert.match(roundTrip, /^no changes \(\d+ unchanged\)$/m);
 });
@@ -176,7 +176,7 @@ test('apply --prune deletes what the file no longer lists (dependents first); wi
   assert.ok(lines.indexOf('- client boot-service') < lines.indexOf('- API https://boot.example.com'), 'a client is deleted before the API it names');
   await ok(['apply', '-f', path, '--prune'], { REPORTS_SECRET: REPORTS_SECRET_2 });
   const clients = (JSON.parse(await ok(['clients', 'list', '--json'])) as Array<{ clientId: string }>).map((c) => c.clientId).sort();
-  assert.deepEqual(clients, ['demo-app', 'gatehouse-account', 'reports']);
+  assert.deepEqual(clients, ['demo-app', 'gatehouse-account', 'gatehouse-console', 'reports'], 'the built-in account and console clients are never pruned');
   assert.equal((await cli(['apis', 'show', 'https://boot.example.com'])).code, 3);
   assert.equal((JSON.parse(await ok(['iat', 'list', '--json'])) as Array<{ state: string }>).filter((t) => t.state === 'active').length, 0);
   const events = JSON.parse(await ok(['audit', 'tail', '--json', '--limit', '200'])) as Array<{ type: string; subject: string | null }>;
