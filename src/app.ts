@@ -1,23 +1,27 @@
 /** The Koa middleware order, on one screen. */
 import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
+import { ADMIN_PREFIX } from './admin/route.ts';
 import type { Config } from './config.ts';
+import { formRouteStack } from './http/form-routes.ts';
 import { negotiateLocale } from './http/i18n.ts';
-import { protocolFastPath } from './http/protocol-fast-path.ts';
+import { byPath, type EdgeSteps, type GroupEntry, pipeline } from './http/pipeline.ts';
 import { requestLogging } from './http/request-logging.ts';
+import { mountRoutes } from './http/router.ts';
 import { httpsOnly, securityHeaders } from './http/security-headers.ts';
 import { tokenEndpointLimits } from './http/token-endpoint-limits.ts';
 import type { Views } from './http/views.ts';
-import { createFederationCallbackRouter, createInteractionRouter } from './interactions/routes.ts';
+import { FEDERATION_PATH, federationCallbackRoutes, interactionRoutes } from './interactions/routes.ts';
 import type { Logger } from './logger.ts';
 import { discoveryDocument } from './oidc/discovery-document.ts';
 import type { LiveProvider } from './oidc/live-provider.ts';
+import { INTERACTION_PATH } from './oidc/provider.ts';
 import { mountProvider } from './oidc/provider-mount.ts';
 import type { Metrics } from './ops/metrics.ts';
 import { createOpsRouter, type Probe } from './ops/routes.ts';
-import { createRegistrationRouter } from './registration-api/routes.ts';
-import { createEmailLinkRouter } from './self-service/email-links.ts';
-import { createSelfServiceRouter } from './self-service/routes.ts';
+import { REGISTRATION_PATH, registrationRoutes } from './registration-api/routes.ts';
+import { emailLinkRoutes } from './self-service/email-links.ts';
+import { ACCOUNT_PATH, selfServiceRoutes } from './self-service/routes.ts';
 import type { Services } from './services.ts';
 
 export interface AppDeps {
@@ -40,46 +44,29 @@ export interface AppDeps {
   isDraining?: (() => boolean) | undefined;
 }
 
+/** Token, introspection, revocation, JWKS and discovery: machines call these at high rates. */
+export const PROTOCOL_PATHS: readonly string[] = ['/token', '/token/introspection', '/token/revocation', '/jwks', '/.well-known/openid-configuration'];
+
 export function createApp(deps: AppDeps): Koa {
   const { config, logger, views } = deps;
   const app = new Koa({ proxy: config.trustProxy, keys: [...deps.cookieKeys] });
-  // Errors are logged once, by the error middleware or oidc-provider's server_error event.
+  // Errors are logged once, by the group's error boundary or oidc-provider's server_error event.
   app.silent = true;
 
-  const logging = requestLogging(logger, deps.metrics);
-  const headers = securityHeaders({ hsts: config.issuer.startsWith('https://') });
-  const https = httpsOnly({ enabled: config.production, issuer: config.issuer });
-  const limits = tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit });
-  const provider = mountProvider({ provider: deps.provider, issuer: config.issuer, trustProxy: config.trustProxy });
-  // Token, introspection, revocation, JWKS, discovery: the same steps, without the page stack.
-  app.use(protocolFastPath([logging, headers, https, deps.jwks, discoveryDocument(deps.provider), limits, provider]));
-
-  app.use(logging);
-  app.use(async (ctx, next) => {
-    const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
-    ctx.state.locale = negotiateLocale(uiLocales, ctx.get('accept-language'));
-    await next();
-  });
-  app.use(headers);
-  app.use(https);
-
-  const ops = createOpsRouter({
-    probes: deps.probes,
-    isDraining: deps.isDraining,
-    metrics: config.metrics.onMainPort ? { metrics: deps.metrics, token: config.metrics.token } : undefined,
-  });
-  app.use(ops.routes());
-  app.use(ops.allowedMethods());
-  app.use(deps.jwks);
-  app.use(deps.admin.routes());
-
-  app.use(async (ctx, next) => {
-    const asset = ctx.method === 'GET' && ctx.path.startsWith('/assets/') ? views.asset(ctx.path.slice(8)) : undefined;
-    if (!asset) return next();
-    ctx.type = asset.type;
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = asset.body;
-  });
+  const steps: EdgeSteps = {
+    logging: requestLogging(logger, deps.metrics),
+    locale: async (ctx, next) => {
+      const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
+      ctx.state.locale = negotiateLocale(uiLocales, ctx);
+      await next();
+    },
+    headers: securityHeaders({ hsts: config.issuer.startsWith('https://') }),
+    https: httpsOnly({ enabled: config.production, issuer: config.issuer }),
+    limits: tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }),
+    provider: mountProvider({ provider: deps.provider, issuer: config.issuer, trustProxy: config.trustProxy }),
+  };
+  const pages = { logger, views, secureCookies: config.production, bodyLimitBytes: config.bodyLimitBytes };
+  const pageSteps = formRouteStack(pages);
 
   const interactionDeps = {
     provider: deps.provider,
@@ -90,17 +77,9 @@ export function createApp(deps: AppDeps): Koa {
     flows: deps.services.flows,
     security: deps.services.security,
     registrationEnabled: config.registration.enabled,
-    views,
-    logger,
-    secureCookies: config.production,
-    bodyLimitBytes: config.bodyLimitBytes,
+    ...pages,
   };
-  const interactions = createInteractionRouter(interactionDeps);
-  app.use(interactions.routes());
-  app.use(interactions.allowedMethods());
-  app.use(createFederationCallbackRouter(interactionDeps).routes());
-
-  const selfService = createSelfServiceRouter({
+  const account = selfServiceRoutes({
     provider: deps.provider,
     accounts: deps.services.accounts,
     sessions: deps.services.sessions,
@@ -108,31 +87,48 @@ export function createApp(deps: AppDeps): Koa {
     mfa: deps.services.mfa,
     accountChanges: deps.services.accountChanges,
     federation: deps.services.federation,
-    views,
-    logger,
     issuer: config.issuer,
     accountClientId: deps.accountClientId,
-    secureCookies: config.production,
-    bodyLimitBytes: config.bodyLimitBytes,
+    ...pages,
   });
-  app.use(selfService.routes());
-  app.use(selfService.allowedMethods());
-
-  const emailLinks = createEmailLinkRouter({
-    flows: deps.services.flows,
-    security: deps.services.security,
-    views,
-    logger,
-    secureCookies: config.production,
-    bodyLimitBytes: config.bodyLimitBytes,
+  const emailLinks = emailLinkRoutes({ flows: deps.services.flows, security: deps.services.security, ...pages });
+  const ops = createOpsRouter({
+    probes: deps.probes,
+    isDraining: deps.isDraining,
+    metrics: config.metrics.onMainPort ? { metrics: deps.metrics, token: config.metrics.token } : undefined,
   });
-  app.use(emailLinks.routes());
+  const assets: Middleware = async (ctx, next) => {
+    const asset = ctx.method === 'GET' && ctx.path.startsWith('/assets/') ? views.asset(ctx.path.slice(8)) : undefined;
+    if (!asset) return next();
+    ctx.type = asset.type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = asset.body;
+  };
 
-  app.use(deps.console.routes());
-  app.use(deps.console.allowedMethods());
-
+  // Path prefix → route group. To add a group: build its pipeline here and add one row.
+  const table: GroupEntry[] = [
+    { exact: PROTOCOL_PATHS, group: pipeline(steps, 'protocol', [deps.jwks, discoveryDocument(deps.provider)]) },
+    { prefixes: ['/healthz', '/readyz', '/metrics'], group: pipeline(steps, 'json', [ops.routes(), ops.allowedMethods()] as unknown as Middleware[]) },
+    { prefixes: [ADMIN_PREFIX], group: pipeline(steps, 'json', [deps.admin.routes() as unknown as Middleware]) },
+    { prefixes: ['/assets'], group: pipeline(steps, 'pages', [assets]) },
+    {
+      prefixes: [INTERACTION_PATH],
+      group: pipeline(steps, 'pages', [mountRoutes({ prefix: INTERACTION_PATH, steps: pageSteps, routes: interactionRoutes(interactionDeps), answerUnknownMethods: true })]),
+    },
+    {
+      prefixes: [FEDERATION_PATH],
+      group: pipeline(steps, 'pages', [mountRoutes({ prefix: FEDERATION_PATH, steps: pageSteps, routes: federationCallbackRoutes(interactionDeps) })]),
+    },
+    {
+      prefixes: [ACCOUNT_PATH],
+      group: pipeline(steps, 'pages', [mountRoutes({ prefix: ACCOUNT_PATH, steps: pageSteps, routes: account, answerUnknownMethods: true })]),
+    },
+    { prefixes: ['/verify-email', '/password'], group: pipeline(steps, 'pages', [mountRoutes({ steps: pageSteps, routes: emailLinks })]) },
+    // The console's pages are its own Koa router (console/routes.ts), with the page stack inside it.
+    { prefixes: ['/console'], group: pipeline(steps, 'pages', [deps.console.routes(), deps.console.allowedMethods()] as unknown as Middleware[]) },
+  ];
   if (config.dcr.enabled) {
-    const registration = createRegistrationRouter({
+    const registration = registrationRoutes({
       registration: deps.services.registration,
       security: deps.services.security,
       audit: deps.services.audit,
@@ -140,11 +136,9 @@ export function createApp(deps: AppDeps): Koa {
       views,
       bodyLimitBytes: config.bodyLimitBytes,
     });
-    app.use(registration.routes());
-    app.use(registration.allowedMethods());
+    table.push({ prefixes: [REGISTRATION_PATH], group: pipeline(steps, 'json', [mountRoutes(registration)]) });
   }
-
-  app.use(limits);
-  app.use(provider);
+  // Everything else (/auth, /me, /session/end, /request …) is oidc-provider's, behind the page front.
+  app.use(byPath(table, pipeline(steps, 'pages', [])));
   return app;
 }

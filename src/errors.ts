@@ -1,6 +1,6 @@
 /**
  * One error hierarchy for Gatehouse's own code. Errors carry a stable `code`, never an HTTP
- * status: `http/error-middleware.ts` maps codes to responses in one table.
+ * status: `http/errors.ts` maps codes to responses in one table.
  */
 export type GatehouseErrorCode =
   | 'invalid_credentials'

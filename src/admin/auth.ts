@@ -8,6 +8,7 @@
  */
 import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { Forbidden, InvalidToken } from '../errors.ts';
+import { bearerToken } from '../http/request-facts.ts';
 import { MFA_ACR } from '../mfa/policy.ts';
 
 export const ADMIN_READ_SCOPE = 'admin:read';
@@ -58,11 +59,11 @@ export function createAdminAuthenticator(deps: {
   };
 
   return async function authenticate(authorization: string | undefined, access: 'read' | 'write'): Promise<AdminPrincipal> {
-    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '');
-    if (!match?.[1]) throw new InvalidToken("a valid bearer token is required");
+    const token = bearerToken(authorization);
+    if (!token) throw new InvalidToken('a valid bearer token is required');
     let claims: JWTPayload;
     try {
-      ({ payload: claims } = await jwtVerify(match[1], currentKeySet(), {
+      ({ payload: claims } = await jwtVerify(token, currentKeySet(), {
         issuer: deps.issuer,
         audience: adminAudience(deps.issuer),
         typ: 'at+jwt',

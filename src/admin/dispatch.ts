@@ -6,7 +6,7 @@
  * uses the same `runRoute` and `problemFor`, so the three transports cannot drift apart.
  */
 import { GatehouseError } from '../errors.ts';
-import { STATUS } from '../http/error-middleware.ts';
+import { describeError, problemBody } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminPrincipal } from './auth.ts';
@@ -27,48 +27,17 @@ export interface AdminResponse {
   body?: unknown;
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: string[];
-  requestId?: string;
-}
-
-export function problemBody(status: number, detail: string, options: { errors?: readonly string[] | undefined; requestId?: string | undefined } = {}): Problem {
-  return {
-    type: 'about:blank',
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    ...(options.errors?.length ? { errors: [...options.errors] } : {}),
-    ...(options.requestId ? { requestId: options.requestId } : {}),
-  };
-}
+export { type Problem, problemBody } from '../http/errors.ts';
 
 /** A Gatehouse error as a problem (status from the one map in http/); anything else is undefined. */
 export function problemFor(error: unknown): { status: number; detail: string; errors?: readonly string[]; retryAfter?: number } | undefined {
   if (!(error instanceof GatehouseError)) return undefined;
+  const facts = describeError(error);
   return {
-    status: STATUS[error.code],
+    status: facts.status,
     detail: error.message,
-    ...('issues' in error ? { errors: error.issues as readonly string[] } : {}),
-    ...('retryAfter' in error ? { retryAfter: Number(error.retryAfter) } : {}),
+    ...(facts.issues ? { errors: facts.issues } : {}),
+    ...(facts.retryAfter !== undefined ? { retryAfter: facts.retryAfter } : {}),
   };
 }
 

@@ -5,49 +5,29 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import { errorBoundary, problemBody, problemRenderer } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminAuthenticator } from './auth.ts';
-import { problemBody, problemFor, runRoute } from './dispatch.ts';
+import { runRoute } from './dispatch.ts';
 import { ADMIN_PREFIX, type AdminRoute } from './route.ts';
 
 export { ADMIN_PREFIX } from './route.ts';
 
-/** What the body parser's and media-type check's own errors mean, for the problem `detail`. */
-const CLIENT_ERROR_DETAILS: Record<number, string> = {
-  413: 'the body is too large',
-  415: 'the body must be application/json',
-};
-
-function problem(ctx: Context, status: number, detail: string, errors?: readonly string[]) {
+function problem(ctx: Context, status: number, detail: string) {
   ctx.status = status;
   ctx.type = 'application/problem+json';
-  ctx.body = problemBody(status, detail, { errors, requestId: ctx.state.requestId ? String(ctx.state.requestId) : undefined });
+  ctx.body = problemBody(status, detail, { requestId: ctx.state.requestId ? String(ctx.state.requestId) : undefined });
 }
 
+/** Never cached; every failure an RFC 9457 problem (the one error map, http/errors.ts). */
 function problems(logger: Logger): Middleware {
+  const boundary = errorBoundary({ logger, render: problemRenderer({ realm: 'gatehouse-admin' }) });
   return async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
-    try {
+    await boundary(ctx, async () => {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) problem(ctx, 404, `no admin endpoint ${ctx.method} ${ctx.path}`);
-    } catch (caught) {
-      const known = problemFor(caught);
-      if (known) {
-        const { status } = known;
-        if (status === 401) ctx.set('WWW-Authenticate', `Bearer realm="gatehouse-admin"${ctx.get('authorization') ? ', error="invalid_token"' : ''}`);
-        if (status === 403) ctx.set('WWW-Authenticate', 'Bearer realm="gatehouse-admin", error="insufficient_scope"');
-        if (known.retryAfter !== undefined) ctx.set('Retry-After', String(known.retryAfter));
-        problem(ctx, status, known.detail, known.errors);
-        return;
-      }
-      const status = (caught as { status?: number }).status;
-      if (typeof status === 'number' && status >= 400 && status < 500) {
-        problem(ctx, status, CLIENT_ERROR_DETAILS[status] ?? 'the request body is not valid JSON');
-        return;
-      }
-      logger.error({ err: caught, requestId: ctx.state.requestId, path: ctx.path }, 'admin request failed');
-      problem(ctx, 500, 'internal error; the request id identifies it in the server log');
-    }
+    });
   };
 }
 

@@ -39,6 +39,8 @@ export {
   tokenExchangeRuleSchema,
 } from './token-exchange.ts';
 
+import { validated } from '../validation.ts';
+
 export const API_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type ApiSigningAlg = (typeof API_SIGNING_ALGS)[number];
 /** jwt: RFC 9068, verifiable with the JWKS alone; opaque: a stored reference, revocable at once (introspection, token exchange). */
@@ -125,11 +127,7 @@ function parseStoredRules(stored: unknown): TokenExchangeRule[] {
   });
 }
 
-function parsed<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new ValidationFailed(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  return result.data;
-}
+const parsed = <T>(schema: z.ZodType<T>, input: unknown): T => validated(schema, input);
 
 export function createApiService(deps: {
   apis: ApiQueries;

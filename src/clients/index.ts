@@ -30,6 +30,8 @@ export {
   type PreviousClientSecret,
 } from './client-secret.ts';
 
+import { validated } from '../validation.ts';
+
 /** Scopes oidc-provider itself knows; every other scope belongs to a registered API. */
 export const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
 
@@ -294,13 +296,7 @@ function settingsMetadata(c: ClientSettings): Omit<ClientMetadata, 'client_id'> 
   };
 }
 
-function parseSettings(input: NewClient): ClientSettings {
-  const parsed = newClientSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ValidationFailed(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message));
-  }
-  return parsed.data;
-}
+const parseSettings = (input: NewClient): ClientSettings => validated(newClientSchema, input);
 
 export function createClientService(deps: {
   clients: ClientQueries;

@@ -2,7 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.ts';
 import { csrfProtection } from './csrf.ts';
-import { errorMiddleware } from './error-middleware.ts';
+import { errorBoundary, pageRenderer } from './errors.ts';
 import type { Views } from './views.ts';
 
 /** Browsers never compress form posts; refusing other encodings removes a decompression attack surface. */
@@ -19,7 +19,7 @@ export const identityEncodingOnly: Middleware = async (ctx, next) => {
 /** The stack in front of every Gatehouse page: one error renderer, bounded form bodies, CSRF. */
 export function formRouteStack(deps: { logger: Logger; views: Views; secureCookies: boolean; bodyLimitBytes: number }): Middleware[] {
   return [
-    errorMiddleware(deps),
+    errorBoundary({ logger: deps.logger, render: pageRenderer(deps.views) }),
     identityEncodingOnly,
     bodyParser({ enableTypes: ['form'], formLimit: `${deps.bodyLimitBytes}b`, encoding: 'utf-8' }),
     csrfProtection({ secureCookies: deps.secureCookies }),

@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Context } from 'koa';
 
 export const LOCALES = ['en', 'es', 'zh'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -23,26 +24,18 @@ export function loadDictionaries(viewsDir: string): Record<Locale, Record<string
   ) as Record<Locale, Record<string, string>>;
 }
 
-/** First supported language among `ui_locales` (space-separated) and Accept-Language (by q). */
-export function negotiateLocale(uiLocales: string | undefined, acceptLanguage: string | undefined): Locale {
-  const requested = [
-    ...(uiLocales ?? '').split(' ').filter(Boolean),
-    ...(acceptLanguage ?? '')
-      .split(',')
-      .map((part) => {
-        const [tag, ...params] = part.trim().split(';');
-        const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? 1);
-        return { tag: tag ?? '', q: Number.isFinite(q) ? q : 0 };
-      })
-      .filter((entry) => entry.tag && entry.q > 0)
-      .sort((a, b) => b.q - a.q)
-      .map((entry) => entry.tag),
-  ];
-  for (const tag of requested) {
+/**
+ * The page language: the first supported tag of the client's `ui_locales` (OIDC Core §3.1.2.1,
+ * space-separated, in order of preference), else the browser's Accept-Language as Koa negotiates
+ * it (`ctx.acceptsLanguages`: q-values, `es-MX` → `es`), else English.
+ */
+export function negotiateLocale(uiLocales: string | undefined, ctx: Pick<Context, 'acceptsLanguages'>): Locale {
+  for (const tag of (uiLocales ?? '').split(' ').filter(Boolean)) {
     const base = tag.toLowerCase().split('-')[0] as Locale;
     if (LOCALES.includes(base)) return base;
   }
-  return 'en';
+  const accepted = ctx.acceptsLanguages(...LOCALES);
+  return typeof accepted === 'string' && (LOCALES as readonly string[]).includes(accepted) ? (accepted as Locale) : 'en';
 }
 
 export function translator(dictionaries: Record<Locale, Record<string, string>>, locale: Locale): Translate {

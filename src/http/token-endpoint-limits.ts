@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { AuditTrail } from '../audit/index.ts';
 import { type LimitName, RateLimited, type SecurityService } from '../security/index.ts';
+import { requestOrigin } from './request-facts.ts';
 
 interface EndpointLimits {
   perClient: LimitName;
@@ -86,7 +87,7 @@ export function tokenEndpointLimits(deps: { security: SecurityService; audit: Au
       if (clientId) await deps.security.consume(limits.perClient, clientId);
     } catch (error) {
       if (!(error instanceof RateLimited)) throw error;
-      deps.audit.record({ type: 'ratelimit.rejected', outcome: 'failure', actor: clientId, ip: ctx.ip, requestId: ctx.state.requestId, details: { path: ctx.path } });
+      deps.audit.record({ type: 'ratelimit.rejected', outcome: 'failure', actor: clientId, ...requestOrigin(ctx), details: { path: ctx.path } });
       tooMany(ctx, error);
       return;
     }
@@ -95,7 +96,7 @@ export function tokenEndpointLimits(deps: { security: SecurityService; audit: Au
     await next();
     if (ctx.res.statusCode === 401) {
       await deps.security.penalize('clientAuthFailuresPerIp', ctx.ip);
-      deps.audit.record({ type: 'client_auth.failure', outcome: 'failure', actor: clientId, ip: ctx.ip, userAgent: ctx.get('user-agent'), requestId: ctx.state.requestId, details: { path: ctx.path } });
+      deps.audit.record({ type: 'client_auth.failure', outcome: 'failure', actor: clientId, ...requestOrigin(ctx), details: { path: ctx.path } });
     }
   };
 }

@@ -42,7 +42,7 @@ export async function details(deps: InteractionDeps, ctx: Context) {
   if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction session not found');
   // The client's ui_locales come before the browser's Accept-Language (OIDC Core §3.1.2.1).
   if (typeof interaction.params.ui_locales === 'string') {
-    ctx.state.locale = negotiateLocale(interaction.params.ui_locales, ctx.get('accept-language'));
+    ctx.state.locale = negotiateLocale(interaction.params.ui_locales, ctx);
   }
   const client = await provider.Client.find(String(interaction.params.client_id));
   const state: SignInState | undefined = readSignInState(interaction.result?.[STATE_KEY], interaction.uid);

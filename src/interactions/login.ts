@@ -1,14 +1,13 @@
 /** The first page of a sign-in (or the consent page when only consent is missing), and the password form. */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { z } from 'zod';
-import { parseInput } from '../http/validate.ts';
 import { describeConsent, planConsent } from '../sign-in/index.ts';
 import { clientFacts, details, type InteractionDeps, requestFacts, saveState } from './context.ts';
 import { renderFirstFactor } from './first-factor.ts';
 import { clientLinks, loginPage } from './pages.ts';
 
-const loginForm = z.object({ email: z.string().max(320), password: z.string().max(4096) });
+export const loginForm = z.object({ email: z.string().max(320), password: z.string().max(4096) });
 
 export function showInteraction(deps: InteractionDeps): Middleware {
   return async (ctx) => {
@@ -37,11 +36,10 @@ export function showInteraction(deps: InteractionDeps): Middleware {
   };
 }
 
-export function submitLogin(deps: InteractionDeps): Middleware {
-  return async (ctx) => {
+export function submitLogin(deps: InteractionDeps) {
+  return async (ctx: Context, { body: form }: { body: z.output<typeof loginForm> }) => {
     const found = await details(deps, ctx);
     if (found.interaction.prompt.name !== 'login') throw new errors.InvalidRequest('no sign-in is pending');
-    const form = parseInput(loginForm, ctx.request.body);
     const { step, state } = await deps.signIn.password(found.state, {
       uid: found.interaction.uid,
       ...form,

@@ -3,13 +3,12 @@
  * user has none — enrolment, before the authorization can complete. The decisions are the sign-in
  * flow's (sign-in/); these handlers parse, call it once and render.
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { parseInput } from '../http/validate.ts';
 import { completeLogin, details, type InteractionDeps, requestFacts, saveState, startAgain } from './context.ts';
 import { recoveryCodesPage, secondFactorPage } from './pages.ts';
 
-const codeForm = z.object({ code: z.string().max(64) });
+export const codeForm = z.object({ code: z.string().max(64) });
 
 export function showMfa(deps: InteractionDeps): Middleware {
   return async (ctx) => {
@@ -21,10 +20,9 @@ export function showMfa(deps: InteractionDeps): Middleware {
   };
 }
 
-export function submitMfa(deps: InteractionDeps): Middleware {
-  return async (ctx) => {
+export function submitMfa(deps: InteractionDeps) {
+  return async (ctx: Context, { body: { code } }: { body: z.output<typeof codeForm> }) => {
     const found = await details(deps, ctx);
-    const { code } = parseInput(codeForm, ctx.request.body);
     const { step, state } = await deps.signIn.secondFactor(found.state, { code, request: requestFacts(deps, ctx, found) });
     if (step.kind === 'restart' || step.kind === 'nothing_pending') startAgain(step.kind);
     await saveState(deps, ctx, state);
@@ -36,10 +34,9 @@ export function submitMfa(deps: InteractionDeps): Middleware {
   };
 }
 
-export function submitMfaEnrolment(deps: InteractionDeps): Middleware {
-  return async (ctx) => {
+export function submitMfaEnrolment(deps: InteractionDeps) {
+  return async (ctx: Context, { body: { code } }: { body: z.output<typeof codeForm> }) => {
     const found = await details(deps, ctx);
-    const { code } = parseInput(codeForm, ctx.request.body);
     const { step, state } = await deps.signIn.confirmEnrolment(found.state, { code, request: requestFacts(deps, ctx, found) });
     if (step.kind === 'restart' || step.kind === 'nothing_pending') startAgain(step.kind);
     if (step.kind === 'mismatch') {

@@ -2,15 +2,14 @@
  * Self-registration inside a sign-in (can be turned off), and the gate for unverified accounts:
  * they cannot complete an authorization (unless the client allows it) and can ask for a new link.
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { z } from 'zod';
 import { ValidationFailed } from '../errors.ts';
-import { parseInput } from '../http/validate.ts';
 import { details, type InteractionDeps, requestFacts } from './context.ts';
 import { checkYourEmailPage } from './pages.ts';
 
-const registerForm = z.object({ email: z.string().max(320), password: z.string().max(4096), name: z.string().max(200).optional() });
+export const registerForm = z.object({ email: z.string().max(320), password: z.string().max(4096), name: z.string().max(200).optional() });
 
 export function showRegistration(deps: InteractionDeps): Middleware {
   return async (ctx) => {
@@ -20,12 +19,11 @@ export function showRegistration(deps: InteractionDeps): Middleware {
   };
 }
 
-export function submitRegistration(deps: InteractionDeps): Middleware {
-  return async (ctx) => {
+export function submitRegistration(deps: InteractionDeps) {
+  return async (ctx: Context, { body: form }: { body: z.output<typeof registerForm> }) => {
     if (!deps.registrationEnabled) throw new errors.InvalidRequest('registration is turned off');
     const { interaction, client } = await details(deps, ctx);
     await deps.security.consume('registrationPerIp', ctx.ip);
-    const form = parseInput(registerForm, ctx.request.body);
     try {
       await deps.flows.register({ email: form.email, password: form.password, ...(form.name ? { name: form.name } : {}) });
     } catch (error) {

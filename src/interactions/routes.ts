@@ -1,5 +1,6 @@
 /**
- * The browser pages behind oidc-provider's interaction URL — a sitemap:
+ * The browser pages behind oidc-provider's interaction URL — a sitemap, one record per route
+ * (method, path, form schema, handler; http/route.ts). Input is validated by the router.
  *
  *   GET  /interaction/:uid          show the page the current prompt needs (login or consent)
  *   POST /interaction/:uid/login    check email + password (sign-in flow), finish the login prompt or go on
@@ -14,36 +15,32 @@
  *   GET  /interaction/:uid/upstream/:provider, GET /interaction/:uid/upstream, POST /interaction/:uid/link
  *                                   sign in through an upstream identity provider (upstream.ts)
  */
-import Router from '@koa/router';
-import { formRouteStack } from '../http/form-routes.ts';
-import { INTERACTION_PATH } from '../oidc/provider.ts';
+import { type Route, route, withoutInput } from '../http/route.ts';
 import { abortInteraction, confirmConsent } from './consent.ts';
 import type { InteractionDeps } from './context.ts';
-import { showInteraction, submitLogin } from './login.ts';
-import { finishAfterRecoveryCodes, showMfa, submitMfa, submitMfaEnrolment } from './mfa.ts';
-import { resendVerification, showRegistration, submitRegistration } from './register.ts';
-import { returnFromUpstream, startUpstream, submitLink } from './upstream.ts';
-
+import { loginForm, showInteraction, submitLogin } from './login.ts';
+import { codeForm, finishAfterRecoveryCodes, showMfa, submitMfa, submitMfaEnrolment } from './mfa.ts';
+import { registerForm, resendVerification, showRegistration, submitRegistration } from './register.ts';
+import { linkForm, providerParam, returnFromUpstream, startUpstream, submitLink } from './upstream.ts';
 
 export type { InteractionDeps } from './context.ts';
-export { createFederationCallbackRouter } from './upstream.ts';
+export { FEDERATION_PATH, federationCallbackRoutes } from './upstream.ts';
 
-export function createInteractionRouter(deps: InteractionDeps): Router {
-  const router = new Router({ prefix: INTERACTION_PATH });
-  router.use(...formRouteStack(deps));
-  router.get('/:uid', showInteraction(deps));
-  router.post('/:uid/login', submitLogin(deps));
-  router.get('/:uid/register', showRegistration(deps));
-  router.post('/:uid/register', submitRegistration(deps));
-  router.post('/:uid/resend-verification', resendVerification(deps));
-  router.get('/:uid/mfa', showMfa(deps));
-  router.post('/:uid/mfa', submitMfa(deps));
-  router.post('/:uid/mfa/enrol', submitMfaEnrolment(deps));
-  router.post('/:uid/mfa/done', finishAfterRecoveryCodes(deps));
-  router.post('/:uid/confirm', confirmConsent(deps));
-  router.post('/:uid/abort', abortInteraction(deps));
-  router.get('/:uid/upstream/:provider', startUpstream(deps));
-  router.get('/:uid/upstream', returnFromUpstream(deps));
-  router.post('/:uid/link', submitLink(deps));
-  return router;
+export function interactionRoutes(deps: InteractionDeps): Route[] {
+  return [
+    route({ method: 'get', path: '/:uid', handle: withoutInput(showInteraction(deps)) }),
+    route({ method: 'post', path: '/:uid/login', body: loginForm, handle: submitLogin(deps) }),
+    route({ method: 'get', path: '/:uid/register', handle: withoutInput(showRegistration(deps)) }),
+    route({ method: 'post', path: '/:uid/register', body: registerForm, handle: submitRegistration(deps) }),
+    route({ method: 'post', path: '/:uid/resend-verification', handle: withoutInput(resendVerification(deps)) }),
+    route({ method: 'get', path: '/:uid/mfa', handle: withoutInput(showMfa(deps)) }),
+    route({ method: 'post', path: '/:uid/mfa', body: codeForm, handle: submitMfa(deps) }),
+    route({ method: 'post', path: '/:uid/mfa/enrol', body: codeForm, handle: submitMfaEnrolment(deps) }),
+    route({ method: 'post', path: '/:uid/mfa/done', handle: withoutInput(finishAfterRecoveryCodes(deps)) }),
+    route({ method: 'post', path: '/:uid/confirm', handle: withoutInput(confirmConsent(deps)) }),
+    route({ method: 'post', path: '/:uid/abort', handle: withoutInput(abortInteraction(deps)) }),
+    route({ method: 'get', path: '/:uid/upstream/:provider', params: providerParam, handle: startUpstream(deps) }),
+    route({ method: 'get', path: '/:uid/upstream', handle: returnFromUpstream(deps) }),
+    route({ method: 'post', path: '/:uid/link', body: linkForm, handle: submitLink(deps) }),
+  ];
 }

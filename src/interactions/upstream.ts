@@ -2,30 +2,27 @@
  * Sign-in through an upstream identity provider (federation/): the start (to the upstream), the
  * callback the upstream sends the browser to, the return into the interaction, and the password
  * that proves an existing account before a link. The decisions are federation's and the sign-in
- * flow's; these handlers parse, call once and render.
+ * flow's; the router validates the input (route records, http/route.ts), the handlers call once and render.
  *
  *   GET  /interaction/:uid/upstream/:provider   → 303 to the upstream (login_hint, prompt=login passed on)
  *   GET  /federation/:provider/callback         ← the upstream; validated, then → /interaction/:uid/upstream
  *   GET  /interaction/:uid/upstream             the verified identity enters the sign-in flow
  *   POST /interaction/:uid/link                 the existing account's password, before linking
  */
-import Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import { UpstreamUnavailable } from '../federation/index.ts';
-import { formRouteStack } from '../http/form-routes.ts';
-import { parseInput } from '../http/validate.ts';
+import { type Route, route } from '../http/route.ts';
 import { clientFacts, details, type InteractionDeps, requestFacts, saveState } from './context.ts';
 import { renderFirstFactor } from './first-factor.ts';
 import { upstreamRefusedPage } from './pages.ts';
 
-const providerParam = z.object({ provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/) });
-const linkForm = z.object({ password: z.string().max(4096) });
+export const providerParam = z.object({ provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/) });
+export const linkForm = z.object({ password: z.string().max(4096) });
 
-export function startUpstream(deps: InteractionDeps): Middleware {
-  return async (ctx) => {
+export function startUpstream(deps: InteractionDeps) {
+  return async (ctx: Context, { params: { provider } }: { params: z.output<typeof providerParam> }) => {
     const found = await details(deps, ctx);
-    const { provider } = parseInput(providerParam, ctx.params);
     const { params } = found.interaction;
     const hint = typeof ctx.query.login_hint === 'string' ? ctx.query.login_hint : params.login_hint;
     try {
@@ -45,8 +42,8 @@ export function startUpstream(deps: InteractionDeps): Middleware {
   };
 }
 
-export function returnFromUpstream(deps: InteractionDeps): Middleware {
-  return async (ctx) => {
+export function returnFromUpstream(deps: InteractionDeps) {
+  return async (ctx: Context) => {
     const found = await details(deps, ctx);
     const { step, state } = await deps.signIn.upstream(found.state, { uid: found.interaction.uid, request: requestFacts(deps, ctx, found), client: clientFacts(found) });
     await saveState(deps, ctx, state);
@@ -54,29 +51,33 @@ export function returnFromUpstream(deps: InteractionDeps): Middleware {
   };
 }
 
-export function submitLink(deps: InteractionDeps): Middleware {
-  return async (ctx) => {
+export function submitLink(deps: InteractionDeps) {
+  return async (ctx: Context, { body: { password } }: { body: z.output<typeof linkForm> }) => {
     const found = await details(deps, ctx);
-    const { password } = parseInput(linkForm, ctx.request.body);
     const { step, state } = await deps.signIn.linkWithPassword(found.state, { password, request: requestFacts(deps, ctx, found), client: clientFacts(found) });
     await saveState(deps, ctx, state);
     return renderFirstFactor(deps, ctx, found, step, found.state?.email ?? '');
   };
 }
 
+export const FEDERATION_PATH = '/federation';
+
 /** The redirect URI registered at each upstream: one fixed path per provider (no interaction id in it). */
-export function createFederationCallbackRouter(deps: InteractionDeps): Router {
-  const router = new Router({ prefix: '/federation' });
-  router.use(...formRouteStack(deps));
-  router.get('/:provider/callback', async (ctx) => {
-    const { provider } = parseInput(providerParam, ctx.params);
-    const callbackUrl = new URL(`${deps.issuer.replace(/\/$/, '')}${ctx.path}${ctx.querystring ? `?${ctx.querystring}` : ''}`);
-    const outcome = await deps.federation.callback({ provider, callbackUrl, request: { ip: ctx.ip, userAgent: ctx.get('user-agent'), requestId: String(ctx.state.requestId ?? '') } });
-    if (outcome.kind === 'ok') {
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${outcome.uid}/upstream`);
-    }
-    upstreamRefusedPage(deps, ctx, outcome.uid, `federation.refused.${outcome.reason}`, outcome.reason === 'upstream_unavailable' ? 503 : 400);
-  });
-  return router;
+export function federationCallbackRoutes(deps: InteractionDeps): Route[] {
+  return [
+    route({
+      method: 'get',
+      path: '/:provider/callback',
+      params: providerParam,
+      handle: async (ctx, { params: { provider } }) => {
+        const callbackUrl = new URL(`${deps.issuer.replace(/\/$/, '')}${ctx.path}${ctx.querystring ? `?${ctx.querystring}` : ''}`);
+        const outcome = await deps.federation.callback({ provider, callbackUrl, request: { ip: ctx.ip, userAgent: ctx.get('user-agent'), requestId: String(ctx.state.requestId ?? '') } });
+        if (outcome.kind === 'ok') {
+          ctx.status = 303;
+          return ctx.redirect(`/interaction/${outcome.uid}/upstream`);
+        }
+        upstreamRefusedPage(deps, ctx, outcome.uid, `federation.refused.${outcome.reason}`, outcome.reason === 'upstream_unavailable' ? 503 : 400);
+      },
+    }),
+  ];
 }

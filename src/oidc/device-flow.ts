@@ -18,6 +18,7 @@ import type { AccountService } from '../accounts/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { DEVICE_CODE_GRANT, OIDC_SCOPES } from '../clients/index.ts';
 import { negotiateLocale } from '../http/i18n.ts';
+import { requestOrigin } from '../http/request-facts.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
 import type { SecurityService } from '../security/index.ts';
@@ -46,12 +47,8 @@ const USER_CODE = { charset: 'base-20', mask: '****-****' } as const;
 
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
 const localeOf = (ctx: KoaContextWithOIDC) =>
-  negotiateLocale(typeof ctx.query?.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
-const origin = (ctx: KoaContextWithOIDC) => ({
-  ip: ctx.ip,
-  userAgent: ctx.get('user-agent') || undefined,
-  requestId: (ctx.res.getHeader('x-request-id') as string | undefined) ?? undefined,
-});
+  negotiateLocale(typeof ctx.query?.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx);
+const origin = (ctx: KoaContextWithOIDC) => requestOrigin(ctx);
 
 /** What the person sees for a failed attempt: a message key and the HTTP status of the page. */
 function failureOf(error: Error | undefined): { message: string; status: number } | undefined {

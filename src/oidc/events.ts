@@ -2,13 +2,12 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditTrail } from '../audit/index.ts';
 import { DEVICE_CODE_GRANT } from '../clients/index.ts';
+import { requestOrigin } from '../http/request-facts.ts';
 
 /** oidc-provider events that belong in the audit trail. */
 export function auditProviderEvents(provider: Provider, audit: AuditTrail): void {
   const origin = (ctx: KoaContextWithOIDC | undefined) => ({
-    ip: ctx?.ip,
-    userAgent: ctx?.get('user-agent') || undefined,
-    requestId: (ctx?.res.getHeader('x-request-id') as string | undefined) ?? undefined,
+    ...(ctx ? requestOrigin(ctx) : {}),
     actor: ctx?.oidc?.client?.clientId,
   });
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {

@@ -12,6 +12,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
 import { negotiateLocale } from '../http/i18n.ts';
+import { requestOrigin } from '../http/request-facts.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
 import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
@@ -259,8 +260,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         type: 'refresh_token.reused',
         outcome: 'failure',
         actor: details.clientId,
-        ip: ctx.ip,
-        userAgent: ctx.get('user-agent'),
+        ...requestOrigin(ctx),
         details: { grantId: details.grantId, reason: details.reason },
       });
     },
@@ -321,7 +321,7 @@ function hintFromThisSession(ctx: KoaContextWithOIDC): boolean {
 
 function localeOf(ctx: KoaContextWithOIDC) {
   const uiLocales = ctx.oidc?.params?.ui_locales;
-  return negotiateLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'));
+  return negotiateLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx);
 }
 
 function ownToken(_ctx: unknown, client: { clientId: string }, token: { clientId?: string }): boolean {

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
+import { bearerToken } from '../http/request-facts.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Probe {
@@ -25,9 +26,9 @@ async function runProbe(probe: Probe): Promise<{ name: string; ok: boolean }> {
 }
 
 function bearerMatches(header: string, token: string): boolean {
-  const presented = Buffer.from(header.replace(/^Bearer /, ''));
+  const presented = Buffer.from(bearerToken(header) ?? '');
   const expected = Buffer.from(token);
-  return header.startsWith('Bearer ') && presented.length === expected.length && timingSafeEqual(presented, expected);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
 /** Prometheus exposition, behind a bearer token when one is configured. */

@@ -13,9 +13,10 @@
  */
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
+import { Conflict, NotFound } from '../errors.ts';
 import type { GroupRow, RbacQueries, RoleRow } from '../storage/queries/rbac.ts';
 import { createTtlCache } from '../ttl-cache.ts';
+import { validated } from '../validation.ts';
 import { rolesFor, type SubjectFacts } from './claims.ts';
 
 export { accessTokenClaims, rolesFor, type SubjectFacts } from './claims.ts';
@@ -62,11 +63,7 @@ const descriptionSchema = z.string().max(500);
 const pageSchema = z.object({ limit: z.number().int().min(1).max(500).default(100), after: z.string().max(256).optional() });
 const orgIdSchema = z.string().min(1).max(128).nullable();
 
-function parsed<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new ValidationFailed(result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`));
-  return result.data;
-}
+const parsed = <T>(schema: z.ZodType<T>, input: unknown): T => validated(schema, input, 'value');
 
 async function paged<T>(input: PageInput | undefined, load: (page: { after?: string; limit: number }) => Promise<T[]>, key: (item: T) => string): Promise<Page<T>> {
   const { limit, after } = parsed(pageSchema, input ?? {});

@@ -9,12 +9,15 @@
  * JSON in and out, never cached; errors are RFC 7591 §3.2.2 bodies from the one error map.
  */
 import { bodyParser } from '@koa/bodyparser';
-import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
 import type { AuditTrail } from '../audit/index.ts';
 import { RegistrationRefused } from '../errors.ts';
-import { errorMiddleware } from '../http/error-middleware.ts';
+import { errorBoundary, oauthRenderer } from '../http/errors.ts';
 import { identityEncodingOnly } from '../http/form-routes.ts';
+import { bearerToken, requestOrigin } from '../http/request-facts.ts';
+import { route } from '../http/route.ts';
+import type { RouteTable } from '../http/router.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
 import type { RegistrationService, RequestOrigin } from '../registration/index.ts';
@@ -31,15 +34,8 @@ export interface RegistrationRouteDeps {
   bodyLimitBytes: number;
 }
 
-function bearer(ctx: Context): string | undefined {
-  return /^Bearer ([A-Za-z0-9\-._~+/]{1,512}=*)$/i.exec(ctx.get('authorization'))?.[1];
-}
-
-const origin = (ctx: Context): RequestOrigin => ({
-  ip: ctx.ip,
-  userAgent: ctx.get('user-agent') || undefined,
-  requestId: ctx.state.requestId as string | undefined,
-});
+const bearer = (ctx: Context) => bearerToken(ctx.get('authorization'));
+const origin = (ctx: Context): RequestOrigin => requestOrigin(ctx);
 
 const noStore: Middleware = async (ctx, next) => {
   ctx.set('Cache-Control', 'no-store');
@@ -53,13 +49,11 @@ const jsonOnly: Middleware = async (ctx, next) => {
   await next();
 };
 
-export function createRegistrationRouter(deps: RegistrationRouteDeps): Router {
+/** The /register route table (http/route.ts); mounted by app.ts in the JSON group. */
+export function registrationRoutes(deps: RegistrationRouteDeps): RouteTable {
   const { registration } = deps;
-  const router = new Router({ prefix: REGISTRATION_PATH });
   const body = bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.bodyLimitBytes}b`, encoding: 'utf-8', jsonStrict: true });
-  router.use(errorMiddleware({ logger: deps.logger, views: deps.views, json: true }), noStore);
-
-  router.post('/', async (ctx, next) => {
+  const perIpLimit: Middleware = async (ctx, next) => {
     try {
       await deps.security.consume('clientRegistrationPerIp', ctx.ip);
     } catch (error) {
@@ -69,19 +63,48 @@ export function createRegistrationRouter(deps: RegistrationRouteDeps): Router {
       throw error;
     }
     await next();
-  }, identityEncodingOnly, jsonOnly, body, async (ctx) => {
-    ctx.body = await registration.register({ initialAccessToken: bearer(ctx), body: ctx.request.body, origin: origin(ctx) });
-    ctx.status = 201;
-  });
-  router.get('/:clientId', async (ctx) => {
-    ctx.body = await registration.read(ctx.params.clientId!, bearer(ctx));
-  });
-  router.put('/:clientId', identityEncodingOnly, jsonOnly, body, async (ctx) => {
-    ctx.body = await registration.update(ctx.params.clientId!, bearer(ctx), ctx.request.body, origin(ctx));
-  });
-  router.delete('/:clientId', async (ctx) => {
-    await registration.remove(ctx.params.clientId!, bearer(ctx), origin(ctx));
-    ctx.status = 204;
-  });
-  return router;
+  };
+  const clientId = z.object({ clientId: z.string() });
+  return {
+    prefix: REGISTRATION_PATH,
+    steps: [errorBoundary({ logger: deps.logger, render: oauthRenderer }), noStore],
+    answerUnknownMethods: true,
+    routes: [
+      route({
+        method: 'post',
+        path: '/',
+        before: [perIpLimit, identityEncodingOnly, jsonOnly, body],
+        handle: async (ctx, input) => {
+          ctx.body = await registration.register({ initialAccessToken: bearer(ctx), body: input.body, origin: origin(ctx) });
+          ctx.status = 201;
+        },
+      }),
+      route({
+        method: 'get',
+        path: '/:clientId',
+        params: clientId,
+        handle: async (ctx, { params }) => {
+          ctx.body = await registration.read(params.clientId, bearer(ctx));
+        },
+      }),
+      route({
+        method: 'put',
+        path: '/:clientId',
+        params: clientId,
+        before: [identityEncodingOnly, jsonOnly, body],
+        handle: async (ctx, { params, body: metadata }) => {
+          ctx.body = await registration.update(params.clientId, bearer(ctx), metadata, origin(ctx));
+        },
+      }),
+      route({
+        method: 'delete',
+        path: '/:clientId',
+        params: clientId,
+        handle: async (ctx, { params }) => {
+          await registration.remove(params.clientId, bearer(ctx), origin(ctx));
+          ctx.status = 204;
+        },
+      }),
+    ],
+  };
 }

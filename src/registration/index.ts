@@ -18,6 +18,7 @@ import { InvalidToken, RegistrationRefused, ValidationFailed } from '../errors.t
 import type { ClientMetadata, ClientQueries } from '../storage/queries/clients.ts';
 import type { DynamicRegistrationQueries, InitialAccessTokenRow } from '../storage/queries/dynamic-registration.ts';
 import type { Transact } from '../storage/transaction.ts';
+import { describeIssues, validated } from '../validation.ts';
 import { clientMetadataSchema, decideClient, policySchema, type RegistrationPolicy } from './policy.ts';
 import { createSoftwareStatementVerifier, type TrustedIssuers } from './software-statement.ts';
 
@@ -94,8 +95,7 @@ export function createRegistrationService(deps: {
     }
     const parsed = clientMetadataSchema.safeParse(merged);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new RegistrationRefused('invalid_client_metadata', `${issue?.path.join('.') || 'metadata'}: ${issue?.message ?? 'invalid'}`);
+      throw new RegistrationRefused('invalid_client_metadata', describeIssues(parsed.error.issues.slice(0, 1), 'metadata')[0] ?? 'metadata: invalid');
     }
     return { request: parsed.data, softwareStatement };
   };
@@ -155,11 +155,7 @@ export function createRegistrationService(deps: {
   return {
     /** Mints an initial access token; `token` is shown once (only its digest is kept). */
     async mintInitialAccessToken(input: MintInput, origin: RequestOrigin & { actor?: string } = {}) {
-      const parsed = mintSchema.safeParse(input);
-      if (!parsed.success) {
-        throw new ValidationFailed(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message));
-      }
-      const { expiresIn, quota, policy, description } = parsed.data;
+      const { expiresIn, quota, policy, description } = validated(mintSchema, input);
       if (policy.scopes.some((scope) => !OIDC_SCOPES.has(scope)) && policy.resources.length === 0) {
         throw new ValidationFailed(['policy.scopes: API scopes need at least one resource in policy.resources']);
       }

@@ -4,7 +4,7 @@
  * import this file; it imports none of them.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { AccountService } from '../accounts/index.ts';
 import type { Federation } from '../federation/index.ts';
 import { requestFacts as requestFactsOf } from '../http/request-facts.ts';
@@ -72,10 +72,10 @@ export type Current = NonNullable<Awaited<ReturnType<typeof currentSession>>>;
 
 /** A handler for signed-in users only: `action` runs for a live session (else the sign-in redirect or a 401 page). */
 export const signedIn =
-  (deps: SelfServiceDeps, action: (current: Current, ctx: Context) => Promise<void>): Middleware =>
-  async (ctx) => {
+  <Input = unknown>(deps: SelfServiceDeps, action: (current: Current, ctx: Context, input: Input) => Promise<void>) =>
+  async (ctx: Context, input: Input): Promise<void> => {
     const current = await currentSession(deps, ctx);
-    if (current) await action(current, ctx);
+    if (current) await action(current, ctx, input);
   };
 
 export const requestFacts = (deps: SelfServiceDeps, ctx: Context) => requestFactsOf(ctx, { secureCookies: deps.secureCookies });

@@ -8,13 +8,11 @@
  *   GET  /password/reset?token=… choose a new password
  *   POST /password/reset         set it; every session and app is signed out; the owner is mailed
  */
-import Router from '@koa/router';
 import { z } from 'zod';
 import type { AccountFlows } from '../accounts/flows.ts';
 import { ValidationFailed } from '../errors.ts';
-import { formRouteStack } from '../http/form-routes.ts';
 import type { Locale } from '../http/i18n.ts';
-import { parseInput } from '../http/validate.ts';
+import { type Route, route } from '../http/route.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
 import type { SecurityService } from '../security/index.ts';
@@ -41,41 +39,38 @@ function signInPageOf(back: unknown): string {
 }
 const resetForm = z.object({ token: z.string().max(256), password: z.string().max(4096) });
 
-export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
-  const router = new Router();
-  const stack = formRouteStack(deps);
+export function emailLinkRoutes(deps: EmailLinkDeps): Route[] {
   const page = (ctx: { state: Record<string, unknown> }, heading: string, paragraphs: string[], extra: Record<string, unknown> = {}) =>
     deps.views.render('message', { locale: ctx.state.locale as Locale, heading, paragraphs, ...extra });
 
-  router.get('/verify-email', ...stack, (ctx) => {
+  return [
+  route({ method: 'get', path: '/verify-email', handle: (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = page(ctx, 'msg.verify.heading', ['msg.verify.body'], {
       csrf: ctx.state.csrf,
       form: { action: '/verify-email', fields: { token: String(ctx.query.token ?? '') }, label: 'msg.verify.submit' },
     });
-  });
-  router.post('/verify-email', ...stack, async (ctx) => {
-    const { token } = parseInput(tokenForm, ctx.request.body);
+  }}),
+  route({ method: 'post', path: '/verify-email', body: tokenForm, handle: async (ctx, { body: { token } }) => {
     if (!(await deps.flows.verifyEmail(token))) {
       ctx.status = 400;
       ctx.body = page(ctx, 'msg.bad_link.heading', ['msg.bad_link.body']);
       return;
     }
     ctx.body = page(ctx, 'msg.verified.heading', ['msg.verified.body']);
-  });
+  }}),
 
-  router.get('/password/forgot', ...stack, (ctx) => {
+  route({ method: 'get', path: '/password/forgot', handle: (ctx) => {
     ctx.body = deps.views.render('forgot', { locale: ctx.state.locale, csrf: ctx.state.csrf, backHref: signInPageOf(ctx.query.back) });
-  });
-  router.post('/password/forgot', ...stack, async (ctx) => {
+  }}),
+  route({ method: 'post', path: '/password/forgot', body: forgotForm, handle: async (ctx, { body: { email } }) => {
     await deps.security.consume('passwordResetPerIp', ctx.ip);
-    const { email } = parseInput(forgotForm, ctx.request.body);
     // Returns at once whatever the email: the work and the mail happen after the response.
     deps.flows.requestPasswordResetAfterResponse(email);
     ctx.body = page(ctx, 'msg.check_email.heading', ['msg.check_email.reset']);
-  });
+  }}),
 
-  router.get('/password/reset', ...stack, async (ctx) => {
+  route({ method: 'get', path: '/password/reset', handle: async (ctx) => {
     const token = String(ctx.query.token ?? '');
     ctx.set('Cache-Control', 'no-store');
     if (!(await deps.flows.resetTokenIsValid(token))) {
@@ -84,10 +79,9 @@ export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
       return;
     }
     ctx.body = deps.views.render('reset', { locale: ctx.state.locale,  csrf: ctx.state.csrf, token });
-  });
-  router.post('/password/reset', ...stack, async (ctx) => {
+  }}),
+  route({ method: 'post', path: '/password/reset', body: resetForm, handle: async (ctx, { body: { token, password } }) => {
     await deps.security.consume('passwordResetPerIp', ctx.ip);
-    const { token, password } = parseInput(resetForm, ctx.request.body);
     try {
       if ((await deps.flows.resetPassword(token, password)) === 'invalid_link') {
         ctx.status = 400;
@@ -101,6 +95,6 @@ export function createEmailLinkRouter(deps: EmailLinkDeps): Router {
       return;
     }
     ctx.body = page(ctx, 'msg.reset_done.heading', ['msg.reset_done.body']);
-  });
-  return router;
+  }}),
+  ];
 }

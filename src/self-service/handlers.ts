@@ -2,7 +2,6 @@
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { ValidationFailed } from '../errors.ts';
-import { parseInput } from '../http/validate.ts';
 import { renderAccount, renderProofFailure, requestFacts, type SelfServiceDeps, signedIn } from './context.ts';
 
 const backToAccount = (ctx: Parameters<Middleware>[0]) => {
@@ -30,12 +29,11 @@ export const logoutEverywhere = (deps: SelfServiceDeps) =>
     backToAccount(ctx);
   });
 
-const passwordForm = z.object({ current_password: z.string().max(4096), new_password: z.string().max(4096) });
+export const passwordForm = z.object({ current_password: z.string().max(4096), new_password: z.string().max(4096) });
 
 /** Needs the current password (under the sign-in limits); signs out every other device and app; mails the owner. */
 export const changePassword = (deps: SelfServiceDeps) =>
-  signedIn(deps, async (current, ctx) => {
-    const form = parseInput(passwordForm, ctx.request.body);
+  signedIn(deps, async (current, ctx, { body: form }: { body: z.output<typeof passwordForm> }) => {
     const input = { account: current.account, sessionId: current.session.jti, currentPassword: form.current_password, newPassword: form.new_password };
     try {
       const proof = await deps.accountChanges.changePassword({ ...input, request: requestFacts(deps, ctx) });
@@ -47,12 +45,11 @@ export const changePassword = (deps: SelfServiceDeps) =>
     await renderAccount(deps, ctx, current, { kind: 'ok', text: 'account.notice.password_changed' });
   });
 
-const unlinkForm = z.object({ provider: z.string().max(64), subject: z.string().max(255) });
+export const unlinkForm = z.object({ provider: z.string().max(64), subject: z.string().max(255) });
 
 /** Removes a link to an upstream identity provider, unless it is the account's last way in. */
 export const unlinkProvider = (deps: SelfServiceDeps) =>
-  signedIn(deps, async (current, ctx) => {
-    const { provider, subject } = parseInput(unlinkForm, ctx.request.body);
+  signedIn(deps, async (current, ctx, { body: { provider, subject } }: { body: z.output<typeof unlinkForm> }) => {
     const { ip, userAgent, requestId } = requestFacts(deps, ctx);
     const outcome = await deps.federation.unlink(current.account.id, provider, subject, { ip, userAgent, requestId });
     if (outcome === 'last_way_in') return renderAccount(deps, ctx, current, { kind: 'error', text: 'account.notice.last_way_in' }, 409);

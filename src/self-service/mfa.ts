@@ -6,14 +6,15 @@
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { parseInput } from '../http/validate.ts';
 import type { Enrolment } from '../mfa/index.ts';
 import { renderAccount, renderProofFailure, requestFacts, type SelfServiceDeps, signedIn } from './context.ts';
 
 const enrolmentId = z.string().min(1).max(64);
-const confirmForm = z.object({ enrolment: enrolmentId, code: z.string().max(64) });
-const codeForm = z.object({ code: z.string().max(64) });
-const disableForm = z.object({ password: z.string().max(4096), code: z.string().max(64) });
+/** `?enrolment=` names a pending enrolment to show again; anything else starts a new one. */
+export const enrolmentQuery = z.object({ enrolment: enrolmentId.optional().catch(undefined) });
+export const confirmForm = z.object({ enrolment: enrolmentId, code: z.string().max(64) });
+export const codeForm = z.object({ code: z.string().max(64) });
+export const disableForm = z.object({ password: z.string().max(4096), code: z.string().max(64) });
 
 function enrolPage(deps: SelfServiceDeps, ctx: Context, page: { enrolment: Enrolment; replacing: boolean }, error?: string) {
   ctx.status = error ? 401 : 200;
@@ -24,17 +25,15 @@ function enrolPage(deps: SelfServiceDeps, ctx: Context, page: { enrolment: Enrol
 
 /** Turning MFA on (the same pending secret again for `?enrolment=`); when it is on, the account page says so. */
 export const startMfa = (deps: SelfServiceDeps) =>
-  signedIn(deps, async (current, ctx) => {
-    const requested = enrolmentId.safeParse(ctx.query.enrolment);
-    const page = await deps.accountChanges.enrolmentPage({ account: current.account, enrolmentId: requested.success ? requested.data : undefined });
+  signedIn(deps, async (current, ctx, { query }: { query: z.output<typeof enrolmentQuery> }) => {
+    const page = await deps.accountChanges.enrolmentPage({ account: current.account, enrolmentId: query.enrolment });
     if (page.kind === 'already_on') return renderAccount(deps, ctx, current, { kind: 'ok', text: 'account.notice.mfa_already_on' });
     enrolPage(deps, ctx, page);
   });
 
 /** The first code of the new authenticator; recovery codes are shown once. */
 export const confirmMfa = (deps: SelfServiceDeps) =>
-  signedIn(deps, async (current, ctx) => {
-    const form = parseInput(confirmForm, ctx.request.body);
+  signedIn(deps, async (current, ctx, { body: form }: { body: z.output<typeof confirmForm> }) => {
     const outcome = await deps.accountChanges.confirmEnrolment({ account: current.account, enrolmentId: form.enrolment, code: form.code, request: requestFacts(deps, ctx) });
     if (outcome.kind === 'mismatch') return enrolPage(deps, ctx, outcome, 'mfa.setup.mismatch');
     if (outcome.kind === 'stale') return renderAccount(deps, ctx, current, { kind: 'error', text: 'account.notice.mfa_stale' }, 409);
@@ -44,8 +43,7 @@ export const confirmMfa = (deps: SelfServiceDeps) =>
 
 /** Replacing the authenticator: a current code (or a recovery code) first. */
 export const replaceMfa = (deps: SelfServiceDeps) =>
-  signedIn(deps, async (current, ctx) => {
-    const { code } = parseInput(codeForm, ctx.request.body);
+  signedIn(deps, async (current, ctx, { body: { code } }: { body: z.output<typeof codeForm> }) => {
     const outcome = await deps.accountChanges.startReplacement({ account: current.account, code, request: requestFacts(deps, ctx) });
     if (outcome.kind === 'enrol') return enrolPage(deps, ctx, outcome);
     return renderProofFailure(deps, ctx, current, outcome, 'account.notice.wrong_code');
@@ -53,8 +51,7 @@ export const replaceMfa = (deps: SelfServiceDeps) =>
 
 /** Turning MFA off needs the password and a current code (or a recovery code), and is mailed. */
 export const disableMfa = (deps: SelfServiceDeps) =>
-  signedIn(deps, async (current, ctx) => {
-    const form = parseInput(disableForm, ctx.request.body);
+  signedIn(deps, async (current, ctx, { body: form }: { body: z.output<typeof disableForm> }) => {
     const proof = await deps.accountChanges.turnOffMfa({ account: current.account, ...form, request: requestFacts(deps, ctx) });
     if (proof.kind !== 'ok') return renderProofFailure(deps, ctx, current, proof, 'account.notice.wrong_password_or_code');
     await renderAccount(deps, ctx, current, { kind: 'ok', text: 'account.notice.mfa_off' });

@@ -1,5 +1,5 @@
 /**
- * The account pages — a sitemap:
+ * The account pages — a sitemap, one record per route (http/route.ts):
  *
  *   GET  /account                          sessions, connected apps, password, sign out everywhere
  *   GET  /account/callback                 back from signing in (through the normal sign-in pages)
@@ -17,30 +17,34 @@
  * requests; signing in goes through the built-in first-party client `gatehouse-account`, so the
  * account pages get the same login, backoff and audit as every app.
  */
-import Router from '@koa/router';
-import { formRouteStack } from '../http/form-routes.ts';
+import { type Route, route } from '../http/route.ts';
 import type { SelfServiceDeps } from './context.ts';
-import { changePassword, endSession, logoutEverywhere, revokeApp, showAccount, unlinkProvider } from './handlers.ts';
-import { confirmMfa, disableMfa, replaceMfa, startMfa } from './mfa.ts';
+import { changePassword, endSession, logoutEverywhere, passwordForm, revokeApp, showAccount, unlinkForm, unlinkProvider } from './handlers.ts';
+import { codeForm, confirmForm, confirmMfa, disableForm, disableMfa, enrolmentQuery, replaceMfa, startMfa } from './mfa.ts';
 
 export type { SelfServiceDeps } from './context.ts';
 
-export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
-  const router = new Router({ prefix: '/account' });
-  router.use(...formRouteStack(deps));
-  router.get('/', showAccount(deps));
-  router.get('/callback', (ctx) => {
-    ctx.status = 303;
-    ctx.redirect('/account');
-  });
-  router.post('/sessions/:uid/end', endSession(deps));
-  router.post('/apps/:grantId/revoke', revokeApp(deps));
-  router.post('/password', changePassword(deps));
-  router.post('/logout-everywhere', logoutEverywhere(deps));
-  router.get('/mfa', startMfa(deps));
-  router.post('/mfa', confirmMfa(deps));
-  router.post('/mfa/replace', replaceMfa(deps));
-  router.post('/mfa/disable', disableMfa(deps));
-  router.post('/links/remove', unlinkProvider(deps));
-  return router;
+export const ACCOUNT_PATH = '/account';
+
+export function selfServiceRoutes(deps: SelfServiceDeps): Route[] {
+  return [
+    route({ method: 'get', path: '/', handle: showAccount(deps) }),
+    route({
+      method: 'get',
+      path: '/callback',
+      handle: (ctx) => {
+        ctx.status = 303;
+        ctx.redirect(ACCOUNT_PATH);
+      },
+    }),
+    route({ method: 'post', path: '/sessions/:uid/end', handle: endSession(deps) }),
+    route({ method: 'post', path: '/apps/:grantId/revoke', handle: revokeApp(deps) }),
+    route({ method: 'post', path: '/password', body: passwordForm, handle: changePassword(deps) }),
+    route({ method: 'post', path: '/logout-everywhere', handle: logoutEverywhere(deps) }),
+    route({ method: 'get', path: '/mfa', query: enrolmentQuery, handle: startMfa(deps) }),
+    route({ method: 'post', path: '/mfa', body: confirmForm, handle: confirmMfa(deps) }),
+    route({ method: 'post', path: '/mfa/replace', body: codeForm, handle: replaceMfa(deps) }),
+    route({ method: 'post', path: '/mfa/disable', body: disableForm, handle: disableMfa(deps) }),
+    route({ method: 'post', path: '/links/remove', body: unlinkForm, handle: unlinkProvider(deps) }),
+  ];
 }

@@ -54,3 +54,24 @@ test('import cycles are a lint error, type-only imports included', () => {
   assert.equal(cycles?.level, 'error');
   assert.equal(cycles?.options?.ignoreTypes, false);
 });
+
+test('route handlers never parse input themselves: the router validates it from the record', () => {
+  const edges = ['interactions', 'self-service', 'registration-api', 'admin/resources', 'ops'];
+  const found: string[] = [];
+  for (const folder of edges) {
+    for (const entry of readdirSync(join(ROOT, 'src', folder), { recursive: true, encoding: 'utf8' })) {
+      if (!entry.endsWith('.ts')) continue;
+      const text = readFileSync(join(ROOT, 'src', folder, entry), 'utf8');
+      text.split('\n').forEach((line, index) => {
+        if (/\.safeParse\(|\bparseInput\(|\bvalidated\(/.test(line)) found.push(`src/${folder}/${entry}:${index + 1}: ${line.trim()}`);
+      });
+    }
+  }
+  assert.deepEqual(found, [], 'declare the schema on the route record (http/route.ts) instead');
+});
+
+test('app.ts registers one middleware: the table of path prefix → route group', () => {
+  const app = readFileSync(join(ROOT, 'src', 'app.ts'), 'utf8');
+  assert.equal([...app.matchAll(/\bapp\.use\(/g)].length, 1, 'every step belongs to a group pipeline (http/pipeline.ts)');
+  assert.match(app, /app\.use\(byPath\(/);
+});
