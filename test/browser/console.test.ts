@@ -379,7 +379,13 @@ test('attacks: a cross-site form post is refused, the console cannot be framed, 
 test('every console page passes axe in English, Spanish and Chinese; screenshots at desktop and 390 px', { skip }, async () => {
   const { page, context } = operator;
   const client = (await server.gatehouse.services.clients.list()).find((c) => c.grantTypes.includes('client_credentials'))!;
-  const user = (await server.gatehouse.services.accounts.list()).at(-1)!;
+  // Long unbroken values are what break a narrow layout: an email and a name with no place to wrap.
+  const user = await server.gatehouse.services.accounts.create({
+    email: `${'x'.repeat(48)}-${Date.now()}@a-rather-long-subdomain.of-an-example-company.test`,
+    password: 'ember walnut quiver 19',
+    emailVerified: true,
+    name: 'Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschaferswessen',
+  });
   const pages: Array<[string, string]> = [
     ['users', '/console/users'],
     ['users-new', '/console/users/new'],
