@@ -57,12 +57,13 @@ test('registered in German: the verification mail is German, HTML and text, the 
   assert.ok(mail, 'a verification mail was sent');
   assert.equal(mail.subject, 'Bestätigen Sie Ihre E-Mail-Adresse');
   assert.ok(mail.text.includes('Willkommen bei Acme ID.'), 'text part in German, with the product name');
-  assert.ok(mail.html?.startsWith('<!doctype html>') && mail.html.includes('<html lang="de">'), 'an HTML part in German');
-  assert.ok(mail.html.includes('#0b6e4f'), 'themed with the primary colour');
+  const html = mail.html ?? '';
+  assert.ok(html.startsWith('<!doctype html>') && html.includes('<html lang="de">'), 'an HTML part in German');
+  assert.ok(html.includes('#0b6e4f'), 'themed with the primary colour');
   const link = linkIn(mail);
-  assert.ok(mail.html.includes(`href="${link.replaceAll('&', '&amp;')}"`), 'the same link in the HTML part');
-  assert.ok(!mail.html.includes('<img src=x'), 'the name cannot add markup to the HTML part');
-  assert.ok(mail.html.includes('Hallo &lt;img src=x onerror=&quot;alert(1)&quot;&gt; Jörg,'), 'the name, escaped');
+  assert.ok(html.includes(`href="${link.replaceAll('&', '&amp;')}"`), 'the same link in the HTML part');
+  assert.ok(!html.includes('<img src=x'), 'the name cannot add markup to the HTML part');
+  assert.ok(html.includes('Hallo &lt;img src=x onerror=&quot;alert(1)&quot;&gt; Jörg,'), 'the name, escaped');
   assert.ok(mail.text.startsWith(`Hallo ${name},`), 'the text part shows the name as typed');
   const confirm = await browser.follow(link, server.url);
   assert.equal(confirm.response?.status, 200, 'the link opens the confirm page');
@@ -83,4 +84,16 @@ test('an account made by an operator: mails in the server default until its firs
   assert.ok(second.html?.includes('<html lang="pt-BR">'));
   const reset = await new Browser().follow(linkIn(second), server.url);
   assert.equal(reset.response?.status, 200, 'the reset link works');
+});
+
+test('discovery lists the page languages; ui_locales and Accept-Language reach the new ones', async () => {
+  const discovery = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as { ui_locales_supported: string[] };
+  assert.deepEqual(discovery.ui_locales_supported, ['en', 'es', 'zh-Hans', 'fr', 'de', 'pt-BR', 'ja']);
+  const url = await authorizationRequestUrl(server.url, client.clientId, oidc.randomPKCECodeVerifier(), { scope: 'openid', ui_locales: 'ja-JP en' });
+  const japanese = await (await new Browser('ja', { 'accept-language': 'fr' }).follow(url, server.url)).response!.text();
+  assert.match(japanese, /<html lang="ja"/);
+  assert.ok(japanese.includes('パスワードをお忘れですか？'));
+  const french = await (await new Browser('fr', { 'accept-language': 'fr-CA,fr;q=0.9' }).follow(await loginUrl(), server.url)).response!.text();
+  assert.match(french, /<html lang="fr"/);
+  assert.ok(french.includes('Mot de passe oublié\u202f?'));
 });

@@ -18,7 +18,8 @@ const read = (part: string, locale: string) => JSON.parse(readFileSync(join(root
 /** Argument names of a message, plural and select branches included. */
 function argumentsOf(elements: ReturnType<ReturnType<typeof compileMessage>['getAst']>, into = new Set<string>()): Set<string> {
   for (const element of elements) {
-    if ('value' in element && typeof element.value === 'string' && element.type !== 0 && element.type !== 7) into.add(element.value);
+    // Literals (type 0) carry text in `value`; `#` (type 7) has none; every other element names an argument.
+    if (element.type !== 0 && 'value' in element && typeof element.value === 'string') into.add(element.value);
     if ('options' in element) for (const option of Object.values(element.options)) argumentsOf(option.value, into);
   }
   return into;
