@@ -31,9 +31,32 @@ const idpForm = z.object({
   jit: formCheckbox,
   trustedForDomains: formCheckbox,
   trustUpstreamMfa: formCheckbox,
+  emailClaim: formText(100),
+  emailVerifiedClaim: formText(100),
+  nameClaim: formText(100),
+  groupsClaim: formText(100),
+  groupRoles: formText(20_000),
 });
 const newIdpForm = idpForm.extend({ name: formText(40), preset: z.enum(['', ...PRESET_NAMES]).optional(), enabled: formCheckbox });
 type IdpForm = z.output<typeof idpForm>;
+
+/** Upstream group → roles, typed one group per line as `group = role role` (split at the last `=`). */
+function parseGroupRoles(text: string): Record<string, string[]> {
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return Object.fromEntries(
+    lines.map((line) => {
+      const at = line.lastIndexOf('=');
+      return at === -1 ? [line, []] : [line.slice(0, at).trim(), line.slice(at + 1).split(/[\s,]+/).filter(Boolean)];
+    }),
+  );
+}
+const groupRolesText = (groupRoles: Record<string, string[]>) =>
+  Object.entries(groupRoles)
+    .map(([group, roles]) => `${group} = ${roles.join(' ')}`)
+    .join('\n');
 
 /** The form as an admin request body: blank text is "not given" (kept on edit, preset or default on create). */
 function settingsOf(form: IdpForm) {
@@ -52,6 +75,11 @@ function settingsOf(form: IdpForm) {
     jit: form.jit,
     trustedForDomains: form.trustedForDomains,
     trustUpstreamMfa: form.trustUpstreamMfa,
+    emailClaim: given(form.emailClaim),
+    emailVerifiedClaim: given(form.emailVerifiedClaim),
+    nameClaim: given(form.nameClaim),
+    groupsClaim: given(form.groupsClaim),
+    groupRoles: parseGroupRoles(form.groupRoles),
   };
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }
@@ -69,7 +97,22 @@ export function idpRoutes(deps: ConsoleDeps): Route[] {
       deps,
       ctx,
       'idps-show',
-      { idp, clientAuths: CLIENT_AUTH, form: { ...idp, clientSecret: '', scopes: idp.scopes.join(' '), domains: idp.domains.join(' ') }, ...data },
+      {
+        idp,
+        clientAuths: CLIENT_AUTH,
+        form: {
+          ...idp,
+          clientSecret: '',
+          scopes: idp.scopes.join(' '),
+          domains: idp.domains.join(' '),
+          emailClaim: idp.claimMapping.email,
+          emailVerifiedClaim: idp.claimMapping.emailVerified,
+          nameClaim: idp.claimMapping.name,
+          groupsClaim: idp.claimMapping.groups,
+          groupRoles: groupRolesText(idp.groupRoles),
+        },
+        ...data,
+      },
       status,
     );
   /** Enable or disable: the one setting that has its own button. */
