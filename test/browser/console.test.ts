@@ -529,6 +529,20 @@ test('attacks: a cross-site form post is refused, the console cannot be framed, 
   assert.equal((await services.apis.find(csrfApi))?.scopes[0]?.description, 'Original');
   assert.ok(await services.rbac.findRole(target));
 
+  // Input the records' schemas refuse is a 400 page from the router, before any handler: no 500, no stack.
+  await page.goto(`${server.url}/console/idps`);
+  const csrf = await page.locator('input[name=csrf]').first().inputValue();
+  for (const [path, form] of [
+    ['/console/idps', { name: 'x'.repeat(5000), csrf }],
+    [`/console/users/${victim.id}/no-such-action`, { csrf }],
+    ['/console/clients', { kind: 'mainframe', name: 'x', csrf }],
+  ] as const) {
+    const refused = await page.request.post(`${server.url}${path}`, { form, maxRedirects: 0 });
+    assert.equal(refused.status(), 400, `${path} refuses malformed input`);
+    assert.doesNotMatch(await refused.text(), /at \w+ \(|node_modules|ZodError/, `${path}: no stack trace`);
+  }
+  assert.equal((await services.federation.list()).some((idp) => idp.name.startsWith('xxxxx')), false);
+
   // Clickjacking: the console refuses to render in a frame on another origin.
   attackerPage = `<!doctype html><title>x</title><iframe src="${server.url}/console/users" title="console"></iframe>`;
   const [framed] = await Promise.all([evil.waitForResponse((r) => r.url() === `${server.url}/console/users`), evil.goto(attackerUrl)]);
