@@ -1,5 +1,5 @@
 /**
- * Runs the whole suite: pure unit tests once, then every storage-touching test once per mode —
+ * Runs the whole suite: pure unit tests once (in the same runner as the embedded mode), and every storage-touching test once per mode —
  * embedded (PGlite + in-process store) and services (Postgres + Redis). Each services run gets
  * its own database and Redis key prefix, removed afterwards. Without Postgres or Redis the
  * services mode is skipped, loudly, and everything else still runs.
@@ -159,8 +159,13 @@ const add = (counts: Counts) => {
 };
 
 if (values.mode === 'all' || values.mode === 'embedded') {
-  if (!values.only) add(await runNodeTest('unit tests', UNIT, {}));
-  add(await runNodeTest('embedded mode (PGlite + in-process store)', PER_MODE, { GATEHOUSE_TEST_MODE: 'embedded' }));
+  // The unit tests (which ignore the mode) share the embedded run's two workers: one run, no idle
+  // core while the last file of the first run finishes.
+  add(
+    values.only
+      ? await runNodeTest('embedded mode (PGlite + in-process store)', PER_MODE, { GATEHOUSE_TEST_MODE: 'embedded' })
+      : await runNodeTest('unit tests and embedded mode (PGlite + in-process store)', [...UNIT, ...PER_MODE], { GATEHOUSE_TEST_MODE: 'embedded' }),
+  );
 }
 if (values.mode === 'all' || values.mode === 'services') {
   const problem = await servicesAvailable();
