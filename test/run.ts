@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { compileCacheDir } from '../src/compile-cache.ts';
 import { migrateToLatest, openDatabase } from '../src/storage/database.ts';
 
 const { values } = parseArgs({
@@ -24,6 +25,11 @@ const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 const UNIT = ['test/unit/**/*.test.ts'];
 const PER_MODE = ['test/storage/**/*.test.ts', 'test/protocol/**/*.test.ts', 'test/interactions/**/*.test.ts', 'test/logs/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/imports/**/*.test.ts', 'test/examples/**/*.test.ts'];
 const SERVICES_ONLY = ['test/concurrency/**/*.test.ts'];
+/**
+ * Every test process (and each server or CLI process a test spawns, which inherit it) reuses the
+ * code V8 compiled for the same modules in earlier ones: about 0.8 s of CPU less per process.
+ */
+const COMPILE_CACHE = compileCacheDir();
 
 interface Counts {
   passed: number;
@@ -53,7 +59,7 @@ async function runNodeTest(label: string, globs: string[], env: Record<string, s
         `--test-reporter-destination=${countsFile}`,
         ...patterns,
       ],
-      { stdio: 'inherit', env: { ...process.env, ...env } },
+      { stdio: 'inherit', env: { ...process.env, ...(COMPILE_CACHE ? { NODE_COMPILE_CACHE: COMPILE_CACHE } : {}), ...env } },
     );
     child.on('exit', (exitCode) => resolve(exitCode ?? 1));
   });
