@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrations } from '../../migrations/index.ts';
@@ -48,7 +49,8 @@ export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): P
     const { default: ClientPgLite } = await import('knex-pglite');
     let connection: { filename?: string; pglite?: unknown } = {};
     if (target.template && target.dataDir === undefined) {
-      const { PGlite } = await import('@electric-sql/pglite');
+      // The CommonJS build, the one knex-pglite requires: a single copy of PGlite in the process.
+      const { PGlite } = createRequire(import.meta.url)('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
       connection = { pglite: new PGlite({ loadDataDir: target.template }) };
     } else if (target.dataDir !== undefined) {
       const dir = resolve(target.dataDir, 'pg');
