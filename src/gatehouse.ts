@@ -39,13 +39,23 @@ export { resolveSecrets } from './dev-secrets.ts';
 
 export async function createGatehouse(
   config: Config,
-  options: { logger: Logger; clock?: Clock; secrets?: Secrets; inMemoryEmbedded?: boolean; /** Shutting down: readiness fails. */ isDraining?: () => boolean },
+  options: {
+    logger: Logger;
+    clock?: Clock;
+    secrets?: Secrets;
+    inMemoryEmbedded?: boolean;
+    /** With inMemoryEmbedded: start from this dump of a migrated data directory (tests). */
+    embeddedTemplate?: Blob;
+    /** Shutting down: readiness fails. */
+    isDraining?: () => boolean;
+  },
 ): Promise<Gatehouse> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const secrets = options.secrets ?? resolveSecrets(config);
   const storage = await openAndMigrate(config, {
     inMemoryEmbedded: options.inMemoryEmbedded ?? false,
+    embeddedTemplate: options.embeddedTemplate,
     onConnectionProblem: (store, message) => logger.warn({ event: 'store.connection_problem', store, message }, 'store connection problem'),
   });
   try {
