@@ -59,7 +59,11 @@ export function testSecrets() {
 
 /** Starts Gatehouse in this process on 127.0.0.1 with a free port; the issuer is that URL. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const server: Server = createServer();
+  // Client (fetch) and server share this process's event loop: after a long synchronous stretch
+  // (PGlite runs SQL on the main thread) both keep-alive timers are overdue at once, and the
+  // server's 5 s one could close a connection fetch is writing its next request onto (a reset).
+  // A server timeout past fetch's own (4 s, or the server's hint) leaves the closing to fetch.
+  const server: Server = createServer({ keepAliveTimeout: 120_000 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
