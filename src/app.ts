@@ -4,6 +4,7 @@ import Koa, { type Middleware } from 'koa';
 import { ADMIN_PREFIX } from './admin/route.ts';
 import type { Config } from './config.ts';
 import { formRouteStack } from './http/form-routes.ts';
+import { homePage, notFoundPage } from './http/home-page.ts';
 import { negotiateLocale } from './http/i18n.ts';
 import { byPath, type EdgeSteps, type GroupEntry, pipeline } from './http/pipeline.ts';
 import { requestLogging } from './http/request-logging.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Koa {
     },
     headers: securityHeaders({ hsts: config.issuer.startsWith('https://') }),
     https: httpsOnly({ enabled: config.production, issuer: config.issuer }),
+    notFound: notFoundPage({ views }),
     limits: tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }),
     provider: mountProvider({ provider: deps.provider, issuer: config.issuer, trustProxy: config.trustProxy }),
   };
@@ -110,6 +112,8 @@ export function createApp(deps: AppDeps): Koa {
     { exact: PROTOCOL_PATHS, group: pipeline(steps, 'protocol', [deps.jwks, discoveryDocument(deps.provider)]) },
     { prefixes: ['/healthz', '/readyz', '/metrics'], group: pipeline(steps, 'json', [ops.routes(), ops.allowedMethods()] as unknown as Middleware[]) },
     { prefixes: [ADMIN_PREFIX], group: pipeline(steps, 'json', [deps.admin.routes() as unknown as Middleware]) },
+    // The issuer root: what this is, for people and for developers.
+    { exact: ['/'], group: pipeline(steps, 'pages', [homePage({ views, issuer: config.issuer })]) },
     { prefixes: ['/assets'], group: pipeline(steps, 'pages', [assets]) },
     {
       prefixes: [INTERACTION_PATH],

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { AccountService } from '../accounts/index.ts';
 import type { Federation } from '../federation/index.ts';
+import { errorPageHtml } from '../http/errors.ts';
 import { requestFacts as requestFactsOf } from '../http/request-facts.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
@@ -49,7 +50,7 @@ export async function currentSession(deps: SelfServiceDeps, ctx: Context) {
   }
   if (ctx.method !== 'GET') {
     ctx.status = 401;
-    ctx.body = deps.views.render('error', { locale: ctx.state.locale, heading: 'Please sign in again', message: 'Your session has ended.' });
+    ctx.body = errorPageHtml(deps.views, ctx.state.locale, { kind: 'session_ended', requestId: String(ctx.state.requestId ?? '') });
     return undefined;
   }
   // PKCE is mandatory for every client; this flow never redeems its code (the session is the point).
