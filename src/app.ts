@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import { ADMIN_PREFIX } from './admin/route.ts';
+import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { formRouteStack } from './http/form-routes.ts';
 import { homePage, notFoundPage } from './http/home-page.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
   jwks: Middleware;
   metrics: Metrics;
   accountClientId: string;
+  /** The one time source (tests move it): relative times on /account. */
+  clock: Clock;
   probes: Probe[];
   /** Shutting down (ops/drain.ts): readiness fails. */
   isDraining?: (() => boolean) | undefined;
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps): Koa {
     provider: deps.provider,
     signIn: deps.services.signIn,
     federation: deps.services.federation,
+    apis: deps.services.apis,
     issuer: config.issuer,
     accounts: deps.services.accounts,
     flows: deps.services.flows,
@@ -91,6 +95,7 @@ export function createApp(deps: AppDeps): Koa {
     federation: deps.services.federation,
     issuer: config.issuer,
     accountClientId: deps.accountClientId,
+    clock: deps.clock,
     ...pages,
   });
   const emailLinks = emailLinkRoutes({ flows: deps.services.flows, security: deps.services.security, ...pages });

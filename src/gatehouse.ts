@@ -188,6 +188,7 @@ export async function createGatehouse(
       jwks: jwks.middleware(),
       metrics,
       accountClientId,
+      clock,
       isDraining: options.isDraining,
       probes: [
         { name: 'database', check: storage.pingDatabase },

@@ -96,7 +96,6 @@ export type ErrorKind =
   | 'unknown_client'
   | 'redirect_uri'
   | 'access_denied'
-  | 'account_disabled'
   | 'too_many_attempts'
   | 'form_expired'
   | 'not_found'
@@ -124,7 +123,6 @@ export function errorKind(facts: { status: number; code: string; message?: strin
   if (code === 'invalid_client') return 'unknown_client';
   if (code === 'invalid_redirect_uri') return 'redirect_uri';
   if (code === 'access_denied' || code === 'forbidden') return 'access_denied';
-  if (code === 'account_disabled') return 'account_disabled';
   if (code === 'rate_limited' || status === 429) return 'too_many_attempts';
   if (code === 'csrf_failed') return 'form_expired';
   if (status === 404) return 'not_found';
