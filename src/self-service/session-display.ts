@@ -36,6 +36,14 @@ export function relativeTime(at: Date, now: Date, locale: string): string {
 
 /** A moment for the page: relative text, the exact time (UTC, in the page's language) and ISO 8601. */
 export function moment(at: Date, now: Date, locale: string): { relative: string; exact: string; iso: string } {
-  const exact = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC', timeZoneName: 'short' }).format(at);
+  const exact = new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  }).format(at);
   return { relative: relativeTime(at, now, locale), exact, iso: at.toISOString() };
 }
