@@ -5,7 +5,7 @@ import { ADMIN_PREFIX } from './admin/route.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { formRouteStack } from './http/form-routes.ts';
-import { homePage, notFoundPage } from './http/home-page.ts';
+import { homePage } from './http/home-page.ts';
 import { negotiateLocale } from './http/i18n.ts';
 import { byPath, type EdgeSteps, type GroupEntry, pipeline } from './http/pipeline.ts';
 import { requestLogging } from './http/request-logging.ts';
@@ -66,7 +66,6 @@ export function createApp(deps: AppDeps): Koa {
     },
     headers: securityHeaders({ hsts: config.issuer.startsWith('https://') }),
     https: httpsOnly({ enabled: config.production, issuer: config.issuer }),
-    notFound: notFoundPage({ views }),
     limits: tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }),
     provider: mountProvider({ provider: deps.provider, issuer: config.issuer, trustProxy: config.trustProxy }),
   };

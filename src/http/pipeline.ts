@@ -4,7 +4,7 @@
  * groups are the same middleware instances, each run once per request:
  *
  *   protocol  log → headers → https → JWKS → discovery → limits → oidc-provider
- *   pages     log → locale → headers → https → 404 page → the group's records (page errors, form body, CSRF) → limits → oidc-provider
+ *   pages     log → locale → headers → https → the group's records (page errors, form body, CSRF) → limits → oidc-provider
  *   json      log → locale → headers → https → the group's records (OAuth or RFC 9457 errors, JSON body) → limits → oidc-provider
  *
  * A request no record of its group answers continues to oidc-provider, as every request did
@@ -19,8 +19,6 @@ export interface EdgeSteps {
   locale: Middleware;
   headers: Middleware;
   https: Middleware;
-  /** Pages only: an address nothing answered gets the localized 404 page (http/home-page.ts). */
-  notFound: Middleware;
   /** Token-endpoint limits, then oidc-provider: the end of every pipeline. */
   limits: Middleware;
   provider: Middleware;
@@ -30,10 +28,7 @@ export type GroupKind = 'protocol' | 'pages' | 'json';
 
 /** Builds one group's pipeline around its own middleware (a mounted route table, JWKS …). */
 export function pipeline(steps: EdgeSteps, kind: GroupKind, own: readonly Middleware[]): Middleware {
-  const front =
-    kind === 'protocol'
-      ? [steps.logging, steps.headers, steps.https]
-      : [steps.logging, steps.locale, steps.headers, steps.https, ...(kind === 'pages' ? [steps.notFound] : [])];
+  const front = kind === 'protocol' ? [steps.logging, steps.headers, steps.https] : [steps.logging, steps.locale, steps.headers, steps.https];
   return compose([...front, ...own, steps.limits, steps.provider]);
 }
 

@@ -246,6 +246,15 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Every pipeline ends here: an address nobody answered, asked for as a page, gets the localized
+  // 404 page in the normal layout rather than Koa's plain-text "Not Found".
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body != null || ctx.method !== 'GET' || ctx.accepts('html', 'json') !== 'html') return;
+    ctx.status = 404;
+    ctx.type = 'html';
+    ctx.body = errorPageHtml(views, localeOf(ctx as KoaContextWithOIDC), { kind: 'not_found', requestId: String(ctx.res.getHeader('x-request-id') ?? '') });
+  });
   // First, so it is outermost: store outages anywhere inside answer 503 + Retry-After (store-outage.ts).
   provider.use(
     storeOutageAnswers(provider, {
