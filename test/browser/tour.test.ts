@@ -201,14 +201,19 @@ async function tour(visit: Visit, index: number): Promise<Page> {
   await visit.check(page, 'account');
 
   await page.goto(`${server.url}/session/end`);
-  await page.locator('form').first().waitFor();
+  await page.locator('button[type=submit]').first().waitFor();
   await visit.check(page, 'logout');
 
-  // Cookies blocked: the interaction cookie is gone when the form comes back.
+  // Cookies blocked: the sign-in form comes back without its cookies (the form check answers
+  // first), and the sign-in page itself is opened without the interaction cookie.
   await page.goto(await authorizeUrl({ prompt: 'login' }));
   await page.locator('#password').waitFor();
+  const signInPage = page.url();
   await visit.context.clearCookies();
-  assert.equal(await signInForm(page, email, password), 400);
+  assert.equal(await signInForm(page, email, password), 403);
+  await visit.check(page, 'error-form-expired');
+  await visit.context.clearCookies();
+  assert.equal((await page.goto(signInPage))?.status(), 400);
   await visit.check(page, 'error-cookies');
 
   // Access denied: the person cancels the sign-in the account page started.
