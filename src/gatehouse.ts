@@ -7,7 +7,7 @@ import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE, adminAudience, createAdminApi, ens
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
-import { createConsoleRouter } from './console/routes.ts';
+import { consoleGroup } from './console/routes.ts';
 import { resolveSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
 import { gatehouseJobs, type JobRunner, startJobs } from './jobs/index.ts';
@@ -165,7 +165,7 @@ export async function createGatehouse(
       scheduled: (job) => job.scope === 'instance' || config.jobs.enabled,
     });
     const admin = createAdminApi({ config, services, jobs, publicJwks: () => keyView?.publicJwks ?? [], logger, clock });
-    const consoleRouter = createConsoleRouter({
+    const consoleRoutes = consoleGroup({
       issuer: config.issuer,
       clientId: consoleClientId,
       adminAudience: adminAudience(config.issuer),
@@ -178,7 +178,7 @@ export async function createGatehouse(
     });
     const app = createApp({
       admin: admin.router,
-      console: consoleRouter,
+      console: consoleRoutes,
       config,
       logger,
       services,
