@@ -2,8 +2,10 @@
 import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import { ADMIN_PREFIX } from './admin/route.ts';
+import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { formRouteStack } from './http/form-routes.ts';
+import { homePage } from './http/home-page.ts';
 import { negotiateLocale } from './http/i18n.ts';
 import { byPath, type EdgeSteps, type GroupEntry, pipeline } from './http/pipeline.ts';
 import { requestLogging } from './http/request-logging.ts';
@@ -39,6 +41,8 @@ export interface AppDeps {
   jwks: Middleware;
   metrics: Metrics;
   accountClientId: string;
+  /** The one time source (tests move it): relative times on /account. */
+  clock: Clock;
   probes: Probe[];
   /** Shutting down (ops/drain.ts): readiness fails. */
   isDraining?: (() => boolean) | undefined;
@@ -72,6 +76,7 @@ export function createApp(deps: AppDeps): Koa {
     provider: deps.provider,
     signIn: deps.services.signIn,
     federation: deps.services.federation,
+    apis: deps.services.apis,
     issuer: config.issuer,
     accounts: deps.services.accounts,
     flows: deps.services.flows,
@@ -89,6 +94,7 @@ export function createApp(deps: AppDeps): Koa {
     federation: deps.services.federation,
     issuer: config.issuer,
     accountClientId: deps.accountClientId,
+    clock: deps.clock,
     ...pages,
   });
   const emailLinks = emailLinkRoutes({ flows: deps.services.flows, security: deps.services.security, ...pages });
@@ -110,6 +116,8 @@ export function createApp(deps: AppDeps): Koa {
     { exact: PROTOCOL_PATHS, group: pipeline(steps, 'protocol', [deps.jwks, discoveryDocument(deps.provider)]) },
     { prefixes: ['/healthz', '/readyz', '/metrics'], group: pipeline(steps, 'json', [ops.routes(), ops.allowedMethods()] as unknown as Middleware[]) },
     { prefixes: [ADMIN_PREFIX], group: pipeline(steps, 'json', [deps.admin.routes() as unknown as Middleware]) },
+    // The issuer root: what this is, for people and for developers.
+    { exact: ['/'], group: pipeline(steps, 'pages', [homePage({ views, issuer: config.issuer })]) },
     { prefixes: ['/assets'], group: pipeline(steps, 'pages', [assets]) },
     {
       prefixes: [INTERACTION_PATH],

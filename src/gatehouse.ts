@@ -198,6 +198,7 @@ export async function createGatehouse(
       jwks: jwks.middleware(),
       metrics,
       accountClientId,
+      clock,
       isDraining: options.isDraining,
       probes: [
         { name: 'database', check: storage.pingDatabase },

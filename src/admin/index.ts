@@ -33,8 +33,30 @@ export function ensureAdminApi(services: Services, issuer: string): Promise<void
     identifier: adminAudience(issuer),
     name: 'Gatehouse admin API',
     scopes: [
-      { name: ADMIN_READ_SCOPE, description: 'Read users, clients, APIs, sessions, keys and audit events' },
-      { name: ADMIN_WRITE_SCOPE, description: 'Change users, clients, APIs, sessions and keys' },
+      {
+        name: ADMIN_READ_SCOPE,
+        description: 'Read users, clients, APIs, sessions, keys and audit events',
+        descriptions: {
+          es: 'Ver usuarios, clientes, API, sesiones, claves y eventos de auditoría',
+          zh: '查看用户、客户端、API、会话、密钥和审计事件',
+          fr: 'Consulter les utilisateurs, clients, API, sessions, clés et événements d’audit',
+          de: 'Benutzer, Clients, APIs, Sitzungen, Schlüssel und Audit-Ereignisse lesen',
+          pt: 'Ver utilizadores, clientes, APIs, sessões, chaves e eventos de auditoria',
+          ja: 'ユーザー、クライアント、API、セッション、鍵、監査イベントを閲覧する',
+        },
+      },
+      {
+        name: ADMIN_WRITE_SCOPE,
+        description: 'Change users, clients, APIs, sessions and keys',
+        descriptions: {
+          es: 'Cambiar usuarios, clientes, API, sesiones y claves',
+          zh: '更改用户、客户端、API、会话和密钥',
+          fr: 'Modifier les utilisateurs, clients, API, sessions et clés',
+          de: 'Benutzer, Clients, APIs, Sitzungen und Schlüssel ändern',
+          pt: 'Alterar utilizadores, clientes, APIs, sessões e chaves',
+          ja: 'ユーザー、クライアント、API、セッション、鍵を変更する',
+        },
+      },
     ],
   });
 }

@@ -50,7 +50,7 @@ export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
 export interface Api {
   identifier: string;
   name: string;
-  scopes: Array<{ name: string; description: string }>;
+  scopes: ApiScope[];
   accessTokenTtl: number | null;
   /** Claims its access tokens carry besides sub, client_id and scope (roles, groups, org_id). */
   claims: string[];
@@ -62,12 +62,29 @@ export interface Api {
   introspection: { clientId: string; method: ApiAuthMethod } | null;
 }
 
+/** A scope, described for the consent page: `description` (English, the default) and per language (`{ es: '…' }`). */
+export interface ApiScope {
+  name: string;
+  description: string;
+  descriptions?: Record<string, string>;
+}
+
+const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
 const SCOPE_NAME = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 scope-token characters
 
 function apiFields(allowList: readonly string[], signingAlgs: readonly string[]) {
   return {
     name: z.string().min(1).max(200),
-    scopes: z.array(z.object({ name: z.string().regex(SCOPE_NAME).max(128), description: z.string().max(500) })).max(200),
+    scopes: z
+      .array(
+        z.object({
+          name: z.string().regex(SCOPE_NAME).max(128),
+          description: z.string().max(500),
+          descriptions: z.record(z.string().regex(LANGUAGE_TAG, 'is not a language tag (es, zh, pt-BR)'), z.string().max(500)).optional(),
+        }),
+      )
+      .max(200),
     accessTokenTtl: z.number().int().min(60).max(MAX_API_ACCESS_TOKEN_TTL).nullable(),
     claims: z.array(
       z.string().superRefine((claim, ctx) => {
@@ -249,8 +266,21 @@ export function createApiService(deps: {
           })
         : Promise.resolve(undefined),
     /** Creates a built-in API (the admin API) on first start; every instance may race to do it. */
+    /**
+     * Registers a built-in API once; on later starts only adds the per-language scope descriptions
+     * it lacks (a newer release's translations), never overwriting what an operator changed.
+     */
     async ensure(api: NewApi): Promise<void> {
-      if (await this.find(api.identifier)) return;
+      const existing = await this.find(api.identifier);
+      if (existing) {
+        const filled = existing.scopes.map((scope) => {
+          const shipped = api.scopes.find((candidate) => candidate.name === scope.name)?.descriptions ?? {};
+          const missing = Object.keys(shipped).filter((lang) => scope.descriptions?.[lang] === undefined);
+          return missing.length ? { ...scope, descriptions: { ...shipped, ...scope.descriptions } } : scope;
+        });
+        if (filled.some((scope, i) => scope !== existing.scopes[i])) await this.update(api.identifier, { scopes: filled });
+        return;
+      }
       await this.create(api).catch((error: unknown) => {
         if (!(error instanceof Conflict)) throw error;
       });

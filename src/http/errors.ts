@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import { GatehouseError, type GatehouseErrorCode, RegistrationRefused, storeUnavailableIn } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { Locale } from './i18n.ts';
 import type { Views } from './views.ts';
 
 /** Gatehouse error codes → HTTP status. */
@@ -83,19 +84,82 @@ export function describeError(caught: unknown): ErrorFacts {
 
 export type ErrorRenderer = (ctx: Context, facts: ErrorFacts) => void;
 
-const HEADINGS = new Set([400, 403, 404, 413, 429, 503]);
+/**
+ * The errors a person can meet, each with a title and one plain sentence of what happened and
+ * what to do (`error.<kind>.title` / `error.<kind>.body` in views/i18n). oidc-provider's own codes
+ * and descriptions (its `SessionNotFound`, `InvalidClient`, `InvalidRedirectUri` …) and ours map
+ * here, once; the developer text only goes into the page's collapsed developer part and the log.
+ */
+export type ErrorKind =
+  | 'interaction_expired'
+  | 'cookies_missing'
+  | 'unknown_client'
+  | 'redirect_uri'
+  | 'access_denied'
+  | 'too_many_attempts'
+  | 'form_expired'
+  | 'not_found'
+  | 'unavailable'
+  | 'server'
+  | 'session_ended'
+  | 'bad_request';
+
+/** oidc-provider's `SessionNotFound` descriptions: the sign-in's state is gone or belongs to another session. */
+const EXPIRED_INTERACTION = new Set([
+  'interaction session not found',
+  'authorization request has expired',
+  'authorization session and cookie identifier mismatch',
+  'interaction session and authentication session mismatch',
+  'session not found',
+  'session principal changed',
+  'no sign-in is pending',
+  'no consent is pending',
+]);
+
+export function errorKind(facts: { status: number; code: string; message?: string | undefined }): ErrorKind {
+  const { status, code, message = '' } = facts;
+  if (message === 'interaction session id cookie not found') return 'cookies_missing';
+  if (EXPIRED_INTERACTION.has(message)) return 'interaction_expired';
+  if (code === 'invalid_client') return 'unknown_client';
+  if (code === 'invalid_redirect_uri') return 'redirect_uri';
+  if (code === 'access_denied' || code === 'forbidden') return 'access_denied';
+  if (code === 'rate_limited' || status === 429) return 'too_many_attempts';
+  if (code === 'csrf_failed') return 'form_expired';
+  if (status === 404) return 'not_found';
+  if (status === 503) return 'unavailable';
+  if (status >= 500) return 'server';
+  return 'bad_request';
+}
+
+/** What an error page shows: the person's part, and the developer's (collapsed) with the reference id. */
+export interface ErrorPage {
+  kind: ErrorKind;
+  /** `code: description` for the app's developer; never a stack, never a secret. */
+  developerDetail?: string | undefined;
+  requestId: string;
+  vars?: Record<string, string | number>;
+}
+
+export function errorPageHtml(views: Views, locale: Locale | undefined, page: ErrorPage): string {
+  return views.render('error', { locale, ...page });
+}
 
 /** Pages: an HTML error page with the request id (JSON when the browser asks for JSON). */
 export function pageRenderer(views: Views): ErrorRenderer {
   return (ctx, facts) => {
-    const message = facts.kind === 'gatehouse' && facts.code === 'csrf_failed' ? 'error.csrf_failed' : facts.message;
+    const kind = errorKind(facts);
     if (ctx.accepts('html', 'json') === 'json') {
-      ctx.body = { error: facts.code, error_description: message };
+      ctx.body = { error: facts.code, error_description: facts.kind === 'gatehouse' && facts.code === 'csrf_failed' ? 'error.csrf_failed' : facts.message };
       return;
     }
     ctx.type = 'html';
-    const heading = HEADINGS.has(facts.status) ? `error.heading.${facts.status}` : undefined;
-    ctx.body = views.render('error', { locale: ctx.state.locale, heading, message, requestId: String(ctx.state.requestId ?? '') });
+    const developerDetail = facts.kind === 'client' || facts.kind === 'gatehouse' ? `${facts.code}: ${facts.message}` : undefined;
+    ctx.body = errorPageHtml(views, ctx.state.locale, {
+      kind,
+      developerDetail,
+      requestId: String(ctx.state.requestId ?? ''),
+      ...(facts.retryAfter !== undefined ? { vars: { seconds: facts.retryAfter } } : {}),
+    });
   };
 }
 
@@ -162,6 +226,8 @@ export function errorBoundary(deps: { logger: Logger; render: ErrorRenderer }): 
       const requestId = String(ctx.state.requestId ?? '');
       if (facts.status === 503) deps.logger.warn({ err: caught, requestId }, 'store unavailable: answered 503');
       else if (facts.status >= 500) deps.logger.error({ err: caught, requestId, path: ctx.path }, 'request failed');
+      // oidc-provider's refusals inside our routes (an expired interaction …): the reason, for the reference id.
+      else if (facts.kind === 'client') deps.logger.info({ requestId, path: ctx.path, status: facts.status, error: facts.code, error_description: facts.message }, 'request refused');
       ctx.status = facts.status;
       if (facts.retryAfter !== undefined && (facts.kind === 'outage' || facts.code === 'rate_limited')) ctx.set('Retry-After', String(facts.retryAfter));
       if (facts.kind === 'gatehouse' && facts.code === 'invalid_token') ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');

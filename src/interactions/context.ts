@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
 import type { AccountFlows } from '../accounts/flows.ts';
 import type { AccountService } from '../accounts/index.ts';
+import type { ApiService } from '../apis/index.ts';
 import type { Federation } from '../federation/index.ts';
 import { writeDeviceCookie } from '../http/device-cookie.ts';
 import { negotiateLocale } from '../http/i18n.ts';
@@ -23,6 +24,8 @@ export interface InteractionDeps {
   flows: Pick<AccountFlows, 'register'>;
   security: Pick<SecurityService, 'consume'>;
   federation: Pick<Federation, 'begin' | 'buttons' | 'callback'>;
+  /** The consent page names an API and describes its scopes from its record. */
+  apis: Pick<ApiService, 'find'>;
   /** The callback URL the upstream was given is rebuilt on this issuer (never on the Host header). */
   issuer: string;
   registrationEnabled: boolean;

@@ -2,7 +2,7 @@
 import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { z } from 'zod';
-import { describeConsent, planConsent } from '../sign-in/index.ts';
+import { describeConsent, planConsent, requestedConsent } from '../sign-in/index.ts';
 import { clientFacts, details, type InteractionDeps, requestFacts, saveState } from './context.ts';
 import { renderFirstFactor } from './first-factor.ts';
 import { clientLinks, loginPage } from './pages.ts';
@@ -22,6 +22,7 @@ export function showInteraction(deps: InteractionDeps): Middleware {
     const { interaction, client } = found;
     const account = await deps.accounts.findById(String(interaction.session?.accountId));
     const metadata = client?.metadata();
+    const consent = await consentList(deps, interaction, ctx.state.locale ?? 'en');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.views.render('consent', {
       locale: ctx.state.locale,
@@ -29,11 +30,26 @@ export function showInteraction(deps: InteractionDeps): Middleware {
       csrf: ctx.state.csrf,
       clientName: client?.clientName ?? 'the application',
       email: account?.email ?? '',
-      scopes: describeConsent(planConsent(interaction.prompt.details)),
+      scopes: consent.items,
+      again: consent.again,
       links: clientLinks(metadata),
       logoUri: typeof metadata?.logo_uri === 'string' && metadata.logo_uri.startsWith('https://') ? metadata.logo_uri : undefined,
     });
   };
+}
+
+/**
+ * What the consent page lists: what oidc-provider reports missing; when nothing is (a native
+ * client asked again, sign-in/consent.ts), what the request asks for — never an empty page.
+ */
+async function consentList(deps: InteractionDeps, interaction: Awaited<ReturnType<typeof details>>['interaction'], locale: string) {
+  const missing = planConsent(interaction.prompt.details);
+  const resources = [...new Set([...Object.keys(missing.resourceScopes), ...[interaction.params.resource ?? []].flat().map(String)])];
+  const apis = Object.fromEntries(await Promise.all(resources.map(async (indicator) => [indicator, await deps.apis.find(indicator)] as const)));
+  const asked = describeConsent(missing, { apis, locale });
+  if (asked.length > 0) return { items: asked, again: false };
+  const apiScopes = Object.fromEntries(Object.entries(apis).map(([indicator, api]) => [indicator, api?.scopes.map((scope) => scope.name) ?? []]));
+  return { items: describeConsent(requestedConsent(interaction.params, apiScopes), { apis, locale }), again: true };
 }
 
 export function submitLogin(deps: InteractionDeps) {

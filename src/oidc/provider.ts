@@ -11,6 +11,7 @@ import { AUTH_METHODS } from '../clients/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
+import { errorKind, errorPageHtml } from '../http/errors.ts';
 import { LOCALES, languageTag, negotiateLocale } from '../http/i18n.ts';
 import { requestOrigin } from '../http/request-facts.ts';
 import type { Views } from '../http/views.ts';
@@ -85,13 +86,18 @@ export function createProvider(deps: ProviderDeps): Provider {
     oidcModels: deps.storage.oidcModels,
     logger,
   };
-  const renderErrorPage = (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => {
+  // oidc-provider's error pages (/auth, /session/end …) go through the same map as ours (http/errors.ts):
+  // a title and a plain sentence in the page's language; its developer text collapsed and logged.
+  const renderErrorPage = (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error?: Error) => {
+    const requestId = String(ctx.res.getHeader('x-request-id') ?? '');
+    const detail = (error as { error_detail?: unknown } | undefined)?.error_detail;
+    const developerDetail = `${out.error}${out.error_description ? `: ${out.error_description}` : ''}${typeof detail === 'string' ? ` (${detail})` : ''}`;
+    if (ctx.status < 500) logger.info({ requestId, path: ctx.path, status: ctx.status, error: out.error, error_description: out.error_description, error_detail: detail }, 'error page shown');
     ctx.type = 'html';
-    ctx.body = views.render('error', {
-      locale: localeOf(ctx),
-      heading: ctx.status === 503 ? 'error.heading.503' : 'error.heading.signin',
-      message: ctx.status === 503 ? 'error.temporarily_unavailable' : (out.error_description ?? out.error),
-      requestId: ctx.res.getHeader('x-request-id'),
+    ctx.body = errorPageHtml(views, localeOf(ctx), {
+      kind: errorKind({ status: ctx.status, code: out.error, message: out.error_description }),
+      developerDetail: ctx.status === 503 ? undefined : developerDetail,
+      requestId,
     });
   };
 
@@ -235,13 +241,22 @@ export function createProvider(deps: ProviderDeps): Provider {
       authorizationSigningAlgValues: [...config.keys.algorithms],
       clientAuthSigningAlgValues: CLIENT_AUTH_SIGNING_ALGS,
     },
-    async renderError(ctx, out) {
-      renderErrorPage(ctx, out);
+    async renderError(ctx, out, error) {
+      renderErrorPage(ctx, out, error);
     },
   };
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Every pipeline ends here: an address nobody answered, asked for as a page, gets the localized
+  // 404 page in the normal layout rather than Koa's plain-text "Not Found".
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body != null || ctx.method !== 'GET' || ctx.accepts('html', 'json') !== 'html') return;
+    ctx.status = 404;
+    ctx.type = 'html';
+    ctx.body = errorPageHtml(views, localeOf(ctx as KoaContextWithOIDC), { kind: 'not_found', requestId: String(ctx.res.getHeader('x-request-id') ?? '') });
+  });
   // First, so it is outermost: store outages anywhere inside answer 503 + Retry-After (store-outage.ts).
   provider.use(
     storeOutageAnswers(provider, {

@@ -6,7 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { AccountService } from '../accounts/index.ts';
+import type { Clock } from '../clock.ts';
 import type { Federation } from '../federation/index.ts';
+import { errorPageHtml } from '../http/errors.ts';
 import { requestFacts as requestFactsOf } from '../http/request-facts.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
@@ -15,6 +17,7 @@ import type { LiveProvider } from '../oidc/live-provider.ts';
 import type { SessionActivityService } from '../sessions/activity.ts';
 import type { SessionService } from '../sessions/index.ts';
 import type { AccountChanges } from '../sign-in/index.ts';
+import { deviceOf, moment } from './session-display.ts';
 
 export interface SelfServiceDeps {
   provider: LiveProvider;
@@ -32,6 +35,8 @@ export interface SelfServiceDeps {
   accountClientId: string;
   secureCookies: boolean;
   bodyLimitBytes: number;
+  /** "2 hours ago" on the sessions list. */
+  clock: Clock;
 }
 
 export type Notice = { kind: 'ok' | 'error'; text: string; vars?: Record<string, string | number> };
@@ -49,7 +54,7 @@ export async function currentSession(deps: SelfServiceDeps, ctx: Context) {
   }
   if (ctx.method !== 'GET') {
     ctx.status = 401;
-    ctx.body = deps.views.render('error', { locale: ctx.state.locale, heading: 'Please sign in again', message: 'Your session has ended.' });
+    ctx.body = errorPageHtml(deps.views, ctx.state.locale, { kind: 'session_ended', requestId: String(ctx.state.requestId ?? '') });
     return undefined;
   }
   // PKCE is mandatory for every client; this flow never redeems its code (the session is the point).
@@ -91,6 +96,8 @@ export async function renderAccount(deps: SelfServiceDeps, ctx: Context, { sessi
   ]);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
+  const now = deps.clock.now();
+  const locale = ctx.state.locale ?? 'en';
   ctx.body = deps.views.render('account', {
     locale: ctx.state.locale,
     csrf: ctx.state.csrf,
@@ -100,9 +107,10 @@ export async function renderAccount(deps: SelfServiceDeps, ctx: Context, { sessi
     sessions: sessions.map((s) => ({
       uid: s.uid,
       current: s.uid === session.uid,
-      signedInAt: s.signedInAt?.toISOString().replace('T', ' ').slice(0, 16) ?? 'unknown',
-      lastSeen: s.lastActivity ? s.lastActivity.at.toISOString().replace('T', ' ').slice(0, 16) : 'unknown',
-      device: s.lastActivity ? `${s.lastActivity.userAgent || 'unknown browser'} · ${s.lastActivity.ip}` : 'unknown device',
+      signedIn: s.signedInAt ? moment(s.signedInAt, now, locale) : undefined,
+      lastSeen: s.lastActivity ? moment(s.lastActivity.at, now, locale) : undefined,
+      device: deviceOf(s.lastActivity?.userAgent),
+      ip: s.lastActivity?.ip,
     })),
     links: links.map((link) => ({ ...link, linkedAt: link.linkedAt.toISOString().slice(0, 10) })),
     apps: apps.filter((app) => app.clientId !== deps.accountClientId).map((app) => ({ ...app, since: app.since.toISOString().slice(0, 10) })),

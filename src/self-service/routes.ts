@@ -17,6 +17,8 @@
  * requests; signing in goes through the built-in first-party client `gatehouse-account`, so the
  * account pages get the same login, backoff and audit as every app.
  */
+import { z } from 'zod';
+import { errorKind, errorPageHtml } from '../http/errors.ts';
 import { type Route, route } from '../http/route.ts';
 import type { SelfServiceDeps } from './context.ts';
 import { changePassword, endSession, logoutEverywhere, passwordForm, revokeApp, showAccount, unlinkForm, unlinkProvider } from './handlers.ts';
@@ -26,13 +28,31 @@ export type { SelfServiceDeps } from './context.ts';
 
 export const ACCOUNT_PATH = '/account';
 
+/** What oidc-provider sends back to the account client: a code (unused), or an error (RFC 6749 §4.1.2.1). */
+const callbackQuery = z.object({
+  error: z.string().max(100).optional().catch(undefined),
+  error_description: z.string().max(500).optional().catch(undefined),
+});
+
 export function selfServiceRoutes(deps: SelfServiceDeps): Route[] {
   return [
     route({ method: 'get', path: '/', handle: showAccount(deps) }),
     route({
       method: 'get',
       path: '/callback',
-      handle: (ctx) => {
+      query: callbackQuery,
+      handle: (ctx, { query }: { query: z.output<typeof callbackQuery> }) => {
+        // The sign-in was cancelled or refused: say so, rather than starting it again at once.
+        if (query.error) {
+          ctx.status = 403;
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = errorPageHtml(deps.views, ctx.state.locale, {
+            kind: errorKind({ status: 403, code: query.error }),
+            developerDetail: `${query.error}${query.error_description ? `: ${query.error_description}` : ''}`,
+            requestId: String(ctx.state.requestId ?? ''),
+          });
+          return;
+        }
         ctx.status = 303;
         ctx.redirect(ACCOUNT_PATH);
       },

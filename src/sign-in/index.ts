@@ -31,7 +31,7 @@ import type { ClientFacts, RequestFacts } from './request.ts';
 import type { ProvenState, SignInState } from './state.ts';
 
 export { type AccountChanges, createAccountChanges } from './account-changes.ts';
-export { type ConsentPlan, describeConsent, planConsent } from './consent.ts';
+export { type ConsentApi, type ConsentPlan, describeConsent, planConsent, requestedConsent } from './consent.ts';
 export { type DeviceClaims, decodeDeviceClaims, encodeDeviceClaims } from './known-device.ts';
 export type { ClientFacts, RequestFacts } from './request.ts';
 export { readSignInState, type SignInState } from './state.ts';

@@ -21,7 +21,7 @@ export const api = z
   .object({
     identifier: z.string().describe('The `aud` of its access tokens.'),
     name: z.string(),
-    scopes: z.array(z.object({ name: z.string(), description: z.string() })),
+    scopes: z.array(z.object({ name: z.string(), description: z.string(), descriptions: z.record(z.string(), z.string()).optional() })),
     accessTokenTtl: z.number().int().nullable(),
     claims: z.array(z.string()).describe('Claims its access tokens carry besides sub, client_id and scope.'),
     signingAlg: z.string(),
@@ -34,7 +34,15 @@ export const api = z
       .describe('Its own credentials for the introspection endpoint; null: it has none.'),
   })
   .meta({ id: 'Api' });
-const scopes = z.array(z.object({ name: z.string(), description: z.string() })).describe('The scopes clients may ask for, each with a description.');
+const scopes = z
+  .array(
+    z.object({
+      name: z.string(),
+      description: z.string().describe('What it allows, in plain words; shown on the consent page.'),
+      descriptions: z.record(z.string(), z.string()).optional().describe('The description per language (`{"es": "…", "zh": "…"}`); `description` where one is missing.'),
+    }),
+  )
+  .describe('The scopes clients may ask for, each with a description.');
 const accessTokenTtl = z.number().int().nullable().describe('Access-token lifetime in seconds for this API; null: the server default.');
 const claims = z.array(z.string()).describe('Claims its access tokens carry besides sub, client_id and scope (roles, groups, org_id; never personal data).');
 const signingAlg = z.enum(['RS256', 'ES256', 'EdDSA']).describe('How its access tokens are signed (ES256/EdDSA need GATEHOUSE_SIGNING_ALGS).');

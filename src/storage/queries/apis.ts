@@ -4,7 +4,7 @@ import { translated } from '../pg-errors.ts';
 export interface ApiRow {
   identifier: string;
   name: string;
-  scopes: Array<{ name: string; description: string }>;
+  scopes: Array<{ name: string; description: string; descriptions?: Record<string, string> }>;
   access_token_ttl: number | null;
   /** Claims (from the allow-list) its access tokens carry. */
   claims: string[];
