@@ -21,6 +21,7 @@ import { createMailer, type Mailer } from './mail/index.ts';
 import { createMailTemplates } from './mail/templates.ts';
 import { createMfaService } from './mfa/index.ts';
 import { createNotifications } from './notifications/index.ts';
+import { createPasskeyService } from './passkeys/index.ts';
 import { createRbacService } from './rbac/index.ts';
 import { createRegistrationService } from './registration/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
@@ -212,6 +213,13 @@ export function buildServices(deps: {
     // Upstreams on http:// only where Gatehouse itself runs on http:// (development, tests).
     allowInsecureHttp: !config.production && config.issuer.startsWith('http://'),
   });
+  const passkeys = createPasskeyService({
+    passkeys: queries.passkeys,
+    challenges: keyspaces.webauthnChallenges,
+    rp: { id: config.passkeys.rpId, name: config.theme.productName, origins: config.passkeys.origins },
+    clock,
+    counterPolicy: config.passkeys.counterRegression,
+  });
   const signIn = createSignIn({
     accounts,
     flows,
@@ -222,6 +230,9 @@ export function buildServices(deps: {
     notify,
     requireVerifiedEmail: config.registration.requireVerifiedEmail,
     mfaRequiredRoles: config.mfaRequiredRoles,
+    passkeyRequiredRoles: config.passkeys.requiredRoles,
+    passkeys,
+    accountsById: accounts,
     federation,
   });
   const accountChanges = createAccountChanges({ accounts, flows, mfa, security, audit });
@@ -247,6 +258,7 @@ export function buildServices(deps: {
     mailer,
     mfa,
     notifications,
+    passkeys,
     security,
     sessionActivity,
     sessions,
