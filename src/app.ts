@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps): Koa {
     sessionActivity: deps.services.sessionActivity,
     mfa: deps.services.mfa,
     accountChanges: deps.services.accountChanges,
+    passkeyChanges: deps.services.passkeyChanges,
     federation: deps.services.federation,
     issuer: config.issuer,
     accountClientId: deps.accountClientId,

@@ -27,7 +27,7 @@ import { createRegistrationService } from './registration/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
 import { createSessionActivity } from './sessions/activity.ts';
 import { createSessionService } from './sessions/index.ts';
-import { createAccountChanges, createSignIn } from './sign-in/index.ts';
+import { createAccountChanges, createPasskeyChanges, createSignIn } from './sign-in/index.ts';
 import { revokeGrantEverywhere } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
 import type { ClientMetadata } from './storage/queries/clients.ts';
@@ -236,6 +236,7 @@ export function buildServices(deps: {
     federation,
   });
   const accountChanges = createAccountChanges({ accounts, flows, mfa, security, audit });
+  const passkeyChanges = createPasskeyChanges({ passkeys, mfa, audit, notify });
   const webhooks = createWebhookService({
     webhooks: queries.webhooks,
     keyEncryptionSecret: secrets.keyEncryptionSecret,
@@ -258,6 +259,7 @@ export function buildServices(deps: {
     mailer,
     mfa,
     notifications,
+    passkeyChanges,
     passkeys,
     security,
     sessionActivity,

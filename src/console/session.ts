@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Context, Middleware } from 'koa';
-import { MFA_ACR } from '../mfa/policy.ts';
+import { acrSatisfies, MFA_ACR } from '../mfa/policy.ts';
 import { type ConsoleDeps, ConsoleSessionEnded, type Operator, renderPage } from './context.ts';
 
 const LOGIN_TTL = 600;
@@ -120,7 +120,7 @@ export function callback(deps: ConsoleDeps): Middleware {
     if (!access.read) {
       // The admin API refused this token: say why in the person's terms (role, or second factor).
       const claims = decodeJwt(tokens.access_token);
-      const reason = /role/.test(access.refusal ?? '') || claims.acr === MFA_ACR ? 'role' : 'mfa';
+      const reason = /role/.test(access.refusal ?? '') || acrSatisfies(typeof claims.acr === 'string' ? claims.acr : undefined, MFA_ACR) ? 'role' : 'mfa';
       return renderPage(deps, ctx, 'refused', { reason }, 403);
     }
     const idClaims = tokens.id_token ? decodeJwt(tokens.id_token) : {};

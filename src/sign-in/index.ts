@@ -35,6 +35,7 @@ import type { ProvenState, SignInState } from './state.ts';
 export { type AccountChanges, createAccountChanges } from './account-changes.ts';
 export { type ConsentPlan, describeConsent, planConsent } from './consent.ts';
 export { type DeviceClaims, decodeDeviceClaims, encodeDeviceClaims } from './known-device.ts';
+export { createPasskeyChanges, type PasskeyChanges } from './passkey-changes.ts';
 export type { ClientFacts, RequestFacts } from './request.ts';
 export { readSignInState, type SignInState } from './state.ts';
 
