@@ -77,6 +77,7 @@ export function createApp(deps: AppDeps): Koa {
     flows: deps.services.flows,
     security: deps.services.security,
     registrationEnabled: config.registration.enabled,
+    accountClientId: deps.accountClientId,
     ...pages,
   };
   const account = selfServiceRoutes({

@@ -30,7 +30,7 @@ export function submitPasskey(deps: InteractionDeps) {
       uid: found.interaction.uid,
       response: body.response,
       request: requestFacts(deps, ctx, found),
-      client: clientFacts(found),
+      client: clientFacts(deps, found),
     });
     await saveState(deps, ctx, state);
     if (step.kind === 'done') return completeLogin(deps, ctx, step);
