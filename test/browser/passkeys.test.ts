@@ -41,15 +41,17 @@ after(async () => {
 });
 
 /** A page of a fresh context with a virtual platform authenticator (resident keys, user verification). */
-async function pageWithAuthenticator(): Promise<{ context: BrowserContext; page: Page }> {
+async function pageWithAuthenticator(): Promise<{ context: BrowserContext; page: Page; presence: (enabled: boolean) => Promise<unknown> }> {
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
   });
-  return { context, page };
+  /** Off: the authenticator does not answer (the user has not touched it), so the login page's autofill request stays pending. */
+  const presence = (enabled: boolean) => cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
+  return { context, page, presence };
 }
 
 async function authorizationUrl(verifier: string, extra: Record<string, string> = {}) {
@@ -98,9 +100,7 @@ test('enrol a passkey on /account, sign out, password + passkey (loa:3), passwor
   const email = uniqueEmail('webauthn');
   const password = 'amber quarry lantern 58';
   await server.gatehouse.services.accounts.create({ email, password, emailVerified: true });
-  const { context, page } = await pageWithAuthenticator();
-  page.on('console', (message) => console.log('CONSOLE', message.text()));
-  page.on('pageerror', (error) => console.log('PAGEERROR', error.message));
+  const { context, page, presence } = await pageWithAuthenticator();
 
   // Enrol on /account.
   await page.goto(`${server.url}/account`);
@@ -111,10 +111,7 @@ test('enrol a passkey on /account, sign out, password + passkey (loa:3), passwor
   await eachLanguage(page, 'account page with passkeys', () => page.goto(`${server.url}/account`));
   await page.getByLabel('Name of the passkey').fill('Work laptop');
   await page.getByRole('button', { name: 'Add a passkey' }).click();
-  await page.getByText('Passkey “Work laptop” added.').waitFor().catch(async (error) => {
-    console.log('DEBUG', page.url(), (await page.locator('main').innerText()).slice(0, 3000));
-    throw error;
-  });
+  await page.getByText('Passkey “Work laptop” added.').waitFor();
   await page.getByText(/Added \d{4}-\d\d-\d\d .* last used never/).waitFor();
 
   // Rename.
@@ -124,6 +121,7 @@ test('enrol a passkey on /account, sign out, password + passkey (loa:3), passwor
 
   // Sign out (every session), then password + passkey.
   await page.getByRole('button', { name: /Sign out everywhere/ }).click();
+  await presence(false);
   let verifier = oidc.randomPKCECodeVerifier();
   await page.goto(await authorizationUrl(verifier));
   await eachLanguage(page, 'login page with "Sign in with a passkey"', () => page.reload());
@@ -132,16 +130,27 @@ test('enrol a passkey on /account, sign out, password + passkey (loa:3), passwor
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
   await eachLanguage(page, 'second-factor page with a passkey', () => page.reload());
+  await presence(true);
   await page.getByRole('button', { name: 'Use a passkey' }).click();
   const twoFactor = await finishAt(page, verifier);
   assert.deepEqual(twoFactor.amr, ['pwd', 'hwk', 'user']);
   assert.equal(twoFactor.acr, 'urn:gatehouse:loa:3');
 
-  // Passwordless.
+  // Passwordless, by the button (the autofill request stays pending until the button replaces it)…
+  await presence(false);
   verifier = oidc.randomPKCECodeVerifier();
   await page.goto(await authorizationUrl(verifier));
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
+  await presence(true);
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-  const passwordless = await finishAt(page, verifier);
+  let passwordless = await finishAt(page, verifier);
+  assert.deepEqual(passwordless.amr, ['hwk', 'user', 'mfa']);
+  assert.equal(passwordless.acr, 'urn:gatehouse:loa:3');
+
+  // …and by the browser's autofill (conditional mediation): the authenticator answers as soon as the login page asks.
+  verifier = oidc.randomPKCECodeVerifier();
+  await page.goto(await authorizationUrl(verifier));
+  passwordless = await finishAt(page, verifier);
   assert.deepEqual(passwordless.amr, ['hwk', 'user', 'mfa']);
   assert.equal(passwordless.acr, 'urn:gatehouse:loa:3');
 
