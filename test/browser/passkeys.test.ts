@@ -15,7 +15,7 @@ import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible } from '../harness/axe.ts';
 import { announceSkip, launchChromium, skipWithoutChromium } from '../harness/chromium.ts';
-import { createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
+import { authorizationRequestUrl, createWebClient, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
 const skip = skipWithoutChromium;
@@ -54,19 +54,8 @@ async function pageWithAuthenticator(): Promise<{ context: BrowserContext; page:
   return { context, page, presence };
 }
 
-async function authorizationUrl(verifier: string, extra: Record<string, string> = {}) {
-  const url = new URL(`${server.url}/auth`);
-  url.search = new URLSearchParams({
-    client_id: client.clientId,
-    response_type: 'code',
-    scope: 'openid',
-    prompt: 'login consent',
-    redirect_uri: `${appUrl}/callback`,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    ...extra,
-  }).toString();
-  return url.href;
+async function authorizationUrl(verifier: string) {
+  return (await authorizationRequestUrl(server.url, client.clientId, verifier, { scope: 'openid', prompt: 'login consent', redirect_uri: `${appUrl}/callback` })).href;
 }
 
 /** Consent (if asked), then the app's callback: the ID token of the code it received. */
