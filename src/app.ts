@@ -82,6 +82,7 @@ export function createApp(deps: AppDeps): Koa {
     flows: deps.services.flows,
     security: deps.services.security,
     registrationEnabled: config.registration.enabled,
+    accountClientId: deps.accountClientId,
     ...pages,
   };
   const account = selfServiceRoutes({
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): Koa {
     sessionActivity: deps.services.sessionActivity,
     mfa: deps.services.mfa,
     accountChanges: deps.services.accountChanges,
+    passkeyChanges: deps.services.passkeyChanges,
     federation: deps.services.federation,
     issuer: config.issuer,
     accountClientId: deps.accountClientId,

@@ -114,6 +114,29 @@ export const environmentSchema = z.object({
     .default('admin')
     .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
     .describe('Users holding any of these roles (comma-separated) must use a second factor; enrolment is forced at sign-in.'),
+  GATEHOUSE_PASSKEY_REQUIRED_ROLES: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
+    .describe(
+      'Users holding any of these roles (comma-separated) must sign in with a passkey (acr urn:gatehouse:loa:3); a TOTP code is not accepted. They add the passkey on /account first.',
+    ),
+  GATEHOUSE_WEBAUTHN_RP_ID: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i)
+    .optional()
+    .describe(
+      "WebAuthn relying-party ID: the issuer's host by default; set a parent domain (e.g. example.com for id.example.com) so passkeys work across its subdomains. Must be the issuer's host or a suffix of it.",
+    ),
+  GATEHOUSE_WEBAUTHN_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
+    .describe("Extra origins (comma-separated) whose passkey ceremonies are accepted, besides the issuer's own origin (e.g. another subdomain under a parent RP ID)."),
+  GATEHOUSE_PASSKEY_COUNTER_REGRESSION: z
+    .enum(['refuse', 'audit'])
+    .default('refuse')
+    .describe('A passkey whose signature counter goes backwards (a cloned authenticator?) is always audited; `refuse` also refuses the sign-in, `audit` lets it through.'),
   GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: flag(
     false,
     'Allow outbound calls (back-channel logout, client jwks_uri, webhooks) to loopback, private and link-local addresses. Needed when internal tools listen on them.',
@@ -335,6 +358,13 @@ export interface Config {
   };
   readonly outboundAllowPrivate: boolean;
   readonly mfaRequiredRoles: readonly string[];
+  readonly passkeys: {
+    readonly requiredRoles: readonly string[];
+    /** The WebAuthn relying party: its ID (a host or parent domain) and the accepted origins. */
+    readonly rpId: string;
+    readonly origins: readonly string[];
+    readonly counterRegression: 'refuse' | 'audit';
+  };
   readonly theme: { readonly productName: string; readonly logoUrl: string | undefined; readonly primaryColor: string };
   readonly registration: { readonly enabled: boolean; readonly requireVerifiedEmail: boolean; readonly verifyTtl: number; readonly resetTtl: number };
   readonly refreshGraceSeconds: number;
@@ -506,6 +536,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT && Object.keys(e.GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS).length === 0) {
     throw new ConfigError('GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT needs at least one issuer in GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS');
   }
+  const issuerHost = new URL(issuer).hostname;
+  const rpId = (e.GATEHOUSE_WEBAUTHN_RP_ID ?? issuerHost).toLowerCase();
+  if (rpId !== issuerHost && !issuerHost.endsWith(`.${rpId}`)) {
+    throw new ConfigError(`GATEHOUSE_WEBAUTHN_RP_ID must be the issuer's host (${issuerHost}) or a parent domain of it (got ${rpId})`);
+  }
   const keyEncryptionSecret = e.GATEHOUSE_KEY_ENCRYPTION_SECRET
     ? decodeSecret(e.GATEHOUSE_KEY_ENCRYPTION_SECRET, 'GATEHOUSE_KEY_ENCRYPTION_SECRET')
     : undefined;
@@ -559,6 +594,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     outboundAllowPrivate: e.GATEHOUSE_OUTBOUND_ALLOW_PRIVATE,
     mfaRequiredRoles: e.GATEHOUSE_MFA_REQUIRED_ROLES,
+    passkeys: {
+      requiredRoles: e.GATEHOUSE_PASSKEY_REQUIRED_ROLES,
+      rpId,
+      origins: [new URL(issuer).origin, ...e.GATEHOUSE_WEBAUTHN_ORIGINS],
+      counterRegression: e.GATEHOUSE_PASSKEY_COUNTER_REGRESSION,
+    },
     theme: { productName: e.GATEHOUSE_PRODUCT_NAME, logoUrl: e.GATEHOUSE_LOGO_URL, primaryColor: e.GATEHOUSE_PRIMARY_COLOR },
     registration: {
       enabled: e.GATEHOUSE_REGISTRATION_ENABLED,

@@ -21,12 +21,13 @@ import { createMailer, type Mailer } from './mail/index.ts';
 import { createMailTemplates } from './mail/templates.ts';
 import { createMfaService } from './mfa/index.ts';
 import { createNotifications } from './notifications/index.ts';
+import { createPasskeyService } from './passkeys/index.ts';
 import { createRbacService } from './rbac/index.ts';
 import { createRegistrationService } from './registration/index.ts';
 import { createSecurityService, defaultSignInPolicy } from './security/index.ts';
 import { createSessionActivity } from './sessions/activity.ts';
 import { createSessionService } from './sessions/index.ts';
-import { createAccountChanges, createSignIn } from './sign-in/index.ts';
+import { createAccountChanges, createPasskeyChanges, createSignIn } from './sign-in/index.ts';
 import { revokeGrantEverywhere } from './storage/grant-revocation.ts';
 import type { Storage } from './storage/index.ts';
 import type { ClientMetadata } from './storage/queries/clients.ts';
@@ -216,6 +217,13 @@ export function buildServices(deps: {
     // Upstreams on http:// only where Gatehouse itself runs on http:// (development, tests).
     allowInsecureHttp: !config.production && config.issuer.startsWith('http://'),
   });
+  const passkeys = createPasskeyService({
+    passkeys: queries.passkeys,
+    challenges: keyspaces.webauthnChallenges,
+    rp: { id: config.passkeys.rpId, name: config.theme.productName, origins: config.passkeys.origins },
+    clock,
+    counterPolicy: config.passkeys.counterRegression,
+  });
   const signIn = createSignIn({
     accounts,
     flows,
@@ -226,9 +234,13 @@ export function buildServices(deps: {
     notify,
     requireVerifiedEmail: config.registration.requireVerifiedEmail,
     mfaRequiredRoles: config.mfaRequiredRoles,
+    passkeyRequiredRoles: config.passkeys.requiredRoles,
+    passkeys,
+    accountsById: accounts,
     federation,
   });
   const accountChanges = createAccountChanges({ accounts, flows, mfa, security, audit });
+  const passkeyChanges = createPasskeyChanges({ passkeys, mfa, audit, notify });
   const webhooks = createWebhookService({
     webhooks: queries.webhooks,
     keyEncryptionSecret: secrets.keyEncryptionSecret,
@@ -251,6 +263,8 @@ export function buildServices(deps: {
     mailer,
     mfa,
     notifications,
+    passkeyChanges,
+    passkeys,
     security,
     sessionActivity,
     sessions,

@@ -9,7 +9,7 @@
 import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { Forbidden, InvalidToken } from '../errors.ts';
 import { bearerToken } from '../http/request-facts.ts';
-import { MFA_ACR } from '../mfa/policy.ts';
+import { acrSatisfies, MFA_ACR } from '../mfa/policy.ts';
 
 export const ADMIN_READ_SCOPE = 'admin:read';
 export const ADMIN_WRITE_SCOPE = 'admin:write';
@@ -87,7 +87,7 @@ export function createAdminAuthenticator(deps: {
     if (!roles.includes(ADMIN_ROLE) && !(access === 'read' && roles.includes(ADMIN_READ_ROLE))) {
       throw new Forbidden(access === 'read' ? `the ${ADMIN_ROLE} role (or ${ADMIN_READ_ROLE}, for reads) is required` : `the ${ADMIN_ROLE} role is required`);
     }
-    if (claims.acr !== MFA_ACR) throw new Forbidden('admin sessions need a second factor (acr urn:gatehouse:loa:2)');
+    if (!acrSatisfies(typeof claims.acr === 'string' ? claims.acr : undefined, MFA_ACR)) throw new Forbidden('admin sessions need a second factor (acr urn:gatehouse:loa:2)');
     return { kind: 'person', subject, clientId, scopes };
   };
 }

@@ -10,7 +10,7 @@ import { decodeJwt } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { type Route, route } from '../http/route.ts';
-import { MFA_ACR } from '../mfa/policy.ts';
+import { acrSatisfies, MFA_ACR } from '../mfa/policy.ts';
 import { type ConsoleDeps, ConsoleSessionEnded, formText, type Operator, renderPage } from './context.ts';
 
 const LOGIN_TTL = 600;
@@ -124,7 +124,7 @@ function callback(deps: ConsoleDeps) {
     if (!access.read) {
       // The admin API refused this token: say why in the person's terms (role, or second factor).
       const claims = decodeJwt(tokens.access_token);
-      const reason = /role/.test(access.refusal ?? '') || claims.acr === MFA_ACR ? 'role' : 'mfa';
+      const reason = /role/.test(access.refusal ?? '') || acrSatisfies(typeof claims.acr === 'string' ? claims.acr : undefined, MFA_ACR) ? 'role' : 'mfa';
       return renderPage(deps, ctx, 'refused', { reason }, 403);
     }
     const idClaims = tokens.id_token ? decodeJwt(tokens.id_token) : {};

@@ -1,12 +1,14 @@
 import type { Middleware } from 'koa';
 
 /**
- * CSP for every HTML response: no inline script or style. Our pages have no script at all;
+ * CSP for every HTML response: no inline script or style. Our pages load same-origin scripts only;
  * oidc-provider's form_post page adds the hash of its one auto-submit script to `script-src`.
+ * `connect-src 'self'`: the passkey script fetches its WebAuthn challenge from the same origin.
  */
 export const PAGE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
+  "connect-src 'self'",
   "style-src 'self'",
   "img-src 'self' data: https:",
   "base-uri 'none'",

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Eta } from 'eta';
 import { type Locale, languageTag, loadDictionaries, translator } from './i18n.ts';
 
@@ -15,6 +16,8 @@ export interface Views {
   /** Static assets (CSS), prepared once at start. */
   asset(name: string): { body: Buffer; type: string } | undefined;
 }
+
+const require = createRequire(import.meta.url);
 
 export const VIEWS_DIR = join(import.meta.dirname, '..', '..', 'views');
 
@@ -33,6 +36,9 @@ export function createViews(options: { theme: Theme; cache: boolean; viewsDir?: 
     ['theme.css', { body: Buffer.from(`:root { --primary: ${options.theme.primaryColor}; }\n`), type: css }],
     ['logout.js', { body: readFileSync(join(dir, 'static', 'logout.js')), type: 'text/javascript; charset=utf-8' }],
     ['show-password.js', { body: readFileSync(join(dir, 'static', 'show-password.js')), type: 'text/javascript; charset=utf-8' }],
+    ['passkeys.js', { body: readFileSync(join(dir, 'static', 'passkeys.js')), type: 'text/javascript; charset=utf-8' }],
+    // @simplewebauthn/browser's UMD bundle (global SimpleWebAuthnBrowser), served same-origin (CSP script-src 'self').
+    ['simplewebauthn-browser.js', { body: readFileSync(join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js')), type: 'text/javascript; charset=utf-8' }],
   ]);
   return {
     render: (template, data) => {

@@ -29,6 +29,8 @@ export interface InteractionDeps {
   /** The callback URL the upstream was given is rebuilt on this issuer (never on the Host header). */
   issuer: string;
   registrationEnabled: boolean;
+  /** The account pages' client: where passkeys are added (a role's passkey rule does not apply to it). */
+  accountClientId?: string;
   views: Views;
   logger: Logger;
   secureCookies: boolean;
@@ -79,12 +81,13 @@ export function requestFacts(deps: InteractionDeps, ctx: Context, { interaction 
   return requestFactsOf(ctx, { secureCookies: deps.secureCookies, clientId: String(interaction.params.client_id) });
 }
 
-export function clientFacts({ interaction, client }: Pick<Details, 'interaction' | 'client'>): ClientFacts {
+export function clientFacts(deps: Pick<InteractionDeps, 'accountClientId'>, { interaction, client }: Pick<Details, 'interaction' | 'client'>): ClientFacts {
   const metadata: Record<string, unknown> = client?.metadata() ?? {};
   return {
     requiresMfa: metadata.require_mfa === true,
     allowsUnverified: metadata.allow_unverified_email === true,
     acrValues: typeof interaction.params.acr_values === 'string' ? interaction.params.acr_values : undefined,
+    enrolsFactors: deps.accountClientId !== undefined && interaction.params.client_id === deps.accountClientId,
   };
 }
 

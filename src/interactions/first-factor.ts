@@ -2,7 +2,7 @@
 import type { Context } from 'koa';
 import type { FirstFactorResult, NothingPending } from '../sign-in/index.ts';
 import { completeLogin, type details, type InteractionDeps, startAgain } from './context.ts';
-import { linkPage, loginPage, unverifiedPage, upstreamRefusedPage } from './pages.ts';
+import { linkPage, loginPage, passkeyRequiredPage, unverifiedPage, upstreamRefusedPage } from './pages.ts';
 
 type Details = Awaited<ReturnType<typeof details>>;
 
@@ -25,6 +25,10 @@ export async function renderFirstFactor(deps: InteractionDeps, ctx: Context, fou
     case 'invalid':
       if (found.state?.link) return linkPage(deps, ctx, uid, { email, provider: found.state.link.provider, status: 401, error: 'login.invalid' });
       return loginPage(deps, ctx, found, { status: 401, email, error: 'login.invalid' });
+    case 'passkey_refused':
+      return loginPage(deps, ctx, found, { status: 401, error: 'passkey.refused' });
+    case 'passkey_required':
+      return passkeyRequiredPage(deps, ctx, uid, step.reason);
     case 'nothing_pending':
       return startAgain('nothing_pending');
     default: {

@@ -60,7 +60,7 @@ export function submitLogin(deps: InteractionDeps) {
       uid: found.interaction.uid,
       ...form,
       request: requestFacts(deps, ctx, found),
-      client: clientFacts(found),
+      client: clientFacts(deps, found),
     });
     await saveState(deps, ctx, state);
     return renderFirstFactor(deps, ctx, found, step, form.email);

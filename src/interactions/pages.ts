@@ -46,9 +46,28 @@ export function secondFactorPage(
   const common = { locale: ctx.state.locale, csrf: ctx.state.csrf, error: view.error, errorVars: view.retryAfter !== undefined ? { seconds: view.retryAfter } : undefined };
   const body =
     page.kind === 'verify'
-      ? deps.views.render('mfa', { ...common, email: page.email, action })
+      ? deps.views.render('mfa', {
+          ...common,
+          email: page.email,
+          action,
+          uid,
+          passkey: page.passkeys > 0,
+          totp: page.totp && !page.passkeyOnly,
+          passkeyOnly: page.passkeyOnly ? `passkey.only.${page.passkeyOnly}` : undefined,
+        })
       : deps.views.render('mfa-enrol', { ...common, ...page.enrolment, enrolmentId: page.enrolment.id, action: `${action}/enrol`, cancelAction: `/interaction/${uid}/abort`, reason: REASONS[page.reason] });
   show(ctx, view.status ?? 200, body, view.retryAfter);
+}
+
+/** loa:3 is required and the user has no passkey: why, and where to add one (TOTP cannot satisfy it). */
+export function passkeyRequiredPage(deps: InteractionDeps, ctx: Context, uid: string, reason: 'role' | 'client' | 'acr') {
+  const body = deps.views.render('message', {
+    locale: ctx.state.locale,
+    heading: 'passkey.required.heading',
+    paragraphs: [`passkey.only.${reason}`, 'passkey.required.add'],
+    link: { href: `/interaction/${uid}?choose`, label: 'federation.back' },
+  });
+  show(ctx, 403, body);
 }
 
 export function recoveryCodesPage(deps: InteractionDeps, ctx: Context, uid: string, codes: string[]) {

@@ -10,6 +10,8 @@
  *   POST /interaction/:uid/mfa      verify a TOTP or recovery code, finish the login prompt
  *   POST /interaction/:uid/mfa/enrol   confirm a new authenticator, show recovery codes once
  *   POST /interaction/:uid/mfa/done    after the recovery codes: finish the login prompt
+ *   POST /interaction/:uid/passkey/options   a WebAuthn challenge bound to this interaction (JSON)
+ *   POST /interaction/:uid/passkey  a passkey assertion: the second factor, or passwordless sign-in
  *   POST /interaction/:uid/confirm  record consent in a Grant, finish the consent prompt
  *   POST /interaction/:uid/abort    the user said no: access_denied back to the client
  *   GET  /interaction/:uid/upstream/:provider, GET /interaction/:uid/upstream, POST /interaction/:uid/link
@@ -20,6 +22,7 @@ import { abortInteraction, confirmConsent } from './consent.ts';
 import type { InteractionDeps } from './context.ts';
 import { loginForm, showInteraction, submitLogin } from './login.ts';
 import { codeForm, finishAfterRecoveryCodes, showMfa, submitMfa, submitMfaEnrolment } from './mfa.ts';
+import { passkeyForm, passkeyOptions, submitPasskey } from './passkey.ts';
 import { registerForm, resendVerification, showRegistration, submitRegistration } from './register.ts';
 import { linkForm, providerParam, returnFromUpstream, startUpstream, submitLink } from './upstream.ts';
 
@@ -37,6 +40,8 @@ export function interactionRoutes(deps: InteractionDeps): Route[] {
     route({ method: 'post', path: '/:uid/mfa', body: codeForm, handle: submitMfa(deps) }),
     route({ method: 'post', path: '/:uid/mfa/enrol', body: codeForm, handle: submitMfaEnrolment(deps) }),
     route({ method: 'post', path: '/:uid/mfa/done', handle: withoutInput(finishAfterRecoveryCodes(deps)) }),
+    route({ method: 'post', path: '/:uid/passkey/options', handle: withoutInput(passkeyOptions(deps)) }),
+    route({ method: 'post', path: '/:uid/passkey', body: passkeyForm, handle: submitPasskey(deps) }),
     route({ method: 'post', path: '/:uid/confirm', handle: withoutInput(confirmConsent(deps)) }),
     route({ method: 'post', path: '/:uid/abort', handle: withoutInput(abortInteraction(deps)) }),
     route({ method: 'get', path: '/:uid/upstream/:provider', params: providerParam, handle: startUpstream(deps) }),

@@ -45,7 +45,7 @@ export function startUpstream(deps: InteractionDeps) {
 export function returnFromUpstream(deps: InteractionDeps) {
   return async (ctx: Context) => {
     const found = await details(deps, ctx);
-    const { step, state } = await deps.signIn.upstream(found.state, { uid: found.interaction.uid, request: requestFacts(deps, ctx, found), client: clientFacts(found) });
+    const { step, state } = await deps.signIn.upstream(found.state, { uid: found.interaction.uid, request: requestFacts(deps, ctx, found), client: clientFacts(deps, found) });
     await saveState(deps, ctx, state);
     return renderFirstFactor(deps, ctx, { ...found, state: state ?? found.state }, step, '');
   };
@@ -54,7 +54,7 @@ export function returnFromUpstream(deps: InteractionDeps) {
 export function submitLink(deps: InteractionDeps) {
   return async (ctx: Context, { body: { password } }: { body: z.output<typeof linkForm> }) => {
     const found = await details(deps, ctx);
-    const { step, state } = await deps.signIn.linkWithPassword(found.state, { password, request: requestFacts(deps, ctx, found), client: clientFacts(found) });
+    const { step, state } = await deps.signIn.linkWithPassword(found.state, { password, request: requestFacts(deps, ctx, found), client: clientFacts(deps, found) });
     await saveState(deps, ctx, state);
     return renderFirstFactor(deps, ctx, found, step, found.state?.email ?? '');
   };

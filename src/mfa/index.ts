@@ -25,7 +25,7 @@ import { type Clock, epochSeconds } from '../clock.ts';
 import { seal, unseal } from '../sealing.ts';
 import type { MfaQueries } from '../storage/queries/mfa.ts';
 
-export { decideMfa, MFA_ACR, type MfaDecision, type MfaFacts, PASSWORD_ACR } from './policy.ts';
+export { acrOf, acrSatisfies, decideMfa, MFA_ACR, type MfaDecision, type MfaFacts, PASSWORD_ACR, PHISHING_RESISTANT_ACR } from './policy.ts';
 
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // no look-alikes (0/o, 1/l/i)
 const RECOVERY_CODE_COUNT = 10;
@@ -43,7 +43,10 @@ export type MfaVerification = { ok: true; method: 'otp' | 'recovery' } | { ok: f
 
 /** What the user has now: a confirmed factor or not, and how many times it has changed. */
 export interface FactorState {
+  /** Any confirmed factor: a TOTP authenticator or a passkey. */
   enrolled: boolean;
+  totp: boolean;
+  passkeys: number;
   epoch: number;
 }
 
@@ -94,10 +97,11 @@ export function createMfaService(deps: {
 
   return {
     async factor(userId: string): Promise<FactorState> {
-      const [row, epoch] = await Promise.all([mfa.find(userId), mfa.epoch(userId)]);
-      return { enrolled: row !== undefined, epoch };
+      const [row, passkeys, epoch] = await Promise.all([mfa.find(userId), mfa.passkeyCount(userId), mfa.epoch(userId)]);
+      return { enrolled: row !== undefined || passkeys > 0, totp: row !== undefined, passkeys, epoch };
     },
 
+    /** Whether a TOTP authenticator is set up (passkeys are counted by factor()). */
     async enrolled(userId: string): Promise<boolean> {
       return (await mfa.find(userId)) !== undefined;
     },

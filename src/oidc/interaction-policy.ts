@@ -7,7 +7,7 @@
  */
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import { MFA_ACR } from '../mfa/policy.ts';
+import { acrSatisfies, MFA_ACR, PHISHING_RESISTANT_ACR } from '../mfa/policy.ts';
 import { createSessionActivity } from '../sessions/activity.ts';
 import type { SessionKeyspace } from '../storage/keyspaces/sessions.ts';
 
@@ -40,8 +40,10 @@ export function createInteractionPolicy(deps: { sessions: Pick<SessionKeyspace, 
   login?.checks.add(
     new Check('acr_step_up', 'the client requires a second factor', 'login_required', async (ctx: KoaContextWithOIDC) => {
       const requested = typeof ctx.oidc.params?.acr_values === 'string' ? ctx.oidc.params.acr_values.split(' ') : [];
-      if (!requested.includes(MFA_ACR) || !ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
-      return ctx.oidc.session.acr === MFA_ACR ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      // The highest level asked for (loa:3 ⊇ loa:2): a session below it signs in again.
+      const wanted = requested.includes(PHISHING_RESISTANT_ACR) ? PHISHING_RESISTANT_ACR : requested.includes(MFA_ACR) ? MFA_ACR : undefined;
+      if (!wanted || !ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
+      return acrSatisfies(ctx.oidc.session.acr, wanted) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   return policy;

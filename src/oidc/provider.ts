@@ -16,7 +16,7 @@ import { LOCALES, languageTag, negotiateLocale } from '../http/i18n.ts';
 import { requestOrigin } from '../http/request-facts.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
-import { MFA_ACR, PASSWORD_ACR } from '../mfa/policy.ts';
+import { MFA_ACR, PASSWORD_ACR, PHISHING_RESISTANT_ACR } from '../mfa/policy.ts';
 import type { RbacService } from '../rbac/index.ts';
 import type { SecurityService } from '../security/index.ts';
 import { createAccessTokenClaims } from './access-token-claims.ts';
@@ -116,7 +116,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // acr and amr are standalone claims (null): the ID token carries how the user signed in (RFC 8176).
     claims: { ...CLAIMS_BY_SCOPE, offline_access: [], acr: null, amr: null } as never,
     scopes: ['openid', 'offline_access', 'email', 'profile'],
-    acrValues: [PASSWORD_ACR, MFA_ACR],
+    acrValues: [PASSWORD_ACR, MFA_ACR, PHISHING_RESISTANT_ACR],
     responseTypes: ['code'],
     // RFC 9700 §2.1.1: PKCE for every client by default; `public` relaxes it for confidential ones.
     pkce: {

@@ -16,7 +16,7 @@ import type { MfaService } from '../mfa/index.ts';
 import type { LiveProvider } from '../oidc/live-provider.ts';
 import type { SessionActivityService } from '../sessions/activity.ts';
 import type { SessionService } from '../sessions/index.ts';
-import type { AccountChanges } from '../sign-in/index.ts';
+import type { AccountChanges, PasskeyChanges } from '../sign-in/index.ts';
 import { deviceOf, moment } from './session-display.ts';
 
 export interface SelfServiceDeps {
@@ -27,6 +27,7 @@ export interface SelfServiceDeps {
   sessionActivity: SessionActivityService;
   mfa: Pick<MfaService, 'enrolled' | 'unusedRecoveryCodes'>;
   accountChanges: AccountChanges;
+  passkeyChanges: PasskeyChanges;
   /** Links to upstream identity providers: listed, and removed unless the last way in. */
   federation: Pick<Federation, 'linksOf' | 'unlink'>;
   views: Views;
@@ -87,13 +88,16 @@ export const requestFacts = (deps: SelfServiceDeps, ctx: Context) => requestFact
 
 /** The account page (sessions, apps, two-factor, password), with an optional notice; `status` for errors. */
 export async function renderAccount(deps: SelfServiceDeps, ctx: Context, { session, account }: Current, notice?: Notice, status = 200) {
-  const [sessions, apps, mfaOn, recoveryLeft, links] = await Promise.all([
+  const [sessions, apps, mfaOn, recoveryLeft, links, passkeys, lastFactor] = await Promise.all([
     deps.sessions.listSessions(account.id),
     deps.sessions.listApps(account.id),
     deps.mfa.enrolled(account.id),
     deps.mfa.unusedRecoveryCodes(account.id),
     deps.federation.linksOf(account.id),
+    deps.passkeyChanges.list(account),
+    deps.passkeyChanges.isLastFactor(account),
   ]);
+  const day = (at: Date | null) => (at ? at.toISOString().replace('T', ' ').slice(0, 16) : undefined);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
   const now = deps.clock.now();
@@ -104,6 +108,9 @@ export async function renderAccount(deps: SelfServiceDeps, ctx: Context, { sessi
     email: account.email,
     notice,
     mfa: { on: mfaOn, recoveryLeft },
+    passkeys: passkeys.map((passkey) => ({ id: passkey.id, name: passkey.name, createdAt: day(passkey.createdAt), lastUsedAt: day(passkey.lastUsedAt), synced: passkey.backedUp })),
+    /** Removing the only passkey of an account without TOTP: a passkey must be shown first. */
+    passkeyProof: lastFactor && passkeys.length === 1,
     sessions: sessions.map((s) => ({
       uid: s.uid,
       current: s.uid === session.uid,

@@ -11,6 +11,11 @@
  *   POST /account/mfa                      confirm it with a first code; recovery codes shown once
  *   POST /account/mfa/replace              replace the authenticator (needs a current or recovery code)
  *   POST /account/mfa/disable              turn MFA off (needs the password and a current code)
+ *   POST /account/passkeys/options         a WebAuthn registration challenge bound to this session (JSON)
+ *   POST /account/passkeys                 add a named passkey
+ *   POST /account/passkeys/:id/rename      rename one
+ *   POST /account/passkeys/proof-options   a challenge to prove a passkey before removing the last factor (JSON)
+ *   POST /account/passkeys/:id/remove      remove one (the last factor needs a passkey assertion first)
  *   POST /account/links/remove             remove a link to an upstream identity provider (not the last way in)
  *
  * Identity comes from Gatehouse's own session cookie, under the same idle rule as authorization
@@ -23,6 +28,17 @@ import { type Route, route } from '../http/route.ts';
 import type { SelfServiceDeps } from './context.ts';
 import { changePassword, endSession, logoutEverywhere, passwordForm, revokeApp, showAccount, unlinkForm, unlinkProvider } from './handlers.ts';
 import { codeForm, confirmForm, confirmMfa, disableForm, disableMfa, enrolmentQuery, replaceMfa, startMfa } from './mfa.ts';
+import {
+  addPasskey,
+  addPasskeyForm,
+  passkeyIdParam,
+  passkeyProofOptions,
+  passkeyRegistrationOptions,
+  removePasskey,
+  removePasskeyForm,
+  renamePasskey,
+  renamePasskeyForm,
+} from './passkeys.ts';
 
 export type { SelfServiceDeps } from './context.ts';
 
@@ -65,6 +81,11 @@ export function selfServiceRoutes(deps: SelfServiceDeps): Route[] {
     route({ method: 'post', path: '/mfa', body: confirmForm, handle: confirmMfa(deps) }),
     route({ method: 'post', path: '/mfa/replace', body: codeForm, handle: replaceMfa(deps) }),
     route({ method: 'post', path: '/mfa/disable', body: disableForm, handle: disableMfa(deps) }),
+    route({ method: 'post', path: '/passkeys/options', handle: passkeyRegistrationOptions(deps) }),
+    route({ method: 'post', path: '/passkeys/proof-options', handle: passkeyProofOptions(deps) }),
+    route({ method: 'post', path: '/passkeys', body: addPasskeyForm, handle: addPasskey(deps) }),
+    route({ method: 'post', path: '/passkeys/:id/rename', params: passkeyIdParam, body: renamePasskeyForm, handle: renamePasskey(deps) }),
+    route({ method: 'post', path: '/passkeys/:id/remove', params: passkeyIdParam, body: removePasskeyForm, handle: removePasskey(deps) }),
     route({ method: 'post', path: '/links/remove', body: unlinkForm, handle: unlinkProvider(deps) }),
   ];
 }

@@ -95,15 +95,15 @@ export function createAccountChanges(deps: {
     async enrolmentPage(input: { account: Account; enrolmentId?: string | undefined }): Promise<EnrolmentPage> {
       const factor = await mfa.factor(input.account.id);
       const resumed = input.enrolmentId ? await mfa.resumeEnrolment(input.account.id, input.enrolmentId, input.account.email) : undefined;
-      if (resumed) return { kind: 'enrol', enrolment: resumed, replacing: factor.enrolled };
-      if (factor.enrolled) return { kind: 'already_on' };
+      if (resumed) return { kind: 'enrol', enrolment: resumed, replacing: factor.totp };
+      if (factor.totp) return { kind: 'already_on' };
       return { kind: 'enrol', enrolment: await mfa.beginEnrolment(input.account.id, input.account.email, factor.epoch), replacing: false };
     },
 
     /** Replacing the authenticator: a current code (or a recovery code) first, then a pending enrolment. */
     async startReplacement(input: { account: Account; code: string; request: Origin }): Promise<Exclude<Proof, { kind: 'ok' }> | { kind: 'enrol'; enrolment: Enrolment; replacing: true }> {
       const factor = await mfa.factor(input.account.id);
-      if (!factor.enrolled) return { kind: 'invalid' };
+      if (!factor.totp) return { kind: 'invalid' };
       const proof = await proven(input.account, input.request, 'mfa.replace_failed', codeIs(input.account, input.code));
       if (proof.kind !== 'ok') return proof;
       // Started from the epoch *before* the code was checked: a recovery code does not change it.
@@ -115,7 +115,7 @@ export function createAccountChanges(deps: {
       const outcome = await mfa.confirmEnrolment(input.account.id, input.enrolmentId, input.code);
       if (outcome.kind === 'mismatch') {
         const enrolment = await mfa.resumeEnrolment(input.account.id, input.enrolmentId, input.account.email);
-        return enrolment ? { kind: 'mismatch', enrolment, replacing: (await mfa.factor(input.account.id)).enrolled } : { kind: 'stale' };
+        return enrolment ? { kind: 'mismatch', enrolment, replacing: (await mfa.factor(input.account.id)).totp } : { kind: 'stale' };
       }
       if (outcome.kind === 'stale') return outcome;
       audit.record({ type: outcome.replaced ? 'mfa.replaced' : 'mfa.enrolled', outcome: 'success', subject: input.account.id, ...originOf(input.request), details: { during: 'account' } });

@@ -10,6 +10,8 @@ import type { ThrottleVerdict } from '../security/backoff.ts';
 export interface FactorFacts {
   enrolled: boolean;
   epoch: number;
+  /** How many passkeys the user has (0 when unknown). */
+  passkeys?: number;
 }
 
 /** How a first-factor method ended (methods/). */
@@ -18,13 +20,21 @@ export type MethodOutcome =
   /** An upstream identity for an existing account it is not linked to (federation). */
   | { kind: 'link_required' }
   /** `multiFactor`: the method alone proves two factors (a passkey with user verification; an upstream whose MFA is trusted). */
-  | { kind: 'verified'; multiFactor: boolean; emailVerified: boolean; factor: FactorFacts; roles: readonly string[] };
+  | {
+      kind: 'verified';
+      multiFactor: boolean;
+      /** The method was a passkey (origin-bound: loa:3). */
+      phishingResistant?: boolean;
+      emailVerified: boolean;
+      factor: FactorFacts;
+      roles: readonly string[];
+    };
 
 export interface SignInPolicyFacts {
   requireVerifiedEmail: boolean;
   /** The client is registered with allow_unverified_email. */
   clientAllowsUnverified: boolean;
-  mfa: Omit<MfaFacts, 'enrolled' | 'roles'>;
+  mfa: Omit<MfaFacts, 'enrolled' | 'roles' | 'hasPasskey'>;
 }
 
 export type FirstFactorStep =
@@ -37,6 +47,8 @@ export type FirstFactorStep =
   | { kind: 'unverified' }
   | { kind: 'verify' }
   | { kind: 'enrol'; reason: 'role' | 'client' | 'acr' }
+  /** Only a passkey satisfies this sign-in (loa:3): `available` when the user has one to use. */
+  | { kind: 'passkey_only'; reason: 'role' | 'client' | 'acr'; available: boolean }
   | { kind: 'done'; multiFactor: boolean };
 
 /**
@@ -50,7 +62,8 @@ export type FirstFactorStep =
  * | 4 | proceed  | rejected               | –                                       | –                         | invalid        |
  * | 4b| proceed  | link required (upstream) | –                                     | –                         | prove link     |
  * | 5 | proceed  | verified               | unverified, required, client not exempt | –                         | unverified     |
- * | 6 | proceed  | verified, multi-factor | ok                                      | –                         | done (2 factors) |
+ * | 6 | proceed  | verified, multi-factor | ok                                      | not passkey-only, or the method was a passkey | done (2 factors) |
+ * | 6b| proceed  | verified               | ok                                      | verify, passkey only / passkey required | passkey only |
  * | 7 | proceed  | verified               | ok                                      | verify                    | verify         |
  * | 8 | proceed  | verified               | ok                                      | enrol (role/client/acr)   | enrol          |
  * | 9 | proceed  | verified               | ok                                      | none                      | done (1 factor) |
@@ -63,8 +76,11 @@ export function decideFirstFactor(facts: { throttle: ThrottleVerdict; method?: M
   if (method.kind === 'rejected') return { kind: 'invalid' };
   if (method.kind === 'link_required') return { kind: 'prove_link' };
   if (!method.emailVerified && policy.requireVerifiedEmail && !policy.clientAllowsUnverified) return { kind: 'unverified' };
-  if (method.multiFactor) return { kind: 'done', multiFactor: true };
-  const mfa = decideMfa({ ...policy.mfa, enrolled: method.factor.enrolled, roles: method.roles });
+  const passkeys = method.factor.passkeys ?? 0;
+  const mfa = decideMfa({ ...policy.mfa, enrolled: method.factor.enrolled, hasPasskey: passkeys > 0, roles: method.roles });
+  const passkeyOnly = mfa.kind === 'passkey_required' ? mfa.reason : mfa.kind === 'verify' ? mfa.passkeyOnly : undefined;
+  if (method.multiFactor && (method.phishingResistant || !passkeyOnly)) return { kind: 'done', multiFactor: true };
+  if (passkeyOnly) return { kind: 'passkey_only', reason: passkeyOnly, available: passkeys > 0 };
   if (mfa.kind === 'verify') return { kind: 'verify' };
   if (mfa.kind === 'enrol') return { kind: 'enrol', reason: mfa.reason };
   return { kind: 'done', multiFactor: false };

@@ -18,13 +18,15 @@ import type { AccountFlows } from '../accounts/flows.ts';
 import { type AccountService, normalizeEmail } from '../accounts/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import type { Federation, UpstreamIdentity } from '../federation/index.ts';
-import { MFA_ACR, type MfaService, PASSWORD_ACR } from '../mfa/index.ts';
+import { acrOf, type MfaService } from '../mfa/index.ts';
 import type { Notice } from '../notifications/index.ts';
+import { type AuthenticationResponseJSON, type PasskeyService, passkeyAmr } from '../passkeys/index.ts';
 import type { SecurityService, SignInAttempt, ThrottleVerdict } from '../security/index.ts';
 import { type ConsentPlan, planConsent } from './consent.ts';
 import { decideEnrolment, decideFactorStep, decideFirstFactor, decideSecondFactor, type FirstFactorStep, type MethodOutcome } from './decide.ts';
 import { type DeviceClaims, knownDeviceFor, rememberDevice } from './known-device.ts';
 import type { MethodResult } from './methods/method.ts';
+import { passkeyMethod } from './methods/passkey.ts';
 import { passwordMethod } from './methods/password.ts';
 import { upstreamMethod } from './methods/upstream.ts';
 import type { ClientFacts, RequestFacts } from './request.ts';
@@ -33,6 +35,7 @@ import type { ProvenState, SignInState } from './state.ts';
 export { type AccountChanges, createAccountChanges } from './account-changes.ts';
 export { type ConsentApi, type ConsentPlan, describeConsent, planConsent, requestedConsent } from './consent.ts';
 export { type DeviceClaims, decodeDeviceClaims, encodeDeviceClaims } from './known-device.ts';
+export { createPasskeyChanges, type PasskeyChanges } from './passkey-changes.ts';
 export type { ClientFacts, RequestFacts } from './request.ts';
 export { readSignInState, type SignInState } from './state.ts';
 
@@ -59,13 +62,18 @@ export type FirstFactorResult =
   /** Home-realm discovery: this address signs in at an upstream provider. */
   | { kind: 'upstream'; provider: string; loginHint: string }
   /** An existing account must be proven (its password) before the upstream identity is linked to it. */
-  | { kind: 'prove_link'; email: string; provider: string };
+  | { kind: 'prove_link'; email: string; provider: string }
+  /** A passkey assertion was refused (why is in the audit trail, not on the page). */
+  | { kind: 'passkey_refused' }
+  /** Only a passkey satisfies this sign-in (loa:3, `reason` says who requires it) and the user has none. */
+  | { kind: 'passkey_required'; reason: Reason };
 export type SecondFactorPage =
   | Restart
   | NothingPending
-  | { kind: 'verify'; email: string }
+  | { kind: 'verify'; email: string; passkeys: number; totp: boolean; passkeyOnly?: Reason | undefined }
   | { kind: 'enrol'; enrolment: { id: string; secret: string; qrSvg: string }; reason: 'role' | 'client' | 'acr' };
-export type SecondFactorResult = Done | Restart | NothingPending | Throttled | { kind: 'invalid' };
+export type SecondFactorResult = Done | Restart | NothingPending | Throttled | { kind: 'invalid' } | { kind: 'passkey_only'; reason: Reason };
+type Reason = 'role' | 'client' | 'acr';
 export type EnrolmentResult = Restart | NothingPending | { kind: 'mismatch'; page: SecondFactorPage } | { kind: 'recovery_codes'; codes: string[] };
 
 /** A step, and the state to keep for the next one (undefined: keep what there is). */
@@ -84,6 +92,10 @@ export interface SignInDeps {
   notify: (to: string, notice: Notice) => Promise<void>;
   requireVerifiedEmail: boolean;
   mfaRequiredRoles: readonly string[];
+  /** Roles that must sign in with a passkey (loa:3). */
+  passkeyRequiredRoles: readonly string[];
+  passkeys: Pick<PasskeyService, 'authenticate' | 'authenticationOptions'>;
+  accountsById: Pick<AccountService, 'findById'>;
   /** Upstream identity providers (federation/). */
   federation: Pick<Federation, 'resolve' | 'linkProven' | 'takeIdentity' | 'providerForEmail'>;
 }
@@ -94,6 +106,9 @@ export function createSignIn(deps: SignInDeps) {
   const { audit, security, mfa } = deps;
   const password = passwordMethod(deps.accounts);
   const upstream = upstreamMethod(deps.federation);
+  const passkey = passkeyMethod({ passkeys: deps.passkeys, accounts: deps.accountsById });
+  /** The challenges of a sign-in are bound to its interaction. */
+  const binding = (uid: string) => `sign-in:${uid}`;
   const origin = (request: RequestFacts) => ({ ip: request.ip, userAgent: request.userAgent, requestId: request.requestId, actor: request.clientId });
   const attemptOf = (email: string, request: RequestFacts): SignInAttempt => ({ account: email, ip: request.ip, device: knownDeviceFor(request.device, email) });
 
@@ -125,8 +140,13 @@ export function createSignIn(deps: SignInDeps) {
     if (state.link) await deps.federation.linkProven(state.link as UpstreamIdentity, state.accountId);
     audit.record({ type: 'signin.success', outcome: 'success', subject: state.accountId, ...origin(request), details: { method } });
     if (request.locale) await deps.accounts.rememberLocale(state.accountId, request.locale);
-    const acr = amr.length > 1 ? MFA_ACR : PASSWORD_ACR;
+    const acr = acrOf(amr);
     return { step: { kind: 'done', login: { accountId: state.accountId, amr: [...amr], acr }, device: rememberDevice(request.device, state.email) } };
+  }
+
+  /** A signature counter went backwards (a cloned authenticator?): always audited; policy refused or accepted it. */
+  function counterRegressed(who: { userId?: string; passkeyId?: string; reason?: string }, request: RequestFacts, decision: 'refused' | 'accepted') {
+    audit.record({ type: 'passkey.counter_regressed', outcome: 'failure', subject: who.userId ?? '', ...origin(request), details: { passkey: who.passkeyId, decision } });
   }
 
   function restart(state: ProvenState, request: RequestFacts): Outcome<Restart> {
@@ -149,6 +169,7 @@ export function createSignIn(deps: SignInDeps) {
         : {
             kind: 'verified',
             multiFactor: result.multiFactor,
+            phishingResistant: result.phishingResistant === true,
             emailVerified: result.account.emailVerified,
             factor: await mfa.factor(result.account.id),
             roles: await deps.rolesOf(result.account.id),
@@ -159,7 +180,13 @@ export function createSignIn(deps: SignInDeps) {
       policy: {
         requireVerifiedEmail: deps.requireVerifiedEmail,
         clientAllowsUnverified: client.allowsUnverified,
-        mfa: { requiredRoles: deps.mfaRequiredRoles, clientRequiresMfa: client.requiresMfa, acrValues: client.acrValues },
+        mfa: {
+          requiredRoles: deps.mfaRequiredRoles,
+          passkeyRequiredRoles: deps.passkeyRequiredRoles,
+          clientRequiresMfa: client.requiresMfa,
+          enrolmentClient: client.enrolsFactors === true,
+          acrValues: client.acrValues,
+        },
       },
     });
     const cleared = { v: 1, uid: state.uid, email: state.email, ...(state.link ? { link: state.link } : {}) } as const;
@@ -167,7 +194,12 @@ export function createSignIn(deps: SignInDeps) {
       const details = { reason: result.reason, method: method.name };
       if (method.throttled) await failed(attempt, 'signin.failure', state.email, request, details, state.email);
       else audit.record({ type: 'signin.failure', outcome: 'failure', subject: state.email, ...origin(request), details });
-      return { step: method.throttled ? { kind: 'invalid' } : { kind: 'upstream_refused', reason: result.reason }, state: { ...cleared, stage: 'identify' } };
+      const refused: FirstFactorResult = method.throttled
+        ? { kind: 'invalid' }
+        : method.name === passkey.name
+          ? { kind: 'passkey_refused' }
+          : { kind: 'upstream_refused', reason: result.reason };
+      return { step: refused, state: { ...cleared, stage: 'identify' } };
     }
     if (result.kind === 'link_required' || outcome.kind !== 'verified') {
       // decideFirstFactor answered prove_link: the owner proves the existing account first.
@@ -184,6 +216,10 @@ export function createSignIn(deps: SignInDeps) {
         return { step: { kind: 'unverified' }, state: { ...proven, stage: 'unverified' } };
       case 'verify':
         return { step: { kind: 'second_factor' }, state: { ...proven, stage: 'second_factor' } };
+      case 'passkey_only':
+        if (step.available) return { step: { kind: 'second_factor' }, state: { ...proven, stage: 'second_factor', passkeyOnly: step.reason } };
+        audit.record({ type: 'signin.passkey_required', outcome: 'failure', subject: proven.accountId, ...origin(request), details: { reason: step.reason, method: method.name } });
+        return { step: { kind: 'passkey_required', reason: step.reason }, state: { ...cleared, stage: 'identify' } };
       case 'enrol':
         return { step: { kind: 'second_factor' }, state: { ...proven, stage: 'enrol', reason: step.reason } };
       case 'done': {
@@ -200,7 +236,7 @@ export function createSignIn(deps: SignInDeps) {
     if (state?.stage === 'second_factor') {
       const factor = await mfa.factor(state.accountId);
       if (decideFactorStep({ stage: 'second_factor', epochAtStart: state.factorEpoch, factor }) === 'restart') return { step: { kind: 'restart' } };
-      return { step: { kind: 'verify', email: state.accountEmail } };
+      return { step: { kind: 'verify', email: state.accountEmail, passkeys: factor.passkeys, totp: factor.totp, passkeyOnly: state.passkeyOnly } };
     }
     if (state?.stage !== 'enrol') return { step: { kind: 'nothing_pending' } };
     const factor = await mfa.factor(state.accountId);
@@ -266,6 +302,11 @@ export function createSignIn(deps: SignInDeps) {
       const attempt = attemptOf(state.email, request);
       const facts = { epochAtStart: state.factorEpoch, factor: await mfa.factor(state.accountId), throttle: await security.throttle(attempt, state.wait) };
       if (decideSecondFactor(facts).kind === 'restart') return restart(state, request);
+      if (state.passkeyOnly) {
+        // loa:3 is required: a code a phishing proxy can relay is not accepted, whatever it is.
+        audit.record({ type: 'mfa.failed', outcome: 'failure', subject: state.accountId, ...origin(request), details: { method: 'otp', reason: 'passkey_required', requiredBy: state.passkeyOnly } });
+        return { step: { kind: 'passkey_only', reason: state.passkeyOnly } };
+      }
       if (facts.throttle.kind !== 'proceed') return throttled(facts.throttle, state, state.accountId, request);
       const step = decideSecondFactor({ ...facts, code: await mfa.verify(state.accountId, input.code) });
       if (step.kind !== 'done') {
@@ -280,6 +321,48 @@ export function createSignIn(deps: SignInDeps) {
         audit.record({ type: 'mfa.used', outcome: 'success', subject: state.accountId, ...origin(request) });
       }
       return done(state, [...state.amr, 'otp'], step.method, request);
+    },
+
+    /**
+     * A WebAuthn challenge for this sign-in (bound to its interaction): the user's passkeys at the
+     * second factor, any discoverable passkey before (passwordless).
+     */
+    async passkeyOptions(state: SignInState | undefined, input: { uid: string }) {
+      const userId = state?.stage === 'second_factor' ? state.accountId : undefined;
+      return deps.passkeys.authenticationOptions(binding(input.uid), userId);
+    },
+
+    /**
+     * A passkey assertion: the second factor of a proven user (it must be one of theirs), or —
+     * with nothing proven yet — a passwordless sign-in. Every refusal is audited with its reason.
+     */
+    async passkey(
+      current: SignInState | undefined,
+      input: { uid: string; response: AuthenticationResponseJSON; request: RequestFacts; client: ClientFacts },
+    ): Promise<Outcome<FirstFactorResult | SecondFactorResult>> {
+      const { request } = input;
+      if (current?.stage === 'second_factor') {
+        const state = current;
+        const facts = { epochAtStart: state.factorEpoch, factor: await mfa.factor(state.accountId) };
+        if (decideFactorStep({ stage: 'second_factor', ...facts }) === 'restart') return restart(state, request);
+        const assertion = await deps.passkeys.authenticate(binding(input.uid), input.response, state.accountId);
+        if (assertion.kind === 'verified' && assertion.counterRegressed) counterRegressed(assertion, request, 'accepted');
+        if (assertion.kind === 'refused') {
+          if (assertion.reason === 'counter_regressed') counterRegressed(assertion, request, 'refused');
+          // Not counted by the sign-in limits: a signature over a single-use challenge is not a guess.
+          audit.record({ type: 'mfa.failed', outcome: 'failure', subject: state.accountId, ...origin(request), details: { method: 'passkey', reason: assertion.reason } });
+          return { step: { kind: 'invalid' } };
+        }
+        audit.record({ type: 'mfa.used', outcome: 'success', subject: state.accountId, ...origin(request), details: { method: 'passkey', passkey: assertion.passkeyId } });
+        return done(state, [...state.amr, ...passkeyAmr(assertion)], 'passkey', request);
+      }
+      if (current && current.stage !== 'identify') return { step: { kind: 'nothing_pending' } };
+      await security.consume('signInPerIp', request.ip);
+      const result = await passkey.authenticate({ binding: binding(input.uid), response: input.response });
+      if (result.kind === 'rejected' && result.reason === 'passkey_counter_regressed') counterRegressed({ reason: 'counter_regressed' }, request, 'refused');
+      const email = result.kind === 'verified' ? normalizeEmail(result.account.email) : '';
+      const state: Extract<SignInState, { stage: 'identify' }> = { v: 1, uid: input.uid, email, stage: 'identify' };
+      return afterFirstFactor(state, result, passkey, input);
     },
 
     /** The first code of the authenticator being enrolled; recovery codes are shown once. */

@@ -19,4 +19,6 @@ export interface ClientFacts {
   allowsUnverified: boolean;
   /** acr_values of the authorization request. */
   acrValues: string | undefined;
+  /** The account pages' own client: where factors are enrolled (a role's passkey rule does not lock it out). */
+  enrolsFactors?: boolean;
 }

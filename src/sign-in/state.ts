@@ -5,9 +5,11 @@
  * malformed, from another interaction or another version is no state at all.
  *
  *   identify ──password ok──▶ unverified            (email not confirmed; can ask for a new link)
- *      │                  ├─▶ second_factor         (enrolled: TOTP or recovery code)
+ *      │                  ├─▶ second_factor         (enrolled: a passkey, TOTP or recovery code; passkey only when loa:3 is required)
  *      │                  └─▶ enrol ──code ok──▶ enrolled (recovery codes shown) ──▶ done
  *      └── (a slow-down `wait` rides along with whatever stage it is given in)
+ *
+ *   a passkey alone (passwordless, user-verified) ──▶ done (loa:3)
  *
  *   upstream identity of an existing, unlinked account ──▶ identify + `link` (its password first;
  *   the link is made when the sign-in completes, after the second factor if one is enrolled)
@@ -53,7 +55,8 @@ const proven = {
 export const signInStateSchema = z.discriminatedUnion('stage', [
   z.object({ stage: z.literal('identify'), ...common }),
   z.object({ stage: z.literal('unverified'), ...common, ...proven }),
-  z.object({ stage: z.literal('second_factor'), ...common, ...proven }),
+  /** `passkeyOnly`: loa:3 is required (and why): a TOTP or recovery code is not accepted. */
+  z.object({ stage: z.literal('second_factor'), ...common, ...proven, passkeyOnly: z.enum(['role', 'client', 'acr']).optional() }),
   z.object({ stage: z.literal('enrol'), ...common, ...proven, reason: z.enum(['role', 'client', 'acr']), enrolmentId: z.string().max(64).optional() }),
   z.object({ stage: z.literal('enrolled'), ...common, ...proven }),
 ]);

@@ -41,6 +41,8 @@ export interface TestServer {
 
 export interface StartOptions {
   env?: Record<string, string>;
+  /** The issuer's host name (default 127.0.0.1; WebAuthn in a browser needs a domain, e.g. localhost). */
+  hostname?: string;
   clock?: Clock;
 }
 
@@ -66,7 +68,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const server: Server = createServer({ keepAliveTimeout: 120_000 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const keysDir = mkdtempSync(join(tmpdir(), 'gatehouse-keys-'));
   const config = loadConfig({
     ...TEST_ENV,

@@ -14,6 +14,8 @@ export type MethodResult =
       amr: readonly string[];
       /** True when the method alone is multi-factor (a user-verified passkey; an upstream whose MFA is trusted). */
       multiFactor: boolean;
+      /** The method is origin-bound (a passkey): a phishing proxy cannot relay it (loa:3). */
+      phishingResistant?: boolean;
     }
   /**
    * The person is known elsewhere but not linked to the existing account with their address: the

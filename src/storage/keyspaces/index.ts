@@ -8,8 +8,9 @@ import { createFederationKeyspace, FEDERATION_PREFIXES } from './federation.ts';
 import { createOidcModelKeyspace, OIDC_MODEL_PREFIXES } from './oidc-models.ts';
 import { createSignInThrottleKeyspace, RATE_LIMIT_PREFIXES } from './rate-limits.ts';
 import { createSessionKeyspace, SESSION_PREFIXES } from './sessions.ts';
+import { createWebAuthnChallengeKeyspace, WEBAUTHN_PREFIXES } from './webauthn-challenges.ts';
 
-export const KEYSPACE_PREFIXES: readonly string[] = [...OIDC_MODEL_PREFIXES, ...SESSION_PREFIXES, ...RATE_LIMIT_PREFIXES, ...CONSOLE_PREFIXES, ...FEDERATION_PREFIXES];
+export const KEYSPACE_PREFIXES: readonly string[] = [...OIDC_MODEL_PREFIXES, ...SESSION_PREFIXES, ...RATE_LIMIT_PREFIXES, ...CONSOLE_PREFIXES, ...FEDERATION_PREFIXES, ...WEBAUTHN_PREFIXES];
 
 export function createKeyspaces(kv: KeyValueStore) {
   return {
@@ -18,6 +19,7 @@ export function createKeyspaces(kv: KeyValueStore) {
     signInThrottle: createSignInThrottleKeyspace(kv),
     consoleSessions: createConsoleSessionKeyspace(kv),
     federation: createFederationKeyspace(kv),
+    webauthnChallenges: createWebAuthnChallengeKeyspace(kv),
   };
 }
 

@@ -9,6 +9,7 @@ import { createJobQueries } from './jobs.ts';
 import { createMailOutboxQueries } from './mail-outbox.ts';
 import { createMfaQueries } from './mfa.ts';
 import { createOidcPayloadQueries } from './oidc-payloads.ts';
+import { createPasskeyQueries } from './passkeys.ts';
 import { createRbacQueries } from './rbac.ts';
 import { createSigningKeyQueries } from './signing-keys.ts';
 import { createUpstreamProviderQueries } from './upstream-providers.ts';
@@ -26,6 +27,7 @@ export function createQueries(db: Knex) {
     oidcPayloads: createOidcPayloadQueries(db),
     signingKeys: createSigningKeyQueries(db),
     mfa: createMfaQueries(db),
+    passkeys: createPasskeyQueries(db),
     emailTokens: createEmailTokenQueries(db),
     rbac: createRbacQueries(db),
     dynamicRegistration: createDynamicRegistrationQueries(db),

@@ -22,7 +22,7 @@ export interface EnrolmentRow {
  * row, created at epoch 0 if absent): one lock order, so concurrent changes queue instead of
  * deadlocking. Returns the current epoch.
  */
-async function lockFactor(trx: Knex.Transaction, userId: string): Promise<number> {
+export async function lockFactor(trx: Knex.Transaction, userId: string): Promise<number> {
   await trx('mfa_state').insert({ user_id: userId, epoch: 0 }).onConflict('user_id').ignore();
   const row = (await trx('mfa_state').select('epoch').where({ user_id: userId }).forUpdate().first()) as { epoch: string | number };
   return Number(row.epoch);
@@ -36,6 +36,12 @@ export function createMfaQueries(db: Knex) {
     epoch: async (userId: string): Promise<number> => {
       const row = (await translated(db('mfa_state').select('epoch').where({ user_id: userId }).first())) as { epoch: string | number } | undefined;
       return Number(row?.epoch ?? 0);
+    },
+
+    /** How many passkeys the user has (passkeys/ keeps them; the factor state counts them). */
+    passkeyCount: async (userId: string): Promise<number> => {
+      const row = await translated(db('passkeys').where({ user_id: userId }).count({ n: '*' }).first());
+      return Number(row?.n ?? 0);
     },
 
     /** A pending enrolment; expired ones of the same user are swept on the way. */
