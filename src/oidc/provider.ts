@@ -24,6 +24,7 @@ import { authorizationRequestsByPost } from './authorization-post.ts';
 import { refuseUngrantableClientCredentialsScopes } from './client-credentials-scopes.ts';
 import { type ClientLike, metadataOf } from './client-metadata-of.ts';
 import { deviceFlowFeature, installDeviceFlow } from './device-flow.ts';
+import { keepDiscoveryDocument } from './discovery-document.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
@@ -249,6 +250,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         logger.warn({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'store unavailable: answered 503'),
     }),
   );
+  // Keeps the discovery document it answers, for the protocol group to serve (discovery-document.ts).
+  provider.use(keepDiscoveryDocument);
   compareClientSecretsAsDigests(provider, deps.clock, deps.importedClientSecrets);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
