@@ -65,6 +65,7 @@ export interface ProviderDeps {
 export const INTERACTION_PATH = '/interaction';
 /** oidc-provider's authorization route (its default). */
 const AUTHORIZATION_PATH = '/auth';
+const END_SESSION_PATH = '/session/end';
 /** Client authentication, the same at the token, introspection, revocation and PAR endpoints. */
 const CLIENT_AUTH_SIGNING_ALGS: Array<'RS256' | 'PS256' | 'ES256' | 'EdDSA'> = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
@@ -280,7 +281,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   exactRedirectPortMatching(provider);
   reportOAuthErrors(provider, { logger, count: deps.countOAuthError });
   // OIDC Core §3.1.2.1 POST, answered as the same GET (why: authorization-post.ts).
-  provider.use(authorizationRequestsByPost({ path: AUTHORIZATION_PATH, bodyLimitBytes: config.bodyLimitBytes }));
+  // RP-initiated logout by POST too (RP-Initiated Logout §2), answered the same way.
+  provider.use(authorizationRequestsByPost({ paths: [AUTHORIZATION_PATH, END_SESSION_PATH], bodyLimitBytes: config.bodyLimitBytes }));
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revocationAnswersWithoutContentType);
   provider.use(revokeGrantsOnLogout(deps.storage));
