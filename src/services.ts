@@ -103,6 +103,10 @@ export function buildServices(deps: {
     ...(deps.validateClientMetadata ? { validateMetadata: deps.validateClientMetadata } : {}),
     isBuiltIn: (identifier) => identifier === adminAudience(config.issuer),
     onChange: (change) => audit.record({ type: `api.${change.kind}`, outcome: 'success', subject: change.identifier, details: {} }),
+    transact: storage.transaction,
+    onClientsChanged: (clientIds) => {
+      for (const clientId of clientIds) clients.forget(clientId);
+    },
   });
   const clients = createClientService({
     clients: queries.clients,
