@@ -215,6 +215,8 @@ export function buildServices(deps: {
     issuer: config.issuer,
     // Upstreams on http:// only where Gatehouse itself runs on http:// (development, tests).
     allowInsecureHttp: !config.production && config.issuer.startsWith('http://'),
+    clock,
+    cacheTtlMs,
   });
   const signIn = createSignIn({
     accounts,
