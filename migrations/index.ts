@@ -13,6 +13,7 @@ import * as jobRuns from './012_job_runs.ts';
 import * as upstreamProviders from './013_upstream_providers.ts';
 import * as apiCredentials from './014_api_credentials.ts';
 import * as webhooks from './019_webhooks.ts';
+import * as userLocale from './022_user_locale.ts';
 
 /** Every migration, in order. Listed explicitly so the same list runs on PGlite and Postgres. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -30,4 +31,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '013_upstream_providers', module: upstreamProviders },
   { name: '014_api_credentials', module: apiCredentials },
   { name: '019_webhooks', module: webhooks },
+  { name: '022_user_locale', module: userLocale },
 ];

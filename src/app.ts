@@ -28,8 +28,8 @@ import type { Services } from './services.ts';
 export interface AppDeps {
   /** /admin/v1: bearer-token REST API with its OpenAPI document. */
   admin: Router;
-  /** /console: the operator's web UI, over the admin API only. */
-  console: Router;
+  /** /console: the operator's web UI, over the admin API only (console/routes.ts: records, with the page stack). */
+  console: Middleware;
   config: Config;
   logger: Logger;
   services: Services;
@@ -132,8 +132,7 @@ export function createApp(deps: AppDeps): Koa {
       group: pipeline(steps, 'pages', errors.pages, [mountRoutes({ prefix: ACCOUNT_PATH, steps: pageSteps, routes: account, answerUnknownMethods: true })]),
     },
     { prefixes: ['/verify-email', '/password'], group: pipeline(steps, 'pages', errors.pages, [mountRoutes({ steps: pageSteps, routes: emailLinks })]) },
-    // The console's pages are its own Koa router (console/routes.ts), with the page stack inside it.
-    { prefixes: ['/console'], group: pipeline(steps, 'pages', errors.pages, [deps.console.routes(), deps.console.allowedMethods()] as unknown as Middleware[]) },
+    { prefixes: ['/console'], group: pipeline(steps, 'pages', errors.pages, [deps.console]) },
   ];
   if (config.dcr.enabled) {
     const registration = registrationRoutes({

@@ -7,7 +7,7 @@ import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE, adminAudience, createAdminApi, ens
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
-import { createConsoleRouter } from './console/routes.ts';
+import { consoleGroup } from './console/routes.ts';
 import { resolveSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
 import { buildJobs } from './job-set.ts';
@@ -38,13 +38,23 @@ export { resolveSecrets } from './dev-secrets.ts';
 
 export async function createGatehouse(
   config: Config,
-  options: { logger: Logger; clock?: Clock; secrets?: Secrets; inMemoryEmbedded?: boolean; /** Shutting down: readiness fails. */ isDraining?: () => boolean },
+  options: {
+    logger: Logger;
+    clock?: Clock;
+    secrets?: Secrets;
+    inMemoryEmbedded?: boolean;
+    /** With inMemoryEmbedded: start from this dump of a migrated data directory (tests). */
+    embeddedTemplate?: Blob;
+    /** Shutting down: readiness fails. */
+    isDraining?: () => boolean;
+  },
 ): Promise<Gatehouse> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const secrets = options.secrets ?? resolveSecrets(config);
   const storage = await openAndMigrate(config, {
     inMemoryEmbedded: options.inMemoryEmbedded ?? false,
+    embeddedTemplate: options.embeddedTemplate,
     onConnectionProblem: (store, message) => logger.warn({ event: 'store.connection_problem', store, message }, 'store connection problem'),
   });
   try {
@@ -151,7 +161,7 @@ export async function createGatehouse(
       scheduled: (job) => job.scope === 'instance' || config.jobs.enabled,
     });
     const admin = createAdminApi({ config, services, jobs, publicJwks: () => keyView?.publicJwks ?? [], logger, clock });
-    const consoleRouter = createConsoleRouter({
+    const consoleRoutes = consoleGroup({
       issuer: config.issuer,
       clientId: consoleClientId,
       adminAudience: adminAudience(config.issuer),
@@ -164,7 +174,7 @@ export async function createGatehouse(
     });
     const app = createApp({
       admin: admin.router,
-      console: consoleRouter,
+      console: consoleRoutes,
       config,
       logger,
       services,

@@ -66,7 +66,11 @@ export function buildServices(deps: {
   const notifications = createNotifications({
     outbox: queries.mailOutbox,
     mailer,
-    templates: createMailTemplates({ productName: config.theme.productName, viewsDir: VIEWS_DIR }),
+    templates: createMailTemplates({ theme: config.theme, issuer: config.issuer, viewsDir: VIEWS_DIR }),
+    recipient: async (email) => {
+      const row = await queries.users.findByEmail(email);
+      return row && { locale: row.locale, name: row.name };
+    },
     keyEncryptionSecret: secrets.keyEncryptionSecret,
     clock,
     logger,

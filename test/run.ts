@@ -1,5 +1,5 @@
 /**
- * Runs the whole suite: pure unit tests once, then every storage-touching test once per mode —
+ * Runs the whole suite: pure unit tests once (in the same runner as the embedded mode), and every storage-touching test once per mode —
  * embedded (PGlite + in-process store) and services (Postgres + Redis). Each services run gets
  * its own database and Redis key prefix, removed afterwards. Without Postgres or Redis the
  * services mode is skipped, loudly, and everything else still runs.
@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { compileCacheDir } from '../src/compile-cache.ts';
+import { migrateToLatest, openDatabase } from '../src/storage/database.ts';
 
 const { values } = parseArgs({
   options: { mode: { type: 'string', default: 'all' }, only: { type: 'string' } },
@@ -23,6 +25,11 @@ const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 const UNIT = ['test/unit/**/*.test.ts'];
 const PER_MODE = ['test/storage/**/*.test.ts', 'test/protocol/**/*.test.ts', 'test/interactions/**/*.test.ts', 'test/logs/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/imports/**/*.test.ts', 'test/examples/**/*.test.ts'];
 const SERVICES_ONLY = ['test/concurrency/**/*.test.ts'];
+/**
+ * Every test process (and each server or CLI process a test spawns, which inherit it) reuses the
+ * code V8 compiled for the same modules in earlier ones: about 0.8 s of CPU less per process.
+ */
+const COMPILE_CACHE = compileCacheDir();
 
 interface Counts {
   passed: number;
@@ -52,7 +59,7 @@ async function runNodeTest(label: string, globs: string[], env: Record<string, s
         `--test-reporter-destination=${countsFile}`,
         ...patterns,
       ],
-      { stdio: 'inherit', env: { ...process.env, ...env } },
+      { stdio: 'inherit', env: { ...process.env, ...(COMPILE_CACHE ? { NODE_COMPILE_CACHE: COMPILE_CACHE } : {}), ...env } },
     );
     child.on('exit', (exitCode) => resolve(exitCode ?? 1));
   });
@@ -89,16 +96,42 @@ async function servicesAvailable(): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * Migrated once per run: every test process's database is a copy of it (CREATE DATABASE …
+ * TEMPLATE), so no test process runs the migrations again (about a second each).
+ */
+async function createTemplateDatabase(databasePrefix: string): Promise<string> {
+  const name = `${databasePrefix}_template`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ kind: 'postgres', url: url.href });
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  return name;
+}
+
 async function withServicesRun<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
   const runId = randomBytes(5).toString('hex');
   const databasePrefix = `gatehouse_test_${runId}`;
   const redisPrefix = `gatehouse-test:${runId}:`;
   process.stdout.write(`services run: databases ${databasePrefix}_*, Redis prefix ${redisPrefix}\n`);
   try {
+    const templateDatabase = await createTemplateDatabase(databasePrefix);
     return await fn({
       GATEHOUSE_TEST_MODE: 'services',
       GATEHOUSE_TEST_ADMIN_URL: ADMIN_URL,
       GATEHOUSE_TEST_DATABASE_PREFIX: databasePrefix,
+      GATEHOUSE_TEST_TEMPLATE_DATABASE: templateDatabase,
       GATEHOUSE_TEST_REDIS_URL: REDIS_URL,
       GATEHOUSE_TEST_REDIS_PREFIX: redisPrefix,
       GATEHOUSE_TEST_KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
@@ -132,8 +165,13 @@ const add = (counts: Counts) => {
 };
 
 if (values.mode === 'all' || values.mode === 'embedded') {
-  if (!values.only) add(await runNodeTest('unit tests', UNIT, {}));
-  add(await runNodeTest('embedded mode (PGlite + in-process store)', PER_MODE, { GATEHOUSE_TEST_MODE: 'embedded' }));
+  // The unit tests (which ignore the mode) share the embedded run's two workers: one run, no idle
+  // core while the last file of the first run finishes.
+  add(
+    values.only
+      ? await runNodeTest('embedded mode (PGlite + in-process store)', PER_MODE, { GATEHOUSE_TEST_MODE: 'embedded' })
+      : await runNodeTest('unit tests and embedded mode (PGlite + in-process store)', [...UNIT, ...PER_MODE], { GATEHOUSE_TEST_MODE: 'embedded' }),
+  );
 }
 if (values.mode === 'all' || values.mode === 'services') {
   const problem = await servicesAvailable();

@@ -19,6 +19,8 @@ export interface Timing {
   seconds: number;
   /** Cores used by everything else on the machine meanwhile (the timed process excluded). */
   otherCores: number;
+  /** CPU seconds of the timed process itself: steadier than `seconds` on a busy machine. */
+  cpuSeconds: number;
   failure?: string;
 }
 
@@ -32,7 +34,7 @@ async function timed(work: () => Promise<{ ownCpuSeconds: number; failure?: stri
   const self = process.cpuUsage(selfBefore);
   const busy = (await machineBusySeconds()) - busyBefore;
   const otherCores = Math.max(0, (busy - ownCpuSeconds - (self.user + self.system) / 1e6) / seconds);
-  return { seconds, otherCores, ...(failure ? { failure } : {}) };
+  return { seconds, otherCores, cpuSeconds: ownCpuSeconds, ...(failure ? { failure } : {}) };
 }
 
 /**
@@ -81,7 +83,7 @@ export async function timeEmbeddedStarts(settings: ShippedSettings, reps: number
       const timing = await startOnce(settings, dataDir);
       result[kind].push(timing);
       say(
-        `  embedded ${kind} start ${rep}: ${timing.seconds.toFixed(1)} s (other processes ${timing.otherCores.toFixed(2)} cores)${timing.failure ? ` FAILED: ${timing.failure}` : ''}`,
+        `  embedded ${kind} start ${rep}: ${timing.seconds.toFixed(1)} s, ${timing.cpuSeconds.toFixed(1)} s of CPU (other processes ${timing.otherCores.toFixed(2)} cores)${timing.failure ? ` FAILED: ${timing.failure}` : ''}`,
       );
     }
   }

@@ -1,13 +1,13 @@
 /**
  * The runtime settings the production image ships, read from the Dockerfile so the bench starts
  * servers the way production does: memory-relevant variables set with ENV in the final stage
- * (NODE_OPTIONS, MALLOC_*, UV_THREADPOOL_SIZE) and node flags in its exec-form CMD.
+ * (NODE_OPTIONS, NODE_COMPILE_CACHE, MALLOC_*, UV_THREADPOOL_SIZE) and node flags in its exec-form CMD.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './process.ts';
 
-const RUNTIME_VARIABLE = /^(NODE_OPTIONS|MALLOC_\w+|UV_THREADPOOL_SIZE)$/;
+const RUNTIME_VARIABLE = /^(NODE_OPTIONS|NODE_COMPILE_CACHE|MALLOC_\w+|UV_THREADPOOL_SIZE)$/;
 
 export interface ShippedSettings {
   env: Record<string, string>;

@@ -53,7 +53,7 @@ export function createAccountFlows(deps: AccountFlowsDeps) {
 
   return {
     /** Creates the account (unverified) and mails a link; for a taken email, mails the owner instead. */
-    async register(input: { email: string; password: string; name?: string }): Promise<void> {
+    async register(input: { email: string; password: string; name?: string; locale?: string }): Promise<void> {
       const outcome = await deps.accounts.register(input);
       if (outcome.kind === 'created') {
         deps.audit('registration', outcome.account.id, {});

@@ -56,6 +56,8 @@ export function createAccountService(deps: {
       password: string;
       name?: string | undefined;
       emailVerified?: boolean;
+      /** The language of the account's mails (the page language at registration). */
+      locale?: string | undefined;
     }): Promise<Account> {
       const email = normalizeEmail(input.email);
       const problems = [...(isValidEmail(email) ? [] : ['Enter a valid email address.'])];
@@ -69,6 +71,7 @@ export function createAccountService(deps: {
           emailVerified: input.emailVerified ?? false,
           passwordHash: await hasher.hash(input.password),
           name: input.name ?? null,
+          locale: input.locale ?? null,
         });
       } catch (error) {
         if (error instanceof Conflict) throw new Conflict('an account with this email already exists');
@@ -124,7 +127,7 @@ export function createAccountService(deps: {
      * Registration: a new unverified account, or the existing one (the caller mails its owner).
      * Both paths validate the password and hash it, so neither answer nor timing tells them apart.
      */
-    async register(input: { email: string; password: string; name?: string | undefined }): Promise<{ kind: 'created' | 'existing'; account: Account }> {
+    async register(input: { email: string; password: string; name?: string | undefined; locale?: string | undefined }): Promise<{ kind: 'created' | 'existing'; account: Account }> {
       const email = normalizeEmail(input.email);
       const existing = await users.findByEmail(email);
       if (!existing) return { kind: 'created', account: await this.create({ ...input, emailVerified: false }) };
@@ -140,6 +143,9 @@ export function createAccountService(deps: {
     },
 
     markEmailVerified: (id: string) => users.markEmailVerified(id),
+
+    /** The account's mail language, recorded at its first sign-in when it was not made by a person's own registration. */
+    rememberLocale: (id: string, locale: string) => users.setLocaleIfUnset(id, locale),
 
     /** Throws ValidationFailed with the policy's messages when `newPassword` is not acceptable. */
     async validateNewPassword(id: string, newPassword: string): Promise<void> {

@@ -4,26 +4,8 @@
  * its route record and sent to the running server (or run in-process when none runs); see run.ts
  * and transport.ts. Exit codes: exit-codes.ts (and `gatehouse --help`).
  */
-import { lstatSync, mkdirSync } from 'node:fs';
-import module from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-/**
- * V8's compile cache halves the CLI's start (most of it is compiling zod and the route schemas).
- * It lives in a directory only this user owns: cached code from a directory another user could
- * write would be code that user chose.
- */
-function enableCompileCache(): void {
-  const dir = join(tmpdir(), `gatehouse-cli-cache-${process.getuid?.() ?? 'user'}`);
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = lstatSync(dir);
-    if (stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0) module.enableCompileCache?.(dir);
-  } catch {
-    // No cache: only slower.
-  }
-}
+// Before anything else loads: most of the CLI's start is compiling zod and the route schemas.
+import { enableCompileCache } from '../compile-cache.ts';
 
 enableCompileCache();
 const { runCli } = await import('./run.ts');

@@ -4,6 +4,7 @@
  * renderer. Page files import this one; it imports none of them.
  */
 import type { Context } from 'koa';
+import { z } from 'zod';
 import type { AdminAccess, AdminCaller, AdminResponse } from '../admin/index.ts';
 import type { Views } from '../http/views.ts';
 import type { Logger } from '../logger.ts';
@@ -102,12 +103,33 @@ export function redirectDone(ctx: Context, path: string, done: string): void {
 }
 
 /** A checkbox list or a comma/newline-separated text field as a clean list. */
-export function listField(value: unknown): string[] {
-  const values = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(/[\s,]+/) : [];
+function listField(value: string | string[] | undefined): string[] {
+  const values = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/) : [];
   return [...new Set(values.map((entry) => entry.trim()).filter(Boolean))];
 }
 
-export const field = (body: unknown, name: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value.trim() : '';
-};
+/**
+ * Form and query fields as the browser sends them, for the route records' schemas (the router
+ * validates them; no handler reads the raw body). Text is trimmed ('' when absent); the admin
+ * API judges the values themselves and its words are shown on the form.
+ */
+export const formText = (max = 500) =>
+  z
+    .string()
+    .max(max)
+    .optional()
+    .transform((value) => (value ?? '').trim());
+/** Checkboxes with one name, or a text field of values separated by spaces, commas or lines. */
+export const formList = z
+  .union([z.string().max(20_000), z.array(z.string().max(2_000)).max(500)])
+  .optional()
+  .transform(listField);
+/** An HTML checkbox: present (`on`) or absent. */
+export const formCheckbox = z
+  .string()
+  .max(10)
+  .optional()
+  .transform((value) => value === 'on');
+/** The typed confirmation of a destructive form. */
+export const confirmForm = z.object({ confirm: formText(500) });
+

@@ -8,8 +8,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { type Route, route } from '../http/route.ts';
 import { MFA_ACR } from '../mfa/policy.ts';
-import { type ConsoleDeps, ConsoleSessionEnded, type Operator, renderPage } from './context.ts';
+import { type ConsoleDeps, ConsoleSessionEnded, formText, type Operator, renderPage } from './context.ts';
 
 const LOGIN_TTL = 600;
 const random = () => randomBytes(32).toString('base64url');
@@ -86,17 +88,19 @@ interface TokenAnswer {
   expires_in?: number;
 }
 
-/** GET /console/callback: back from signing in. */
-export function callback(deps: ConsoleDeps): Middleware {
-  return async (ctx) => {
+/** Back from signing in: the authorization response (RFC 6749 §4.1.2), or its error. */
+const callbackQuery = z.object({ state: formText(512), code: formText(2048), error: formText(200) });
+
+/** GET /console/callback */
+function callback(deps: ConsoleDeps) {
+  return async (ctx: Context, { query }: { query: z.output<typeof callbackQuery> }) => {
     const names = cookieNames(deps);
-    const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    const { state, code } = query;
     const bound = ctx.cookies.get(names.login, { signed: true });
     ctx.cookies.set(names.login, null, { path: '/' });
     // The state must be the one this browser started with (login CSRF: no one else's code lands here).
     const started = state && bound === state ? await deps.sessions.takeLogin(state) : undefined;
-    const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
-    if (!started || !code) return renderPage(deps, ctx, 'refused', { reason: ctx.query.error === 'access_denied' ? 'denied' : 'failed' }, 400);
+    if (!started || !code) return renderPage(deps, ctx, 'refused', { reason: query.error === 'access_denied' ? 'denied' : 'failed' }, 400);
     const { verifier, returnTo } = JSON.parse(started) as { verifier: string; returnTo: string };
 
     const answer = await fetch(`${deps.issuer}/token`, {
@@ -141,8 +145,8 @@ export function callback(deps: ConsoleDeps): Middleware {
 }
 
 /** POST /console/logout: the console session ends here, the Gatehouse session at end_session. */
-export function logout(deps: ConsoleDeps): Middleware {
-  return async (ctx) => {
+function logout(deps: ConsoleDeps) {
+  return async (ctx: Context) => {
     const operator = ctx.state.operator as Operator;
     await deps.sessions.endSession(operator.sessionId);
     ctx.cookies.set(cookieNames(deps).session, null, { path: '/' });
@@ -157,7 +161,13 @@ export function logout(deps: ConsoleDeps): Middleware {
   };
 }
 
-/** GET /console/signed-out */
-export function signedOut(deps: ConsoleDeps): Middleware {
-  return async (ctx) => renderPage(deps, ctx, 'signed-out', {});
+/** The pages before and after a console session: back from signing in, and signed out. */
+export function sessionRoutes(deps: ConsoleDeps): Route[] {
+  return [
+    route({ method: 'get', path: '/callback', query: callbackQuery, handle: callback(deps) }),
+    route({ method: 'get', path: '/signed-out', handle: (ctx) => renderPage(deps, ctx, 'signed-out', {}) }),
+  ];
 }
+
+/** Signing out: a signed-in route (the operator's session is what ends). */
+export const logoutRoute = (deps: ConsoleDeps): Route => route({ method: 'post', path: '/logout', handle: logout(deps) });

@@ -1,33 +1,16 @@
 /**
- * Page text in English, Spanish and Simplified Chinese (views/i18n/*.json). The language comes
- * from the client's `ui_locales`, then the browser's Accept-Language, then English.
+ * The page language. The catalog itself (languages, ICU messages, the translator) is
+ * src/i18n/catalog.ts, shared with the mails; this file adds what needs the request.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from 'koa';
+import { LOCALES, type Locale } from '../i18n/catalog.ts';
 
-export const LOCALES = ['en', 'es', 'zh'] as const;
-export type Locale = (typeof LOCALES)[number];
-
-export type Translate = (key: string, vars?: Record<string, string | number>) => string;
-
-/** `i18n/<locale>.json`, plus `i18n/<part>/<locale>.json` of each page group that keeps its own (the console). */
-export function loadDictionaries(viewsDir: string): Record<Locale, Record<string, string>> {
-  const root = join(viewsDir, 'i18n');
-  const parts = readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(root, entry.name));
-  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  return Object.fromEntries(
-    LOCALES.map((locale) => [
-      locale,
-      Object.assign(read(join(root, `${locale}.json`)), ...parts.map((dir) => join(dir, `${locale}.json`)).filter(existsSync).map(read)),
-    ]),
-  ) as Record<Locale, Record<string, string>>;
-}
+export { LOCALES, type Locale, languageTag, loadDictionaries, type Translate, translator } from '../i18n/catalog.ts';
 
 /**
  * The page language: the first supported tag of the client's `ui_locales` (OIDC Core §3.1.2.1,
  * space-separated, in order of preference), else the browser's Accept-Language as Koa negotiates
- * it (`ctx.acceptsLanguages`: q-values, `es-MX` → `es`), else English.
+ * it (`ctx.acceptsLanguages`: q-values, `es-MX` → `es`, `pt-PT` → `pt`), else English.
  */
 export function negotiateLocale(uiLocales: string | undefined, ctx: Pick<Context, 'acceptsLanguages'>): Locale {
   for (const tag of (uiLocales ?? '').split(' ').filter(Boolean)) {
@@ -36,11 +19,4 @@ export function negotiateLocale(uiLocales: string | undefined, ctx: Pick<Context
   }
   const accepted = ctx.acceptsLanguages(...LOCALES);
   return typeof accepted === 'string' && (LOCALES as readonly string[]).includes(accepted) ? (accepted as Locale) : 'en';
-}
-
-export function translator(dictionaries: Record<Locale, Record<string, string>>, locale: Locale): Translate {
-  return (key, vars) => {
-    const text = dictionaries[locale][key] ?? dictionaries.en[key] ?? key;
-    return vars ? text.replace(/\{(\w+)\}/g, (match, name: string) => (name in vars ? String(vars[name]) : match)) : text;
-  };
 }

@@ -38,5 +38,6 @@ export function requestFacts(ctx: Context, options: { secureCookies: boolean; cl
     requestId: origin.requestId ?? '',
     device: readDeviceCookie(ctx, options.secureCookies),
     clientId: options.clientId ?? '',
+    ...(typeof ctx.state.locale === 'string' ? { locale: ctx.state.locale } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
-import { type Locale, loadDictionaries, translator } from './i18n.ts';
+import { type Locale, languageTag, loadDictionaries, translator } from './i18n.ts';
 
 export interface Theme {
   productName: string;
@@ -40,7 +40,7 @@ export function createViews(options: { theme: Theme; cache: boolean; viewsDir?: 
       return eta.render(template, {
         productName: options.theme.productName,
         logoUrl: options.theme.logoUrl,
-        lang: locale === 'zh' ? 'zh-Hans' : locale,
+        lang: languageTag(locale),
         t: translator(dictionaries, locale),
         ...data,
       });

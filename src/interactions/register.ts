@@ -25,7 +25,7 @@ export function submitRegistration(deps: InteractionDeps) {
     const { interaction, client } = await details(deps, ctx);
     await deps.security.consume('registrationPerIp', ctx.ip);
     try {
-      await deps.flows.register({ email: form.email, password: form.password, ...(form.name ? { name: form.name } : {}) });
+      await deps.flows.register({ email: form.email, password: form.password, locale: ctx.state.locale, ...(form.name ? { name: form.name } : {}) });
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
       ctx.status = 400;

@@ -1,6 +1,7 @@
 /**
- * Every mail Gatehouse sends to a user, in one place: the notice (what happened), its template in
- * views/mail/ (keyed by locale), and delivery through the outbox.
+ * Every mail Gatehouse sends to a user, in one place: the notice (what happened), its words in
+ * the recipient's language (the locale stored on the account; mail/templates.ts renders HTML and
+ * plain text), and delivery through the outbox.
  *
  * `notify` only queues: one insert into `mail_outbox` (body sealed — reset and verification links
  * are credentials until used). Delivery happens off the request path: at once when the server
@@ -37,10 +38,22 @@ const LEASE_SECONDS = 300;
 
 export const retryDelaySeconds = (attempts: number) => Math.min(30 * 2 ** Math.max(0, attempts - 1), 3600);
 
+/** What the outbox keeps, sealed: both parts of the mail (rows queued before HTML mails hold the text alone). */
+const sealedBody = (mail: { text: string; html: string }) => JSON.stringify({ text: mail.text, html: mail.html });
+function openedBody(body: string): { text: string; html?: string } {
+  if (body.startsWith('{"text":')) {
+    const parsed = JSON.parse(body) as { text: string; html?: string };
+    return parsed.html === undefined ? { text: parsed.text } : { text: parsed.text, html: parsed.html };
+  }
+  return { text: body };
+}
+
 export function createNotifications(deps: {
   outbox: MailOutboxQueries;
   mailer: Mailer;
   templates: MailTemplates;
+  /** The account behind an address, if any: its mail language and its name (the greeting). */
+  recipient?: (email: string) => Promise<{ locale: string | null; name: string | null } | undefined>;
   keyEncryptionSecret: Uint8Array;
   clock: Clock;
   logger: Logger;
@@ -56,7 +69,8 @@ export function createNotifications(deps: {
     const due = await outbox.claimDue(now, new Date(now.getTime() + LEASE_SECONDS * 1000), BATCH);
     for (const row of due) {
       try {
-        await deps.mailer.send({ to: row.recipient, subject: row.subject, text: await unseal(row.body_jwe, deps.keyEncryptionSecret) });
+        const body = openedBody(await unseal(row.body_jwe, deps.keyEncryptionSecret));
+        await deps.mailer.send({ to: row.recipient, subject: row.subject, ...body });
         await outbox.delivered(row.id);
       } catch (error) {
         const reason = error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
@@ -102,8 +116,9 @@ export function createNotifications(deps: {
      */
     async notify(to: string, notice: Notice, options: { locale?: string; waitForDelivery?: boolean } = {}): Promise<void> {
       const { kind, ...data } = notice;
-      const mail = deps.templates(kind, data, options.locale);
-      await outbox.enqueue({ recipient: to, subject: mail.subject, bodyJwe: await seal(mail.text, deps.keyEncryptionSecret, 'mail'), now: clock.now() });
+      const account = await deps.recipient?.(to);
+      const mail = deps.templates(kind, data, options.locale ?? account?.locale ?? undefined, { name: account?.name });
+      await outbox.enqueue({ recipient: to, subject: mail.subject, bodyJwe: await seal(sealedBody(mail), deps.keyEncryptionSecret, 'mail'), now: clock.now() });
       if (options.waitForDelivery) await kick();
       else if (started) void kick();
     },

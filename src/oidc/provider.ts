@@ -11,7 +11,7 @@ import { AUTH_METHODS } from '../clients/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
-import { negotiateLocale } from '../http/i18n.ts';
+import { LOCALES, languageTag, negotiateLocale } from '../http/i18n.ts';
 import { requestOrigin } from '../http/request-facts.ts';
 import type { Views } from '../http/views.ts';
 import { type Logger, securityEvent } from '../logger.ts';
@@ -225,6 +225,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       introspection_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_SIGNING_ALGS,
       revocation_endpoint_auth_methods_supported: [...AUTH_METHODS],
       revocation_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_SIGNING_ALGS,
+      // OIDC Discovery §3: the languages of the pages, for a client choosing `ui_locales`.
+      ui_locales_supported: LOCALES.map(languageTag),
     },
     fetch: createOutboundFetch({ allowPrivateNetworks: config.outboundAllowPrivate, attempts: 3, deadlineMs: 5000 }) as never,
     // No `none`, no HS*: only the algorithms Gatehouse keeps rotating keys for.

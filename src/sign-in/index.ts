@@ -75,7 +75,7 @@ export interface Outcome<Step> {
 }
 
 export interface SignInDeps {
-  accounts: Pick<AccountService, 'authenticate'>;
+  accounts: Pick<AccountService, 'authenticate' | 'rememberLocale'>;
   flows: Pick<AccountFlows, 'resendVerification'>;
   mfa: MfaService;
   security: SecurityService;
@@ -124,6 +124,7 @@ export function createSignIn(deps: SignInDeps) {
     // The existing account was proven (password, and its second factor if enrolled): now the link.
     if (state.link) await deps.federation.linkProven(state.link as UpstreamIdentity, state.accountId);
     audit.record({ type: 'signin.success', outcome: 'success', subject: state.accountId, ...origin(request), details: { method } });
+    if (request.locale) await deps.accounts.rememberLocale(state.accountId, request.locale);
     const acr = amr.length > 1 ? MFA_ACR : PASSWORD_ACR;
     return { step: { kind: 'done', login: { accountId: state.accountId, amr: [...amr], acr }, device: rememberDevice(request.device, state.email) } };
   }

@@ -9,6 +9,8 @@ export interface RequestFacts {
   device: DeviceClaims | undefined;
   /** The client of the sign-in (the audit trail's actor); empty on the account pages. */
   clientId: string;
+  /** The page language (a catalog locale): an account that has none yet keeps it for its mails. */
+  locale?: string | undefined;
 }
 
 /** What the client and its authorization request ask of a sign-in. */

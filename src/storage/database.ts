@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrations } from '../../migrations/index.ts';
@@ -11,7 +12,15 @@ export type Database = Knex;
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolMax?: number; statementTimeoutMs?: number }
-  | { kind: 'pglite'; dataDir: string | undefined };
+  | {
+      kind: 'pglite';
+      dataDir: string | undefined;
+      /**
+       * In memory only (no dataDir): start from this dump of a data directory (`dumpEmbeddedDatabase`)
+       * instead of running initdb, which costs seconds of WebAssembly on every start.
+       */
+      template?: Blob;
+    };
 
 /** Where knex and the pg pool report problems (instead of the console). */
 export interface DatabaseLog {
@@ -36,14 +45,18 @@ export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): P
     debug: () => {},
   };
   if (target.kind === 'pglite') {
-    let connection: { filename?: string } = {};
-    if (target.dataDir !== undefined) {
+    // Imported only in embedded mode: production (Postgres) never loads PGlite.
+    const { default: ClientPgLite } = await import('knex-pglite');
+    let connection: { filename?: string; pglite?: unknown } = {};
+    if (target.template && target.dataDir === undefined) {
+      // The CommonJS build, the one knex-pglite requires: a single copy of PGlite in the process.
+      const { PGlite } = createRequire(import.meta.url)('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+      connection = { pglite: new PGlite({ loadDataDir: target.template }) };
+    } else if (target.dataDir !== undefined) {
       const dir = resolve(target.dataDir, 'pg');
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       connection = { filename: dir };
     }
-    // Imported only in embedded mode: production (Postgres) never loads PGlite.
-    const { default: ClientPgLite } = await import('knex-pglite');
     const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection, log: knexLog } as Knex.Config);
     if (connection.filename) {
       // PGlite creates its cluster on first use, with files of mode 0666: make them private now.
@@ -163,6 +176,17 @@ export function whileBootstrapping<T>(db: Database, run: () => Promise<T>): Prom
 function restrictEmbeddedFiles(db: Database): void {
   const filename = (db.client.config.connection as { filename?: string } | undefined)?.filename;
   if (filename) restrictToOwner(filename);
+}
+
+/** A dump of an embedded (PGlite) database's data directory, for `template` above. */
+export async function dumpEmbeddedDatabase(db: Database): Promise<Blob> {
+  const connection = (await db.client.acquireConnection()) as { dumpDataDir?(compression: 'none'): Promise<Blob> };
+  try {
+    if (!connection.dumpDataDir) throw new Error('only an embedded (PGlite) database can be dumped');
+    return await connection.dumpDataDir('none');
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }
 
 export async function pingDatabase(db: Database): Promise<void> {

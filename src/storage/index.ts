@@ -10,7 +10,7 @@ import { createQueries, type Queries } from './queries/index.ts';
 import { type Transact, withTransaction } from './transaction.ts';
 import { StoreUnreachable } from './unreachable.ts';
 
-export { migrateToLatest, whileBootstrapping } from './database.ts';
+export { dumpEmbeddedDatabase, migrateToLatest, whileBootstrapping } from './database.ts';
 export { EmbeddedDataDirBusy } from './embedded-lock.ts';
 export type { KeyValueStore } from './key-value.ts';
 export type { Keyspaces } from './keyspaces/index.ts';
@@ -38,6 +38,8 @@ export interface Storage {
  */
 export interface StorageOptions {
   inMemoryEmbedded?: boolean;
+  /** With inMemoryEmbedded: a dump of a data directory to start from (tests: skips initdb). */
+  embeddedTemplate?: Blob;
   /** Connection problems (both stores reconnect by themselves). */
   onConnectionProblem?: (store: 'database' | 'redis', message: string) => void;
 }
@@ -56,7 +58,11 @@ export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'
           },
           { warn: (message) => options.onConnectionProblem?.('database', message) },
         )
-      : await openDatabase({ kind: 'pglite', dataDir: options.inMemoryEmbedded ? undefined : config.storage.dataDir });
+      : await openDatabase(
+          options.inMemoryEmbedded
+            ? { kind: 'pglite', dataDir: undefined, template: options.embeddedTemplate }
+            : { kind: 'pglite', dataDir: config.storage.dataDir },
+        );
   let redisStore: Awaited<ReturnType<typeof createRedisKeyValueStore>> | undefined;
   if (config.storage.kind === 'services') {
     // Both stores answer once before anything else runs, so a wrong URL or a stopped server is

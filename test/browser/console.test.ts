@@ -16,7 +16,8 @@ import axe from 'axe-core';
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib/functional';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { ADMIN_READ_ROLE, ADMIN_ROLE, adminAudience } from '../../src/admin/index.ts';
+import { ADMIN_READ_ROLE, ADMIN_READ_SCOPE, ADMIN_ROLE, adminAudience } from '../../src/admin/index.ts';
+import { adminToken } from '../harness/admin-api.ts';
 import { authorizationCodeFlow, createWebClient, discover, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
@@ -247,6 +248,167 @@ test('create a user, grant a role, the role is in their next access token; disab
   assert.match((await page.locator('#chain-status').textContent()) ?? '', /intact/);
 });
 
+test('identity providers: an operator adds one, edits it keeping the secret, disables it, and deletes it with a typed confirmation', { skip }, async () => {
+  const { page } = operator;
+  const { federation } = server.gatehouse.services;
+  const name = `acme-${Date.now().toString(36)}`;
+  await page.goto(`${server.url}/console/idps`);
+  await page.locator('#idp-name').fill(name);
+  await page.locator('#idp-display-name').fill('Acme Workforce');
+  await page.locator('#idp-issuer').fill('https://login.acme-corp.example.test');
+  await page.locator('#idp-client-id').fill('gatehouse-at-acme');
+  await page.locator('#idp-client-secret').fill('upstream secret 7f3a9c');
+  await page.locator('#idp-domains').fill('acme-corp.example.test');
+  await page.locator('#idp-jit').check();
+  await page.getByRole('button', { name: 'Add identity provider' }).click();
+  await page.getByText(/Identity provider added/).waitFor();
+  assert.equal((await page.locator('#idp-callback').textContent())?.trim(), `${server.url}/federation/${name}/callback`);
+  assert.equal((await page.content()).includes('upstream secret 7f3a9c'), false, 'the secret is never shown');
+  let stored = await federation.find(name);
+  assert.equal(stored.displayName, 'Acme Workforce');
+  assert.deepEqual(stored.domains, ['acme-corp.example.test']);
+  assert.equal(stored.jit, true);
+  assert.equal(stored.hasClientSecret, true);
+  assert.equal(stored.enabled, true);
+
+  // A refusal of the admin API comes back on the form, in its words; nothing changes.
+  await page.locator('#idp-domains').fill('not a domain');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('.error[role=alert]').waitFor();
+  assert.match((await page.locator('.error[role=alert]').textContent()) ?? '', /domain/);
+  assert.deepEqual((await federation.find(name)).domains, ['acme-corp.example.test']);
+
+  // Edit: a blank secret keeps the stored one.
+  await page.goto(`${server.url}/console/idps/${name}`);
+  await page.locator('#idp-display-name').fill('Acme Corp');
+  await page.locator('#idp-jit').uncheck();
+  await page.getByText('Claims and group → role mapping').click();
+  await page.locator('#idp-groupsClaim').fill('groups_direct');
+  await page.locator('#idp-group-roles').fill('cn=eng,dc=acme = developer reviewer\nops = operator');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+  stored = await federation.find(name);
+  assert.equal(stored.displayName, 'Acme Corp');
+  assert.equal(stored.jit, false);
+  assert.equal(stored.claimMapping.groups, 'groups_direct');
+  assert.deepEqual(stored.groupRoles, { 'cn=eng,dc=acme': ['developer', 'reviewer'], ops: ['operator'] });
+  const readBack = (await page.locator('#idp-group-roles').inputValue()).split('\n').sort();
+  assert.deepEqual(readBack, ['cn=eng,dc=acme = developer reviewer', 'ops = operator'], 'the mapping reads back as typed');
+  assert.equal(stored.hasClientSecret, true, 'the blank secret field kept the stored secret');
+
+  await page.getByRole('button', { name: 'Disable' }).click();
+  await page.getByText('Identity provider disabled.').waitFor();
+  assert.equal((await federation.find(name)).enabled, false);
+  await page.goto(`${server.url}/console/idps`);
+  assert.match((await page.locator('#idp-list tbody tr', { hasText: name }).textContent()) ?? '', /Disabled/);
+  await page.goto(`${server.url}/console/idps/${name}`);
+  await page.getByRole('button', { name: 'Enable' }).click();
+  await page.getByText('Identity provider enabled.').waitFor();
+  assert.equal((await federation.find(name)).enabled, true);
+
+  // Delete: the wrong name changes nothing; the right one deletes.
+  await page.locator('#confirm').fill('acme');
+  await page.getByRole('button', { name: 'Delete identity provider' }).click();
+  await page.getByText('The confirmation did not match').waitFor();
+  assert.equal((await federation.find(name)).name, name);
+  await page.goto(`${server.url}/console/idps/${name}`);
+  await page.locator('#confirm').fill(name);
+  await page.getByRole('button', { name: 'Delete identity provider' }).click();
+  await page.getByText('Identity provider deleted.').waitFor();
+  assert.equal(await page.locator('#idp-list tbody tr', { hasText: name }).count(), 0);
+  await assert.rejects(federation.find(name));
+});
+
+test('a device app from the wizard gets a device code over HTTP; an edited API shows its new scope description in the admin API; roles and groups are deleted with a typed confirmation', { skip }, async () => {
+  const { page } = operator;
+  const api = `https://deploy-${Date.now()}.example.test`;
+  await server.gatehouse.services.apis.create({ identifier: api, name: 'Deploy', scopes: [{ name: 'deploy', description: 'Deploy' }], claims: [] });
+
+  // Edit the API: a scope description people read, a claim, an algorithm and a lifetime.
+  await page.goto(`${server.url}/console/apis`);
+  await page.getByRole('link', { name: 'Deploy', exact: true }).click();
+  await page.locator('#scopes').fill('deploy: Deploy builds to production\nlogs: Read deployment logs');
+  await page.locator('#claim-roles').check();
+  await page.locator('#ttl').fill('600');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+  assert.equal(await page.locator('#api-scopes').getByText('Deploy builds to production').count(), 1);
+  const reader = await adminToken(server, [ADMIN_READ_SCOPE]);
+  const fromApi = await fetch(`${server.url}/admin/v1/apis/${encodeURIComponent(api)}`, { headers: { authorization: `Bearer ${reader}` } });
+  assert.equal(fromApi.status, 200);
+  const edited = (await fromApi.json()) as { scopes: Array<{ name: string; description: string }>; claims: string[]; accessTokenTtl: number };
+  assert.deepEqual(edited.scopes, [
+    { name: 'deploy', description: 'Deploy builds to production' },
+    { name: 'logs', description: 'Read deployment logs' },
+  ]);
+  assert.deepEqual(edited.claims, ['roles']);
+  assert.equal(edited.accessTokenTtl, 600);
+
+  // The wizard's device kind: a public client with the device grant, and the snippet to use it.
+  await page.goto(`${server.url}/console/clients/new`);
+  await page.getByRole('link', { name: /Device or CLI without a browser/ }).click();
+  await page.locator('#name').fill('Deploy CLI');
+  assert.equal(await page.locator('#redirect_uris').count(), 0, 'a device app has no redirect URI');
+  await page.locator('#resource').selectOption(api);
+  await page.getByLabel(/Deploy builds to production/).check();
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.locator('#client-id').waitFor();
+  assert.equal(await page.locator('#client-secret').count(), 0, 'a public client has no secret');
+  const clientId = (await page.locator('#client-id').textContent())!.trim();
+  assert.match((await page.locator('main').textContent()) ?? '', /\/device\/auth/);
+  const started = await fetch(`${server.url}/device/auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: clientId, scope: 'openid deploy', resource: api }),
+  });
+  assert.equal(started.status, 200, await started.clone().text());
+  const device = (await started.json()) as { device_code?: string; user_code?: string; verification_uri?: string };
+  assert.ok(device.device_code && device.user_code);
+  assert.equal(device.verification_uri, `${server.url}/device`);
+  const pending = await tokenRequest(server, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: device.device_code, client_id: clientId });
+  assert.equal(pending.body.error, 'authorization_pending');
+
+  // Delete a role (held by a user: they lose it) and a group, each with its name typed.
+  const { rbac } = server.gatehouse.services;
+  const role = `retired-${Date.now()}`;
+  const group = `contractors-${Date.now()}`;
+  await rbac.createRole({ name: role });
+  await rbac.createGroup({ name: group });
+  const holder = await person([role]);
+  await page.goto(`${server.url}/console/roles`);
+  let item = page.locator('li', { hasText: role });
+  await item.getByText('Delete role').first().click();
+  await item.getByLabel(`Type ${role} to confirm`).fill(role);
+  await item.getByRole('button', { name: 'Delete role' }).click();
+  await page.getByText('Role deleted.').waitFor();
+  assert.equal(await page.locator('li', { hasText: role }).count(), 0);
+  assert.equal(await rbac.findRole(role), undefined);
+  assert.deepEqual(await rbac.allRoleNames({ kind: 'user', id: holder.id }), []);
+  item = page.locator('li', { hasText: group });
+  await item.getByText('Delete group').first().click();
+  await item.getByLabel(`Type ${group} to confirm`).fill(group);
+  await item.getByRole('button', { name: 'Delete group' }).click();
+  await page.getByText('Group deleted.').waitFor();
+  assert.equal(await page.locator('li', { hasText: group }).count(), 0);
+});
+
+test('user search filters on the organisation (org_id)', { skip }, async () => {
+  const { page } = operator;
+  const org = `org-${Date.now()}`;
+  const member = await person([]);
+  await person([]);
+  await page.goto(`${server.url}/console/users/${encodeURIComponent(member.id)}`);
+  await page.locator('#org').fill(org);
+  await page.getByRole('button', { name: 'Save' }).nth(1).click();
+  await page.getByText('Saved.').waitFor();
+  await page.goto(`${server.url}/console/users`);
+  await page.locator('#org').fill(org);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/org=/);
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  assert.equal(await page.getByRole('link', { name: member.email }).count(), 1);
+});
+
 test('a disabled user cannot sign in at all, and enabling lets them back', { skip }, async () => {
   const user = await person([]);
   const { page } = operator;
@@ -341,6 +503,46 @@ test('attacks: a cross-site form post is refused, the console cannot be framed, 
   assert.equal(response.status(), 403);
   assert.equal((await server.gatehouse.services.accounts.findById(victim.id))?.disabled, false, 'the forged post changed nothing');
 
+  // The new forms refuse a post without the form's token too (the operator's cookies ride along).
+  const { services } = server.gatehouse;
+  const target = `csrf-${Date.now().toString(36)}`;
+  await services.federation.create({ name: target, issuer: 'https://login.csrf.example.test', clientId: 'x', clientSecret: 'y' }, { actor: 'test' });
+  const csrfApi = `https://csrf-${Date.now()}.example.test`;
+  await services.apis.create({ identifier: csrfApi, name: 'CSRF', scopes: [{ name: 'a', description: 'Original' }], claims: [] });
+  await services.rbac.createRole({ name: target });
+  await services.rbac.createGroup({ name: target });
+  for (const [path, form] of [
+    ['/console/idps', { name: `${target}-2`, issuer: 'https://login.csrf.example.test', clientId: 'x', clientSecret: 'y' }],
+    [`/console/idps/${target}`, { displayName: 'Forged' }],
+    [`/console/idps/${target}/disable`, {}],
+    [`/console/idps/${target}/delete`, { confirm: target }],
+    [`/console/apis/${encodeURIComponent(csrfApi)}`, { scopes: 'a: Forged' }],
+    [`/console/roles/${target}/delete`, { confirm: target }],
+    [`/console/groups/${target}/delete`, { confirm: target }],
+  ] as const) {
+    const forged = await page.request.post(`${server.url}${path}`, { form: { ...form, csrf: 'guess' }, maxRedirects: 0 });
+    assert.equal(forged.status(), 403, `${path} refuses a forged post`);
+  }
+  const idpAfter = await services.federation.find(target);
+  assert.deepEqual([idpAfter.displayName, idpAfter.enabled], [target, true], 'the forged posts changed nothing');
+  await assert.rejects(services.federation.find(`${target}-2`));
+  assert.equal((await services.apis.find(csrfApi))?.scopes[0]?.description, 'Original');
+  assert.ok(await services.rbac.findRole(target));
+
+  // Input the records' schemas refuse is a 400 page from the router, before any handler: no 500, no stack.
+  await page.goto(`${server.url}/console/idps`);
+  const csrf = await page.locator('input[name=csrf]').first().inputValue();
+  for (const [path, form] of [
+    ['/console/idps', { name: 'x'.repeat(5000), csrf }],
+    [`/console/users/${victim.id}/no-such-action`, { csrf }],
+    ['/console/clients', { kind: 'mainframe', name: 'x', csrf }],
+  ] as const) {
+    const refused = await page.request.post(`${server.url}${path}`, { form, maxRedirects: 0 });
+    assert.equal(refused.status(), 400, `${path} refuses malformed input`);
+    assert.doesNotMatch(await refused.text(), /at \w+ \(|node_modules|ZodError/, `${path}: no stack trace`);
+  }
+  assert.equal((await services.federation.list()).some((idp) => idp.name.startsWith('xxxxx')), false);
+
   // Clickjacking: the console refuses to render in a frame on another origin.
   attackerPage = `<!doctype html><title>x</title><iframe src="${server.url}/console/users" title="console"></iframe>`;
   const [framed] = await Promise.all([evil.waitForResponse((r) => r.url() === `${server.url}/console/users`), evil.goto(attackerUrl)]);
@@ -351,10 +553,15 @@ test('attacks: a cross-site form post is refused, the console cannot be framed, 
 
   // Stored XSS: every field an admin or a registering client fills is rendered as text.
   const probe = (id: string) => `<b id="${id}">x</b><img src=x onerror="document.title='pwned'">`;
-  const { services } = server.gatehouse;
   await services.clients.create({ name: probe('xss-client'), type: 'confidential', grantTypes: ['client_credentials'] });
   await services.apis.create({ identifier: `https://xss-${Date.now()}.example.test`, name: 'XSS', scopes: [{ name: 'x', description: probe('xss-scope') }], claims: [] });
   const named = await services.accounts.create({ email: uniqueEmail('xss'), password: 'ember walnut quiver 19', emailVerified: true, name: probe('xss-user') });
+  const xssIdp = `xss-${Date.now().toString(36)}`;
+  await services.federation.create({ name: xssIdp, displayName: probe('xss-idp'), issuer: 'https://login.xss.example.test', clientId: probe('xss-idp-client'), clientSecret: 'y' }, { actor: 'test' });
+  const xssApi = `https://xss-edit-${Date.now()}.example.test`;
+  await services.apis.create({ identifier: xssApi, name: probe('xss-api-name'), scopes: [{ name: 'x', description: probe('xss-api-scope') }], claims: [] });
+  const xssRole = `xss-role-${Date.now()}`;
+  await services.rbac.createRole({ name: xssRole, description: probe('xss-role') });
   const { token } = await services.registration.mintInitialAccessToken({ expiresIn: 3600, quota: 1, policy: { redirectUriHosts: ['dcr.example.test'] } } as never);
   const registered = await fetch(`${server.url}/register`, {
     method: 'POST',
@@ -368,11 +575,19 @@ test('attacks: a cross-site form post is refused, the console cannot be framed, 
     ['/console/apis', 'xss-scope'],
     [`/console/users/${named.id}`, 'xss-user'],
     ['/console/users?q=xss', 'xss-user'],
+    ['/console/idps', 'xss-idp'],
+    [`/console/idps/${xssIdp}`, 'xss-idp'],
+    [`/console/idps/${xssIdp}`, 'xss-idp-client'],
+    [`/console/apis/${encodeURIComponent(xssApi)}`, 'xss-api-name'],
+    [`/console/apis/${encodeURIComponent(xssApi)}`, 'xss-api-scope'],
+    ['/console/roles', 'xss-role'],
   ] as const) {
     await page.goto(`${server.url}${path}`);
     assert.equal(await page.locator(`#${id}`).count(), 0, `${path}: no element injected`);
     assert.notEqual(await page.title(), 'pwned');
   }
+  assert.ok((await page.content()).includes('&lt;b id="xss-role"&gt;'), 'the description is shown as text');
+  await page.goto(`${server.url}/console/users/${named.id}`);
   assert.ok((await page.content()).includes('&lt;b id="xss-user"&gt;'), 'the name is shown as text');
 });
 
@@ -386,6 +601,11 @@ test('every console page passes axe in English, Spanish and Chinese; screenshots
     emailVerified: true,
     name: 'Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschaferswessen',
   });
+  const api = (await server.gatehouse.services.apis.list()).find((entry) => !server.gatehouse.services.apis.isBuiltIn(entry.identifier))!;
+  const idp = await server.gatehouse.services.federation.create(
+    { name: `axe-${Date.now().toString(36)}`, displayName: 'Axe Corp', issuer: 'https://login.axe.example.test', clientId: 'x', clientSecret: 'y', domains: ['axe.example.test'] },
+    { actor: 'test' },
+  );
   const pages: Array<[string, string]> = [
     ['users', '/console/users'],
     ['users-new', '/console/users/new'],
@@ -395,6 +615,10 @@ test('every console page passes axe in English, Spanish and Chinese; screenshots
     ['clients-new-web', '/console/clients/new?kind=web'],
     ['clients-show', `/console/clients/${encodeURIComponent(client.clientId)}`],
     ['apis', '/console/apis'],
+    ['apis-show', `/console/apis/${encodeURIComponent(api.identifier)}`],
+    ['idps', '/console/idps'],
+    ['idps-show', `/console/idps/${idp.name}`],
+    ['clients-new-device', '/console/clients/new?kind=device'],
     ['roles', '/console/roles'],
     ['keys', '/console/keys'],
     ['audit', '/console/audit'],

@@ -4,7 +4,9 @@
  *
  * In services mode every test *process* (one per test file) gets its own database and Redis
  * prefix, inside the run's namespace, so files running in parallel cannot revoke each other's
- * grants or rotate each other's keys. test/run.ts drops them all at the end of the run.
+ * grants or rotate each other's keys. That database is a copy of the run's migrated template
+ * (test/run.ts migrates it once); `emptyDatabaseUrl()` gives one with no tables at all, for a
+ * test of the migrations themselves. test/run.ts drops them all at the end of the run.
  */
 import pg from 'pg';
 
@@ -16,7 +18,7 @@ export function storageMode(): StorageMode {
 
 let prepared: Promise<Record<string, string>> | undefined;
 
-async function createProcessDatabase(): Promise<Record<string, string>> {
+function runVariables() {
   const adminUrl = process.env.GATEHOUSE_TEST_ADMIN_URL;
   const databasePrefix = process.env.GATEHOUSE_TEST_DATABASE_PREFIX;
   const redisUrl = process.env.GATEHOUSE_TEST_REDIS_URL;
@@ -24,17 +26,33 @@ async function createProcessDatabase(): Promise<Record<string, string>> {
   if (!adminUrl || !databasePrefix || !redisUrl || !redisPrefix) {
     throw new Error('services mode needs the GATEHOUSE_TEST_* variables set by test/run.ts');
   }
-  const database = `${databasePrefix}_p${process.pid}`;
+  return { adminUrl, databasePrefix, redisUrl, redisPrefix, template: process.env.GATEHOUSE_TEST_TEMPLATE_DATABASE };
+}
+
+/** Creates a database of the run (a copy of `template` when given) and returns its URL. */
+async function createDatabase(name: string, template: string | undefined): Promise<string> {
+  const { adminUrl } = runVariables();
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`create database ${database}`);
+    await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   } finally {
     await admin.end();
   }
   const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return { DATABASE_URL: url.href, REDIS_URL: redisUrl, GATEHOUSE_REDIS_PREFIX: `${redisPrefix}p${process.pid}:` };
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+async function createProcessDatabase(): Promise<Record<string, string>> {
+  const { databasePrefix, redisUrl, redisPrefix, template } = runVariables();
+  const databaseUrl = await createDatabase(`${databasePrefix}_p${process.pid}`, template);
+  return { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, GATEHOUSE_REDIS_PREFIX: `${redisPrefix}p${process.pid}:` };
+}
+
+/** Services mode: a new database of this run with no tables (not even the migrations table). */
+export function emptyDatabaseUrl(): Promise<string> {
+  return createDatabase(`${runVariables().databasePrefix}_p${process.pid}_empty`, undefined);
 }
 
 /** Environment for the configured mode: services → this process's own database and Redis prefix. */

@@ -6,6 +6,8 @@ export interface SentMail {
   to: string;
   subject: string;
   text: string;
+  /** The HTML part (every user mail has one). */
+  html?: string;
 }
 
 /**

@@ -9,7 +9,8 @@ import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createGatehouse, type Gatehouse } from '../../src/gatehouse.ts';
 import { createLogger } from '../../src/logger.ts';
-import { storageEnv } from './mode.ts';
+import { embeddedTemplate } from './embedded-template.ts';
+import { storageEnv, storageMode } from './mode.ts';
 
 /**
  * Test configuration. Password hashing is cheap here on purpose (m=1 MiB, t=1): the suite
@@ -85,6 +86,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       logger,
       secrets: testSecrets(),
       inMemoryEmbedded: true,
+      ...(config.storage.kind === 'embedded' && storageMode() === 'embedded' ? { embeddedTemplate: await embeddedTemplate() } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {

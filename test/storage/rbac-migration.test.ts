@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import type { Knex } from 'knex';
 import { migrations } from '../../migrations/index.ts';
 import { openDatabase } from '../../src/storage/database.ts';
-import { storageEnv, storageMode } from '../harness/mode.ts';
+import { emptyDatabaseUrl, storageMode } from '../harness/mode.ts';
 
 const source = (upTo: string): Knex.MigrationSource<{ name: string; module: Knex.Migration }> => ({
   getMigrations: async () => migrations.slice(0, migrations.findIndex((m) => m.name === upTo) + 1),
@@ -16,8 +16,7 @@ let db: Knex | undefined;
 after(() => db?.destroy());
 
 test('existing users.roles become global roles granted to each user, then the column goes', async () => {
-  const env = await storageEnv();
-  db = storageMode() === 'services' ? await openDatabase({ kind: 'postgres', url: String(env.DATABASE_URL) }) : await openDatabase({ kind: 'pglite', dataDir: undefined });
+  db = storageMode() === 'services' ? await openDatabase({ kind: 'postgres', url: await emptyDatabaseUrl() }) : await openDatabase({ kind: 'pglite', dataDir: undefined });
   await db.migrate.latest({ migrationSource: source('004_email_tokens') });
   const user = (id: string, roles: unknown) => ({ id, email: `${id}@example.test`, password_hash: 'x', roles: JSON.stringify(roles) });
   await db('users').insert([user('u1', ['admin', 'employee']), user('u2', ['admin', 'admin']), user('u3', [])]);

@@ -17,7 +17,7 @@ const exchangeRuleInput = exchangeRule.extend({ mode: exchangeRule.shape.mode.op
 const tokenExchange = z.array(exchangeRuleInput).describe('RFC 8693 token exchange policy for tokens issued for this API; [] allows none.');
 const accessTokenFormat = z.enum(ACCESS_TOKEN_FORMATS).describe('jwt (RFC 9068, verifiable with the JWKS) or opaque (a stored reference).');
 
-const api = z
+export const api = z
   .object({
     identifier: z.string().describe('The `aud` of its access tokens.'),
     name: z.string(),

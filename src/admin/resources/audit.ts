@@ -3,7 +3,7 @@ import { normalizeEmail } from '../../accounts/email.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, ok } from '../route.ts';
 
-const auditEvent = z
+export const auditEvent = z
   .object({
     id: z.string(),
     occurredAt: z.iso.datetime(),

@@ -4,7 +4,7 @@ import { NotFound } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, created, noContent, ok, pageOf, pageQuery, paginate } from '../route.ts';
 
-const client = z
+export const client = z
   .object({
     clientId: z.string(),
     name: z.string(),
@@ -31,7 +31,7 @@ const client = z
     previousSecretExpiresAt: z.number().int().nullable(),
   })
   .meta({ id: 'Client' });
-const withSecret = z
+export const withSecret = z
   .object({ client, clientSecret: z.string().optional().describe('Shown once; only its digest is stored.') })
   .meta({ id: 'ClientWithSecret' });
 const settings = clientSettingsSchema.meta({ id: 'ClientSettings' });

@@ -20,7 +20,7 @@ export const mintBody = z.object({
   policy: policySchema.optional(),
   description: z.string().optional().describe('What it is for (shown in `iat list`).'),
 });
-const summary = z
+export const summary = z
   .object({
     id: z.string(),
     description: z.string().nullable(),

@@ -3,7 +3,7 @@ import { NotFound } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, created, ok } from '../route.ts';
 
-const key = z
+export const key = z
   .object({
     kid: z.string(),
     alg: z.string(),

@@ -3,11 +3,11 @@ import { NotFound } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, created, keysetAfter, keysetPage, noContent, ok, pageOf, pageQuery } from '../route.ts';
 
-const role = z
+export const role = z
   .object({ name: z.string(), description: z.string(), api: z.string().nullable().describe('The API the role belongs to; null = global.') })
   .meta({ id: 'Role' });
 const group = z.object({ name: z.string(), description: z.string() }).meta({ id: 'Group' });
-const groupWithRoles = z
+export const groupWithRoles = z
   .object({ name: z.string(), description: z.string(), roles: z.array(z.string()).describe('Roles granted to the group (its members hold them).') })
   .meta({ id: 'GroupWithRoles' });
 /** The create bodies (configuration as code uses the same shapes). */

@@ -4,7 +4,7 @@ import { NotFound } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, created, noContent, ok, pageOf, pageQuery, paginate } from '../route.ts';
 
-const user = z
+export const user = z
   .object({
     id: z.string(),
     email: z.string(),
@@ -12,17 +12,18 @@ const user = z
     name: z.string().nullable(),
     disabled: z.boolean().describe('Disabled: no sign-in by any method and no token refresh.'),
     roles: z.array(z.string()),
+    orgId: z.string().nullable().describe('The organisation (the org_id access-token claim); null: none.'),
   })
   .meta({ id: 'User' });
 const userParams = z.object({ userId: z.string().min(1).max(100) });
-const session = z
+export const session = z
   .object({
     uid: z.string(),
     signedInAt: z.iso.datetime().nullable(),
     lastActivity: z.object({ at: z.iso.datetime(), ip: z.string(), userAgent: z.string() }).nullable(),
   })
   .meta({ id: 'Session' });
-const grant = z.object({ grantId: z.string(), clientId: z.string(), name: z.string(), since: z.iso.datetime() }).meta({ id: 'Grant' });
+export const grant = z.object({ grantId: z.string(), clientId: z.string(), name: z.string(), since: z.iso.datetime() }).meta({ id: 'Grant' });
 
 /** Services are read when a handler runs, so the records can be listed (CLI help) without them. */
 export function userRoutes(services: Services) {
@@ -34,6 +35,7 @@ export function userRoutes(services: Services) {
     name: account.name,
     disabled: account.disabled,
     roles: await services.rbac.allRoleNames({ kind: 'user', id: account.id }),
+    orgId: (await services.rbac.subjectFacts({ kind: 'user', id: account.id })).orgId,
   });
   const mustExist = async (userId: string) => {
     const account = await services.accounts.findById(userId);
@@ -45,12 +47,13 @@ export function userRoutes(services: Services) {
       method: 'get',
       path: '/users',
       operationId: 'listUsers',
-      summary: 'List users, optionally filtered by exact email, a search text or a role',
+      summary: 'List users, optionally filtered by exact email, a search text, a role or an organisation',
       tag: 'Users',
       query: pageQuery.extend({
         email: z.string().max(254).optional().describe('Only the user with exactly this email.'),
         q: z.string().max(200).optional().describe('Only users whose email or name contains this text (case-insensitive).'),
         role: z.string().max(128).optional().describe('Only users holding this role (directly, through a group or per API).'),
+        org: z.string().max(128).optional().describe('Only users of this organisation (their org_id, exactly).'),
       }),
       responses: { 200: { description: 'A page of users', schema: pageOf(user) } },
       async handle({ query }) {
@@ -62,6 +65,11 @@ export function userRoutes(services: Services) {
           const role = query.role;
           const holds = await Promise.all(all.map(async (account) => (await services.rbac.allRoleNames({ kind: 'user', id: account.id })).includes(role)));
           all = all.filter((_, i) => holds[i]);
+        }
+        if (query.org) {
+          const org = query.org;
+          const inOrg = await Promise.all(all.map(async (account) => (await services.rbac.subjectFacts({ kind: 'user', id: account.id })).orgId === org));
+          all = all.filter((_, i) => inOrg[i]);
         }
         const page = paginate(all, query);
         return ok({ items: await Promise.all(page.items.map(toUser)), nextCursor: page.nextCursor });

@@ -12,6 +12,8 @@ export interface UserRow {
   /** Set: the account may not sign in (an imported Django user with is_active = false). */
   disabled_at: Date | null;
   last_login_at: Date | null;
+  /** The language of the account's mails (a catalog locale); null: the server's default. */
+  locale: string | null;
   created_at: Date;
 }
 
@@ -21,6 +23,7 @@ export interface NewUser {
   emailVerified: boolean;
   passwordHash: string;
   name: string | null;
+  locale?: string | null;
 }
 
 export function createUserQueries(db: Knex) {
@@ -33,6 +36,7 @@ export function createUserQueries(db: Knex) {
           email_verified: user.emailVerified,
           password_hash: user.passwordHash,
           name: user.name,
+          locale: user.locale ?? null,
         }),
       ).then(() => undefined),
     findByEmail: (email: string) =>
@@ -50,6 +54,9 @@ export function createUserQueries(db: Knex) {
           db('users').where({ id, password_hash: expected }).update({ password_hash: passwordHash, updated_at: db.fn.now() }).returning('id'),
         )
       ).length > 0,
+    /** Records the account's language once: an account's mails keep the language it was made in. */
+    setLocaleIfUnset: (id: string, locale: string) =>
+      translated(db('users').where({ id }).whereNull('locale').update({ locale })).then(() => undefined),
     recordLogin: (id: string) => translated(db('users').where({ id }).update({ last_login_at: db.fn.now() })).then(() => undefined),
     markEmailVerified: (id: string) =>
       translated(db('users').where({ id }).update({ email_verified: true, updated_at: db.fn.now() })).then(() => undefined),

@@ -276,6 +276,12 @@ test('roles and groups: create, grant to a user directly and through a group, se
   assert.equal((await admin.call('DELETE', `/roles/${roleName}/grants/user/${user.id}`, { token: writer })).status, 404);
 
   assert.equal((await admin.call('PUT', `/users/${user.id}/org`, { token: writer, body: { orgId: 'org_42' } })).status, 204);
+  const inOrg = (await admin.call('GET', '/users?org=org_42', { token: reader })).body as { items: Array<{ id: string; orgId: string | null }> };
+  assert.deepEqual(
+    inOrg.items.map((u) => [u.id, u.orgId]),
+    [[user.id, 'org_42']],
+    'the org filter finds the user of that organisation only',
+  );
   assert.ok(((await admin.call('GET', '/groups?limit=200', { token: reader })).body as { items: Array<{ name: string }> }).items.some((g) => g.name === groupName));
   assert.equal((await admin.call('DELETE', `/groups/${groupName}`, { token: writer })).status, 204);
   assert.equal((await admin.call('DELETE', `/roles/${roleName}`, { token: writer })).status, 204);
