@@ -394,6 +394,7 @@ const EXTRA_CLIENT_METADATA = {
   keep_offline_access_on_logout: booleanValue,
   first_party: booleanValue,
   require_mfa: booleanValue,
+  require_passkey: booleanValue,
   allow_unverified_email: booleanValue,
   allowed_cors_origins: stringArray,
   /** Loopback redirect URIs match on their port too (internals.ts, exactRedirectPortMatching). */
