@@ -102,6 +102,7 @@ export type ErrorKind =
   | 'unavailable'
   | 'server'
   | 'session_ended'
+  | 'start_again'
   | 'bad_request';
 
 /** oidc-provider's `SessionNotFound` descriptions: the sign-in's state is gone or belongs to another session. */
@@ -116,10 +117,17 @@ const EXPIRED_INTERACTION = new Set([
   'no consent is pending',
 ]);
 
+/** The second-factor step cannot continue (interactions/context.ts `startAgain`): the person's next step is a new sign-in. */
+const START_AGAIN = new Set([
+  'the two-factor settings of this account changed since this sign-in began; start the sign-in again',
+  'no second factor is pending; start the sign-in again',
+]);
+
 export function errorKind(facts: { status: number; code: string; message?: string | undefined }): ErrorKind {
   const { status, code, message = '' } = facts;
   if (message === 'interaction session id cookie not found') return 'cookies_missing';
   if (EXPIRED_INTERACTION.has(message)) return 'interaction_expired';
+  if (START_AGAIN.has(message)) return 'start_again';
   if (code === 'invalid_client') return 'unknown_client';
   if (code === 'invalid_redirect_uri') return 'redirect_uri';
   if (code === 'access_denied' || code === 'forbidden') return 'access_denied';

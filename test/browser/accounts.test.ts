@@ -116,7 +116,7 @@ test('registration → mailed link → verified → authorization with consent �
   await page.goto(await authorizationUrl(verifier));
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: /Allow Notes App/ }).waitFor();
   await shot(page, '06-consent');
   await page.getByRole('button', { name: 'Allow' }).click();
@@ -139,7 +139,7 @@ test('forgot password → reset → the refresh tokens issued before are dead', 
   await page.goto(await authorizationUrl(verifier));
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(oldPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Allow' }).click();
   await page.waitForURL(`${appUrl}/callback**`);
   const code = received.at(-1)!.searchParams.get('code')!;
@@ -249,7 +249,7 @@ test('MFA takeover through a parked enrolment (GH-02): the attacker’s reload a
   const reloaded = await attacker.reload();
   assert.equal(reloaded?.status(), 400, 'the parked sign-in must start again');
   assert.equal(await attacker.locator('#totp-secret').count(), 0, 'no secret is shown');
-  await attacker.getByText('start the sign-in again').waitFor();
+  await attacker.getByRole('heading', { name: 'Start the sign-in again' }).waitFor();
   await shot(attacker, '14-attacker-refused');
   // …and submitting the parked form with the secret seen before does not work either.
   const confirm = await attackerContext.request.post(`${server.url}${parkedForm.action}`, { form: { csrf: parkedForm.csrf!, code: await totp(seenByAttacker) }, maxRedirects: 0 });
@@ -357,7 +357,7 @@ for (const [locale, language, expect] of [
     assert.equal(await page.getAttribute('html', 'lang'), language);
     await page.getByRole('heading', { name: expect.signIn }).waitFor();
     await assertAccessible(page, `${locale} login`);
-    await page.getByRole('button', { name: expect.signIn }).click(); // empty form: the error state
+    await page.getByRole('button', { name: expect.signIn, exact: true }).click(); // empty form: the error state
     await assertAccessible(page, `${locale} login with an error`);
     await page.getByRole('link', { name: expect.account }).click();
     await assertAccessible(page, `${locale} register`);

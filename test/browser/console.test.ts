@@ -421,7 +421,7 @@ test('a disabled user cannot sign in at all, and enabling lets them back', { ski
   await attempt.locator('#email').fill(user.email);
   await attempt.locator('#password').fill(user.password);
   await attempt.locator('form[action$="/login"] button[type=submit]').click();
-  await attempt.locator('.error').waitFor();
+  await attempt.locator('#form-error').waitFor();
   assert.equal(await attempt.locator('form[action$="/login"]').count(), 1, 'still on the sign-in page');
   await context.close();
   await page.getByRole('button', { name: 'Enable' }).click();

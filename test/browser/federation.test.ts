@@ -167,7 +167,7 @@ test('home-realm discovery: typing an acme.test address goes straight to acme, w
   });
   await authorize(page, notes);
   await page.getByLabel('Email').fill('bob@acme.test');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Acme sign-in' }).waitFor();
   assert.equal(new URL(page.url()).origin, upstream.issuer);
   assert.equal(upstreamRequests[0]?.searchParams.get('login_hint'), 'bob@acme.test');
