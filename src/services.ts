@@ -181,6 +181,13 @@ export function buildServices(deps: {
     clock,
     cacheTtlMs,
   });
+  const passkeys = createPasskeyService({
+    passkeys: queries.passkeys,
+    challenges: keyspaces.webauthnChallenges,
+    rp: { id: config.passkeys.rpId, name: config.theme.productName, origins: config.passkeys.origins },
+    clock,
+    counterPolicy: config.passkeys.counterRegression,
+  });
   const accountAdministration = createAccountAdministration({
     accounts,
     roles: {
@@ -189,6 +196,8 @@ export function buildServices(deps: {
     },
     sessions,
     secondFactor: mfa,
+    passkeys,
+    notify,
     audit: (event) => audit.record({ ...event, outcome: 'success' }),
   });
   const registration = createRegistrationService({
@@ -216,13 +225,6 @@ export function buildServices(deps: {
     issuer: config.issuer,
     // Upstreams on http:// only where Gatehouse itself runs on http:// (development, tests).
     allowInsecureHttp: !config.production && config.issuer.startsWith('http://'),
-  });
-  const passkeys = createPasskeyService({
-    passkeys: queries.passkeys,
-    challenges: keyspaces.webauthnChallenges,
-    rp: { id: config.passkeys.rpId, name: config.theme.productName, origins: config.passkeys.origins },
-    clock,
-    counterPolicy: config.passkeys.counterRegression,
   });
   const signIn = createSignIn({
     accounts,
