@@ -4,6 +4,7 @@ import Koa, { type Middleware } from 'koa';
 import { ADMIN_PREFIX } from './admin/route.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { errorBoundary, oauthRenderer, pageRenderer, problemRenderer } from './http/errors.ts';
 import { formRouteStack } from './http/form-routes.ts';
 import { homePage } from './http/home-page.ts';
 import { negotiateLocale } from './http/i18n.ts';
@@ -66,8 +67,15 @@ export function createApp(deps: AppDeps): Koa {
     },
     headers: securityHeaders({ hsts: config.issuer.startsWith('https://') }),
     https: httpsOnly({ enabled: config.production, issuer: config.issuer }),
-    limits: tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit }),
+    limits: tokenEndpointLimits({ security: deps.services.security, audit: deps.services.audit, logger }),
     provider: mountProvider({ provider: deps.provider, issuer: config.issuer, trustProxy: config.trustProxy }),
+  };
+  // One error boundary per renderer (http/errors.ts), shared by the groups that render that way.
+  const errors = {
+    oauth: errorBoundary({ logger, render: oauthRenderer }),
+    pages: errorBoundary({ logger, render: pageRenderer(views) }),
+    ops: errorBoundary({ logger, render: problemRenderer({ realm: 'gatehouse-metrics' }) }),
+    admin: errorBoundary({ logger, render: problemRenderer({ realm: 'gatehouse-admin' }) }),
   };
   const pages = { logger, views, secureCookies: config.production, bodyLimitBytes: config.bodyLimitBytes };
   const pageSteps = formRouteStack(pages);
@@ -115,26 +123,26 @@ export function createApp(deps: AppDeps): Koa {
 
   // Path prefix → route group. To add a group: build its pipeline here and add one row.
   const table: GroupEntry[] = [
-    { exact: PROTOCOL_PATHS, group: pipeline(steps, 'protocol', [deps.jwks, discoveryDocument(deps.provider)]) },
-    { prefixes: ['/healthz', '/readyz', '/metrics'], group: pipeline(steps, 'json', [ops.routes(), ops.allowedMethods()] as unknown as Middleware[]) },
-    { prefixes: [ADMIN_PREFIX], group: pipeline(steps, 'json', [deps.admin.routes() as unknown as Middleware]) },
+    { exact: PROTOCOL_PATHS, group: pipeline(steps, 'protocol', errors.oauth, [deps.jwks, discoveryDocument(deps.provider)]) },
+    { prefixes: ['/healthz', '/readyz', '/metrics'], group: pipeline(steps, 'json', errors.ops, [ops.routes(), ops.allowedMethods()] as unknown as Middleware[]) },
+    { prefixes: [ADMIN_PREFIX], group: pipeline(steps, 'json', errors.admin, [deps.admin.routes() as unknown as Middleware]) },
     // The issuer root: what this is, for people and for developers.
-    { exact: ['/'], group: pipeline(steps, 'pages', [homePage({ views, issuer: config.issuer })]) },
-    { prefixes: ['/assets'], group: pipeline(steps, 'pages', [assets]) },
+    { exact: ['/'], group: pipeline(steps, 'pages', errors.pages, [homePage({ views, issuer: config.issuer })]) },
+    { prefixes: ['/assets'], group: pipeline(steps, 'pages', errors.pages, [assets]) },
     {
       prefixes: [INTERACTION_PATH],
-      group: pipeline(steps, 'pages', [mountRoutes({ prefix: INTERACTION_PATH, steps: pageSteps, routes: interactionRoutes(interactionDeps), answerUnknownMethods: true })]),
+      group: pipeline(steps, 'pages', errors.pages, [mountRoutes({ prefix: INTERACTION_PATH, steps: pageSteps, routes: interactionRoutes(interactionDeps), answerUnknownMethods: true })]),
     },
     {
       prefixes: [FEDERATION_PATH],
-      group: pipeline(steps, 'pages', [mountRoutes({ prefix: FEDERATION_PATH, steps: pageSteps, routes: federationCallbackRoutes(interactionDeps) })]),
+      group: pipeline(steps, 'pages', errors.pages, [mountRoutes({ prefix: FEDERATION_PATH, steps: pageSteps, routes: federationCallbackRoutes(interactionDeps) })]),
     },
     {
       prefixes: [ACCOUNT_PATH],
-      group: pipeline(steps, 'pages', [mountRoutes({ prefix: ACCOUNT_PATH, steps: pageSteps, routes: account, answerUnknownMethods: true })]),
+      group: pipeline(steps, 'pages', errors.pages, [mountRoutes({ prefix: ACCOUNT_PATH, steps: pageSteps, routes: account, answerUnknownMethods: true })]),
     },
-    { prefixes: ['/verify-email', '/password'], group: pipeline(steps, 'pages', [mountRoutes({ steps: pageSteps, routes: emailLinks })]) },
-    { prefixes: ['/console'], group: pipeline(steps, 'pages', [deps.console]) },
+    { prefixes: ['/verify-email', '/password'], group: pipeline(steps, 'pages', errors.pages, [mountRoutes({ steps: pageSteps, routes: emailLinks })]) },
+    { prefixes: ['/console'], group: pipeline(steps, 'pages', errors.pages, [deps.console]) },
   ];
   if (config.dcr.enabled) {
     const registration = registrationRoutes({
@@ -145,9 +153,9 @@ export function createApp(deps: AppDeps): Koa {
       views,
       bodyLimitBytes: config.bodyLimitBytes,
     });
-    table.push({ prefixes: [REGISTRATION_PATH], group: pipeline(steps, 'json', [mountRoutes(registration)]) });
+    table.push({ prefixes: [REGISTRATION_PATH], group: pipeline(steps, 'json', errors.oauth, [mountRoutes(registration)]) });
   }
   // Everything else (/auth, /me, /session/end, /request …) is oidc-provider's, behind the page front.
-  app.use(byPath(table, pipeline(steps, 'pages', [])));
+  app.use(byPath(table, pipeline(steps, 'pages', errors.pages, [])));
   return app;
 }

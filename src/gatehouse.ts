@@ -10,18 +10,17 @@ import type { Config } from './config.ts';
 import { consoleGroup } from './console/routes.ts';
 import { resolveSecrets } from './dev-secrets.ts';
 import { createViews } from './http/views.ts';
-import { gatehouseJobs, type JobRunner, startJobs } from './jobs/index.ts';
+import { buildJobs } from './job-set.ts';
+import { type JobRunner, startJobs } from './jobs/index.ts';
 import type { KeyView } from './keys/index.ts';
 import type { Logger } from './logger.ts';
 import { clientMetadataValidator } from './oidc/client-metadata.ts';
-import { isSpecialUseRefusal, specialUseGuardDispatcher } from './oidc/internals.ts';
 import { createJwksDocument } from './oidc/jwks-endpoint.ts';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.ts';
 import { createProvider } from './oidc/provider.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { buildServices, type Secrets, type Services } from './services.ts';
 import { openAndMigrate, type Storage } from './storage/index.ts';
-import { createWebhookDelivery } from './webhooks/index.ts';
 
 export interface Gatehouse {
   app: Koa;
@@ -134,27 +133,14 @@ export async function createGatehouse(
     const provider = createLiveProvider(buildProvider(initialKeys));
     liveProvider = provider;
     const jwks = createJwksDocument(initialKeys, { path: '/jwks', maxAge: config.keys.jwksMaxAge });
-    // Webhook receivers obey the private-network policy of every other outbound call.
-    const hookDispatcher = config.outboundAllowPrivate ? undefined : specialUseGuardDispatcher();
-    const webhookDelivery = createWebhookDelivery({
-      webhooks: storage.queries.webhooks,
-      keyEncryptionSecret: secrets.keyEncryptionSecret,
-      clock,
-      logger,
-      fetch: (url, init) => fetch(url, { ...init, ...(hookDispatcher ? { dispatcher: hookDispatcher } : {}) } as RequestInit),
-      isPolicyRefusal: isSpecialUseRefusal,
-      maxAttempts: config.webhooks.maxAttempts,
-      retryBaseSeconds: config.webhooks.retryBaseSeconds,
-      timeoutSeconds: config.webhooks.timeoutSeconds,
-    });
     const jobs = startJobs({
-      jobs: gatehouseJobs({
+      jobs: buildJobs({
         config,
-        audit: services.audit,
-        registration: services.registration,
-        oidcPayloads: storage.queries.oidcPayloads,
-        emailTokens: storage.queries.emailTokens,
-        webhooks: { webhooks: webhookDelivery, intervalSeconds: config.webhooks.pollInterval },
+        storage,
+        services,
+        secrets,
+        clock,
+        logger,
         keyRefresh: {
           keys: services.keys,
           initial: initialKeys,

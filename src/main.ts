@@ -14,6 +14,7 @@ import { adminRoutes } from './admin/routes.ts';
 import { type AdminSocket, adminSocketPath, serveAdminSocket } from './admin/socket.ts';
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts';
 import { createGatehouse } from './gatehouse.ts';
+import { errorBoundary, problemRenderer } from './http/errors.ts';
 import { createLogger } from './logger.ts';
 import { createDrain } from './ops/drain.ts';
 import { metricsRouter } from './ops/routes.ts';
@@ -80,6 +81,7 @@ async function main(config: Config): Promise<void> {
   if (config.metrics.port) {
     const router = metricsRouter(gatehouse.metrics, config.metrics.token);
     const metricsApp = new Koa();
+    metricsApp.use(errorBoundary({ logger, render: problemRenderer({ realm: 'gatehouse-metrics' }) }));
     metricsApp.use(router.routes());
     metricsServer = createServer(metricsApp.callback());
     await listen(metricsServer, config.metrics.port, config.host);

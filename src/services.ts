@@ -108,6 +108,10 @@ export function buildServices(deps: {
     ...(deps.validateClientMetadata ? { validateMetadata: deps.validateClientMetadata } : {}),
     isBuiltIn: (identifier) => identifier === adminAudience(config.issuer),
     onChange: (change) => audit.record({ type: `api.${change.kind}`, outcome: 'success', subject: change.identifier, details: {} }),
+    transact: storage.transaction,
+    onClientsChanged: (clientIds) => {
+      for (const clientId of clientIds) clients.forget(clientId);
+    },
   });
   const clients = createClientService({
     clients: queries.clients,
@@ -225,6 +229,8 @@ export function buildServices(deps: {
     issuer: config.issuer,
     // Upstreams on http:// only where Gatehouse itself runs on http:// (development, tests).
     allowInsecureHttp: !config.production && config.issuer.startsWith('http://'),
+    clock,
+    cacheTtlMs,
   });
   const signIn = createSignIn({
     accounts,

@@ -1,20 +1,26 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.ts';
 
 /**
- * A small bounded cache with per-entry expiry. Lookups of rarely changing records (clients, APIs)
- * on the token endpoint's hot path go through it; a short TTL bounds how long another instance's
- * change stays unseen, and local writes clear it at once.
+ * A bounded LRU cache (lru-cache) with per-entry expiry on the one clock. Lookups of rarely
+ * changing records (clients, APIs, role facts) on the token endpoint's hot path go through it; a
+ * short TTL bounds how long another instance's change stays unseen, and local writes clear it at
+ * once. "Not found" is cached too (boxed: lru-cache holds no `undefined`).
  */
 export function createTtlCache<V>(options: { ttlMs: number; maxEntries: number; clock: Clock }) {
-  const entries = new Map<string, { value: V; expiresAt: number }>();
+  const entries = new LRUCache<string, { value: V }>({
+    max: options.maxEntries,
+    ttl: options.ttlMs,
+    // Expiry reads the injected clock on every lookup (the test clock moves in jumps).
+    ttlResolution: 0,
+    perf: { now: () => options.clock.now().getTime() },
+  });
   return {
     async getOrLoad(key: string, load: () => Promise<V>): Promise<V> {
-      const now = options.clock.now().getTime();
       const hit = entries.get(key);
-      if (hit && hit.expiresAt > now) return hit.value;
+      if (hit) return hit.value;
       const value = await load();
-      if (entries.size >= options.maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(key, { value, expiresAt: now + options.ttlMs });
+      entries.set(key, { value });
       return value;
     },
     delete: (key: string) => entries.delete(key),

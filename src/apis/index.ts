@@ -14,6 +14,7 @@ import { ACCESS_TOKEN_PII_CLAIMS, MAX_API_ACCESS_TOKEN_TTL } from '../config.ts'
 import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
 import type { ApiQueries, ApiRow } from '../storage/queries/apis.ts';
 import type { ClientMetadata } from '../storage/queries/clients.ts';
+import type { Transact } from '../storage/transaction.ts';
 import { createTtlCache } from '../ttl-cache.ts';
 import {
   API_CLIENT_ID_PREFIX,
@@ -159,6 +160,10 @@ export function createApiService(deps: {
   /** APIs the server registers itself (the admin API): never deleted. */
   isBuiltIn?: (identifier: string) => boolean;
   onChange?: (change: { kind: 'created' | 'updated' | 'deleted'; identifier: string }) => void;
+  /** Composes an API's deletion with the clients that listed it (storage/transaction.ts). */
+  transact: Transact;
+  /** Clients whose metadata changed (their caches must forget them). */
+  onClientsChanged?: (clientIds: readonly string[]) => void;
 }) {
   const cache = createTtlCache<Api | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
   const introspectionClients = createTtlCache<ClientMetadata | undefined>({ ttlMs: deps.cacheTtlMs, maxEntries: 10_000, clock: deps.clock });
@@ -215,11 +220,29 @@ export function createApiService(deps: {
     },
     /** The admin API, registered by the server itself. */
     isBuiltIn: (identifier: string) => deps.isBuiltIn?.(identifier) ?? false,
-    /** Deletes an API and its roles; clients that list it can no longer get tokens for it. */
+    /**
+     * Deletes an API and its roles, and drops it from every client that listed it (its identifier
+     * from `resources`, its scopes from `resource_scopes` unless another API the client keeps has
+     * them), in one transaction: no client is left naming an API that is gone.
+     */
     async delete(identifier: string): Promise<void> {
       if (deps.isBuiltIn?.(identifier)) throw new ValidationFailed([`${identifier} is built in and cannot be deleted`]);
-      if (!(await deps.apis.delete(identifier))) throw new NotFound(`API ${identifier}`);
+      const changed = await deps.transact(async (q) => {
+        if (!(await q.apis.delete(identifier))) throw new NotFound(`API ${identifier}`);
+        const clientIds = await q.clients.listingResource(identifier);
+        for (const clientId of clientIds) {
+          await q.clients.transform(clientId, async (metadata) => {
+            const resources = ((metadata.resources as string[] | undefined) ?? []).filter((resource) => resource !== identifier);
+            const kept = new Set<string>();
+            for (const resource of resources) for (const scope of (await q.apis.find(resource))?.scopes ?? []) kept.add(scope.name);
+            const resourceScopes = ((metadata.resource_scopes as string[] | undefined) ?? []).filter((scope) => kept.has(scope));
+            return { ...metadata, resources, resource_scopes: resourceScopes };
+          });
+        }
+        return clientIds;
+      });
       cache.delete(identifier);
+      if (changed.length > 0) deps.onClientsChanged?.(changed);
       deps.onChange?.({ kind: 'deleted', identifier });
     },
     /** Cached: every JWT access token looks its API up. */

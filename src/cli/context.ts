@@ -8,7 +8,7 @@ import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { resolveSecrets } from '../dev-secrets.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { buildServices, type Services } from '../services.ts';
+import { buildServices, type Secrets, type Services } from '../services.ts';
 import { migrateToLatest, openStorage, type Storage } from '../storage/index.ts';
 import { EXIT } from './exit-codes.ts';
 import type { LocalCommand } from './local-command.ts';
@@ -27,6 +27,8 @@ export interface CommandContext {
   /** Migrations applied while opening (under the advisory lock). */
   appliedMigrations: string[];
   services: Services;
+  /** The secrets the services were built with (the in-process job set needs the key-encryption one). */
+  secrets: Secrets;
   logger: Logger;
   out(text: string): void;
   readSecret(prompt: string): Promise<string>;
@@ -45,10 +47,12 @@ export async function openContext(config: Config, logger: Logger): Promise<Comma
     await storage.close();
     throw error;
   }
-  const services = buildServices({ config, storage, clock: systemClock, logger, secrets: resolveSecrets(config) });
+  const secrets = resolveSecrets(config);
+  const services = buildServices({ config, storage, clock: systemClock, logger, secrets });
   return {
     config,
     storage,
+    secrets,
     appliedMigrations,
     services,
     logger,

@@ -8,7 +8,8 @@ import { type AdminRequest, type AdminResponse, createAdminDispatcher } from '..
 import { adminRoutes } from '../admin/routes.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { createJobRunner, gatehouseJobs } from '../jobs/index.ts';
+import { buildJobs } from '../job-set.ts';
+import { createJobRunner } from '../jobs/index.ts';
 import { createLogger } from '../logger.ts';
 import { openContext, quietLevel } from './context.ts';
 import { unavailableIfKnown } from './unavailable.ts';
@@ -22,13 +23,8 @@ export async function openInProcess(config: Config): Promise<{ dispatch(request:
   // The cluster jobs, run here under the same advisory locks as the servers' own turns (no timers).
   const { services, storage } = context;
   const jobs = createJobRunner({
-    jobs: gatehouseJobs({
-      config,
-      audit: services.audit,
-      registration: services.registration,
-      oidcPayloads: storage.queries.oidcPayloads,
-      emailTokens: storage.queries.emailTokens,
-    }),
+    // The same jobs a server runs (job-set.ts), but key refresh: no provider here to rebuild.
+    jobs: buildJobs({ config, storage, services, secrets: context.secrets, clock: systemClock, logger }),
     store: storage.queries.jobs,
     clock: systemClock,
     logger,

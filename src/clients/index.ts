@@ -108,6 +108,7 @@ export const clientSettingsSchema = z.object({
   /** First-party clients skip the consent screen; third-party clients never do. */
   firstParty: z.boolean().default(false).describe('First-party: skips the consent screen (third-party clients never do).'),
   requireMfa: z.boolean().default(false).describe('Every sign-in to it needs a second factor.'),
+  requirePasskey: z.boolean().default(false).describe('Every sign-in to it needs a passkey (phishing-resistant, urn:gatehouse:loa:3); TOTP and recovery codes are not accepted.'),
   /** Browser origins allowed to call the token, userinfo and revocation endpoints (CORS). */
   allowedCorsOrigins: z.array(origin).max(20).optional().describe('Browser origins allowed to call the token, userinfo and revocation endpoints (CORS).'),
   accessTokenTtl: lifetime(MAX_API_ACCESS_TOKEN_TTL).optional().describe('Access-token lifetime in seconds, shorter than the server’s and the API’s.'),
@@ -184,6 +185,7 @@ export interface ClientSummary {
   tokenEndpointAuthMethod: string;
   firstParty: boolean;
   requireMfa: boolean;
+  requirePasskey: boolean;
   allowedCorsOrigins: string[] | null;
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
@@ -220,6 +222,7 @@ function summarize(metadata: ClientMetadata, nowSeconds: number, dynamic = false
     tokenEndpointAuthMethod: String(metadata.token_endpoint_auth_method ?? 'client_secret_basic'),
     firstParty: metadata.first_party === true,
     requireMfa: metadata.require_mfa === true,
+    requirePasskey: metadata.require_passkey === true,
     allowedCorsOrigins: (metadata.allowed_cors_origins as string[] | undefined) ?? null,
     accessTokenTtl: (metadata.access_token_ttl as number | undefined) ?? null,
     refreshTokenTtl: (metadata.refresh_token_ttl as number | undefined) ?? null,
@@ -253,6 +256,7 @@ const SETTINGS_KEYS = [
   'keep_offline_access_on_logout',
   'first_party',
   'require_mfa',
+  'require_passkey',
   'id_token_signed_response_alg',
   'application_type',
   'allowed_cors_origins',
@@ -286,6 +290,7 @@ function settingsMetadata(c: ClientSettings): Omit<ClientMetadata, 'client_id'> 
     ...(c.keepOfflineAccessOnLogout ? { keep_offline_access_on_logout: true } : {}),
     ...(c.firstParty ? { first_party: true } : {}),
     ...(c.requireMfa ? { require_mfa: true } : {}),
+    ...(c.requirePasskey ? { require_passkey: true } : {}),
     ...(c.idTokenSigningAlg ? { id_token_signed_response_alg: c.idTokenSigningAlg } : {}),
     ...(c.type === 'public' ? { application_type: c.redirectUris.some((u) => !u.startsWith('https:')) ? 'native' : 'web' } : {}),
     ...(c.allowedCorsOrigins ? { allowed_cors_origins: c.allowedCorsOrigins } : {}),

@@ -82,7 +82,7 @@ const apiSettings = (form: ApiForm) => ({
 
 /** What the client's settings keep when only its redirect URIs change (PUT replaces the record). */
 function settingsOf(current: Client) {
-  const { name, type, grantTypes, postLogoutRedirectUris, scopes, resources, tokenEndpointAuthMethod, exactRedirectPort, dpopBoundAccessTokens, firstParty, requireMfa } = current;
+  const { name, type, grantTypes, postLogoutRedirectUris, scopes, resources, tokenEndpointAuthMethod, exactRedirectPort, dpopBoundAccessTokens, firstParty, requireMfa, requirePasskey } = current;
   return {
     name,
     type,
@@ -95,6 +95,7 @@ function settingsOf(current: Client) {
     dpopBoundAccessTokens,
     firstParty,
     requireMfa,
+    requirePasskey,
     ...(current.allowedCorsOrigins ? { allowedCorsOrigins: current.allowedCorsOrigins } : {}),
     ...(current.accessTokenTtl ? { accessTokenTtl: current.accessTokenTtl } : {}),
     ...(current.refreshTokenTtl ? { refreshTokenTtl: current.refreshTokenTtl } : {}),

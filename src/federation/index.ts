@@ -16,10 +16,12 @@
  */
 import type { Account, AccountService } from '../accounts/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
+import type { Clock } from '../clock.ts';
 import { NotFound } from '../errors.ts';
 import { unseal } from '../sealing.ts';
 import type { FederationKeyspace } from '../storage/keyspaces/federation.ts';
 import type { UpstreamProviderQueries, UpstreamProviderRow } from '../storage/queries/upstream-providers.ts';
+import { createTtlCache } from '../ttl-cache.ts';
 import { decideLink, domainOf, federatedAmr, mapClaims, mayUnlink, planRoles, type UpstreamIdentity, upstreamMultiFactor } from './identity.ts';
 import { type CreateProviderInput, callbackUrlOf, createProviderRecords, type ProviderView, type UpdateProviderInput, viewOf } from './providers.ts';
 import { createUpstreamClient, newTransaction, type Transaction, type UpstreamEndpoints, UpstreamRejected, UpstreamUnavailable, versionOf } from './upstream-client.ts';
@@ -79,6 +81,9 @@ export interface FederationDeps {
   issuer: string;
   /** http:// upstreams (development and tests only: the issuer itself is http). */
   allowInsecureHttp: boolean;
+  clock: Clock;
+  /** How long another instance's change to the providers may stay unseen here (local changes: at once). */
+  cacheTtlMs: number;
 }
 
 export function createFederation(deps: FederationDeps) {
@@ -86,6 +91,10 @@ export function createFederation(deps: FederationDeps) {
   const records = createProviderRecords({ queries, keyEncryptionSecret: deps.keyEncryptionSecret, allowInsecureHttp: deps.allowInsecureHttp });
   const client = createUpstreamClient({ allowInsecureHttp: deps.allowInsecureHttp });
   const view = (row: UpstreamProviderRow) => viewOf(row, deps.issuer, deps.keyEncryptionSecret);
+  // The enabled providers, read on every password sign-in (home-realm discovery) and login page:
+  // cached like clients and APIs, dropped on every change made here.
+  const enabledCache = createTtlCache<UpstreamProviderRow[]>({ ttlMs: deps.cacheTtlMs, maxEntries: 1, clock: deps.clock });
+  const enabledProviders = () => enabledCache.getOrLoad('enabled', async () => (await queries.list()).filter((row) => row.enabled));
 
   const endpointsOf = (row: UpstreamProviderRow): UpstreamEndpoints => ({
     name: row.name,
@@ -127,17 +136,20 @@ export function createFederation(deps: FederationDeps) {
     /** Admin: records (the secret sealed; the view shows the callback URL to register upstream). */
     async create(input: CreateProviderInput, options: { actor?: string | undefined } = {}): Promise<ProviderView> {
       const row = await records.create(input);
+      enabledCache.clear();
       audit.record({ type: 'idp.created', outcome: 'success', subject: row.name, actor: options.actor, details: { issuer: row.issuer, jit: row.jit, domains: row.email_domains } });
       return await view(row);
     },
     async update(name: string, input: UpdateProviderInput, options: { actor?: string | undefined } = {}): Promise<ProviderView> {
       const row = await records.update(name, input);
+      enabledCache.clear();
       const { clientSecret: _secret, ...changed } = input;
       audit.record({ type: 'idp.updated', outcome: 'success', subject: name, actor: options.actor, details: { fields: Object.keys(changed).concat(input.clientSecret ? ['clientSecret'] : []) } });
       return view(row);
     },
     async delete(name: string, options: { actor?: string | undefined } = {}): Promise<void> {
       if (!(await queries.delete(name))) throw new NotFound(`identity provider ${name}`);
+      enabledCache.clear();
       audit.record({ type: 'idp.deleted', outcome: 'success', subject: name, actor: options.actor });
     },
     async find(name: string): Promise<ProviderView> {
@@ -149,13 +161,13 @@ export function createFederation(deps: FederationDeps) {
 
     /** The login page's buttons: every enabled provider. */
     buttons: async (): Promise<Array<{ name: string; displayName: string }>> =>
-      (await queries.list()).filter((row) => row.enabled).map((row) => ({ name: row.name, displayName: row.display_name })),
+      (await enabledProviders()).map((row) => ({ name: row.name, displayName: row.display_name })),
 
     /** Home-realm discovery: the enabled provider bound to this address's domain, if one is. */
     async providerForEmail(email: string): Promise<string | undefined> {
       if (!email.includes('@')) return undefined;
       const domain = domainOf(email);
-      return (await queries.list()).find((row) => row.enabled && row.email_domains.includes(domain))?.name;
+      return (await enabledProviders()).find((row) => row.email_domains.includes(domain))?.name;
     },
 
     /** The upstream's authorization URL for interaction `uid`; the transaction waits for the callback. */

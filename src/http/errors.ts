@@ -4,8 +4,8 @@
  * group — an HTML page, an OAuth JSON body, or an RFC 9457 problem document. Unknown errors are a
  * 500 that says nothing. oidc-provider renders its own endpoints' errors (oidc/provider.ts).
  */
-import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware } from 'koa';
+import statuses from 'statuses';
 import { GatehouseError, type GatehouseErrorCode, RegistrationRefused, storeUnavailableIn } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Locale } from './i18n.ts';
@@ -163,9 +163,16 @@ export function pageRenderer(views: Views): ErrorRenderer {
   };
 }
 
-/** OAuth-style JSON APIs (RFC 6749 §5.2, RFC 7591 §3.2.2): `{ error, error_description }`. */
+/** Gatehouse codes whose OAuth spelling differs (`too_many_requests` is what OAuth clients and libraries expect). */
+const OAUTH_CODES: Partial<Record<string, string>> = { rate_limited: 'too_many_requests' };
+
+/**
+ * OAuth-style JSON APIs and the protocol endpoints' own refusals (RFC 6749 §5.2, RFC 7591 §3.2.2):
+ * `{ error, error_description }`, never cached.
+ */
 export const oauthRenderer: ErrorRenderer = (ctx, facts) => {
-  ctx.body = { error: facts.code, error_description: facts.message };
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: OAUTH_CODES[facts.code] ?? facts.code, error_description: facts.message };
 };
 
 export interface Problem {
@@ -181,7 +188,7 @@ export interface Problem {
 export function problemBody(status: number, detail: string, options: { errors?: readonly string[] | undefined; requestId?: string | undefined } = {}): Problem {
   return {
     type: 'about:blank',
-    title: STATUS_CODES[status] ?? 'Error',
+    title: statuses.message[status] ?? 'Error',
     status,
     detail,
     ...(options.errors?.length ? { errors: [...options.errors] } : {}),
@@ -222,16 +229,25 @@ export function errorBoundary(deps: { logger: Logger; render: ErrorRenderer }): 
     try {
       await next();
     } catch (caught) {
-      const facts = describeError(caught);
-      const requestId = String(ctx.state.requestId ?? '');
-      if (facts.status === 503) deps.logger.warn({ err: caught, requestId }, 'store unavailable: answered 503');
-      else if (facts.status >= 500) deps.logger.error({ err: caught, requestId, path: ctx.path }, 'request failed');
-      // oidc-provider's refusals inside our routes (an expired interaction …): the reason, for the reference id.
-      else if (facts.kind === 'client') deps.logger.info({ requestId, path: ctx.path, status: facts.status, error: facts.code, error_description: facts.message }, 'request refused');
-      ctx.status = facts.status;
-      if (facts.retryAfter !== undefined && (facts.kind === 'outage' || facts.code === 'rate_limited')) ctx.set('Retry-After', String(facts.retryAfter));
-      if (facts.kind === 'gatehouse' && facts.code === 'invalid_token') ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-      deps.render(ctx, facts);
+      answerError(ctx, caught, deps);
     }
   };
+}
+
+/**
+ * Answers `caught` as the error map says, with `render`: for a step that refuses a request before
+ * any group boundary could catch it, or whose answer's shape does not depend on the group (the
+ * token endpoints' limits always answer in OAuth JSON).
+ */
+export function answerError(ctx: Context, caught: unknown, deps: { logger: Logger; render: ErrorRenderer }): void {
+  const facts = describeError(caught);
+  const requestId = String(ctx.state.requestId ?? '');
+  if (facts.status === 503) deps.logger.warn({ err: caught, requestId }, 'store unavailable: answered 503');
+  else if (facts.status >= 500) deps.logger.error({ err: caught, requestId, path: ctx.path }, 'request failed');
+  // oidc-provider's refusals inside our routes (an expired interaction …): the reason, for the reference id.
+  else if (facts.kind === 'client') deps.logger.info({ requestId, path: ctx.path, status: facts.status, error: facts.code, error_description: facts.message }, 'request refused');
+  ctx.status = facts.status;
+  if (facts.retryAfter !== undefined && (facts.kind === 'outage' || facts.code === 'rate_limited')) ctx.set('Retry-After', String(facts.retryAfter));
+  if (facts.kind === 'gatehouse' && facts.code === 'invalid_token') ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+  deps.render(ctx, facts);
 }

@@ -3,9 +3,13 @@
  * prefix, and each group is one koa-compose'd pipeline built once at start. The steps shared by
  * groups are the same middleware instances, each run once per request:
  *
- *   protocol  log → headers → https → JWKS → discovery → limits → oidc-provider
- *   pages     log → locale → headers → https → the group's records (page errors, form body, CSRF) → limits → oidc-provider
- *   json      log → locale → headers → https → the group's records (OAuth or RFC 9457 errors, JSON body) → limits → oidc-provider
+ *   protocol  log → headers → errors → https → JWKS → discovery → limits → oidc-provider
+ *   pages     log → locale → headers → errors → https → the group's records (form body, CSRF) → limits → oidc-provider
+ *   json      log → locale → headers → errors → https → the group's records (JSON body) → limits → oidc-provider
+ *
+ * `errors` is the group's error boundary (http/errors.ts) with the group's renderer: OAuth JSON for
+ * the protocol endpoints, pages for pages, RFC 9457 or OAuth JSON for the JSON APIs. It sits below
+ * the headers step, so an error page still gets its CSP, and above every step that may refuse.
  *
  * A request no record of its group answers continues to oidc-provider, as every request did
  * before the groups existed (its 404 and its own endpoints, e.g. /auth, /me, /session/end).
@@ -26,9 +30,12 @@ export interface EdgeSteps {
 
 export type GroupKind = 'protocol' | 'pages' | 'json';
 
-/** Builds one group's pipeline around its own middleware (a mounted route table, JWKS …). */
-export function pipeline(steps: EdgeSteps, kind: GroupKind, own: readonly Middleware[]): Middleware {
-  const front = kind === 'protocol' ? [steps.logging, steps.headers, steps.https] : [steps.logging, steps.locale, steps.headers, steps.https];
+/**
+ * Builds one group's pipeline around its own middleware (a mounted route table, JWKS …) and its
+ * error boundary (`errors`, built once per renderer and shared by the groups that use it).
+ */
+export function pipeline(steps: EdgeSteps, kind: GroupKind, errors: Middleware, own: readonly Middleware[]): Middleware {
+  const front = kind === 'protocol' ? [steps.logging, steps.headers, errors, steps.https] : [steps.logging, steps.locale, steps.headers, errors, steps.https];
   return compose([...front, ...own, steps.limits, steps.provider]);
 }
 

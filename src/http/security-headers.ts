@@ -36,8 +36,8 @@ export function httpsOnly(options: { enabled: boolean; issuer: string }): Middle
       ctx.redirect(`${origin}${ctx.path}${ctx.search}`);
       return;
     }
-    ctx.status = 403;
-    ctx.body = { error: 'invalid_request', error_description: 'https is required' };
+    // Thrown: the group's error boundary renders it (OAuth JSON, a page, or a problem document).
+    ctx.throw(403, 'https is required');
   };
 }
 

@@ -1,6 +1,8 @@
 import type { Middleware } from 'koa';
 import type { AuditTrail } from '../audit/index.ts';
+import type { Logger } from '../logger.ts';
 import { type LimitName, RateLimited, type SecurityService } from '../security/index.ts';
+import { answerError, oauthRenderer } from './errors.ts';
 import { requestOrigin } from './request-facts.ts';
 
 interface EndpointLimits {
@@ -50,13 +52,6 @@ function basicClientId(header: string): string | undefined {
   }
 }
 
-function tooMany(ctx: Parameters<Middleware>[0], error: RateLimited) {
-  ctx.status = 429;
-  ctx.set('Retry-After', String(error.retryAfter));
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = { error: 'too_many_requests', error_description: `rate limit exceeded; retry after ${error.retryAfter} seconds` };
-}
-
 /**
  * Rate limits on the token, introspection, revocation and pushed-authorization endpoints, checked
  * before oidc-provider does any work: failed client authentications per IP (5/min by default —
@@ -67,14 +62,14 @@ function tooMany(ctx: Parameters<Middleware>[0], error: RateLimited) {
  * `/token/`) is a 404 here, before oidc-provider's lenient router could serve it past the
  * limits and the audit trail.
  */
-export function tokenEndpointLimits(deps: { security: SecurityService; audit: AuditTrail }): Middleware {
+export function tokenEndpointLimits(deps: { security: SecurityService; audit: AuditTrail; logger: Logger }): Middleware {
+  // These are OAuth endpoints whichever group the spelling reached: their refusals are OAuth JSON.
+  const refuse = { logger: deps.logger, render: oauthRenderer };
   return async (ctx, next) => {
     const endpoint = limitedEndpointOf(ctx.path);
     if (!endpoint) return next();
     if (endpoint !== ctx.path) {
-      ctx.status = 404;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'invalid_request', error_description: `no such endpoint; use ${endpoint}` };
+      answerError(ctx, Object.assign(new Error(`no such endpoint; use ${endpoint}`), { status: 404, expose: true }), refuse);
       return;
     }
     const limits = ctx.method === 'POST' ? ENDPOINT_LIMITS.get(endpoint) : undefined;
@@ -88,7 +83,7 @@ export function tokenEndpointLimits(deps: { security: SecurityService; audit: Au
     } catch (error) {
       if (!(error instanceof RateLimited)) throw error;
       deps.audit.record({ type: 'ratelimit.rejected', outcome: 'failure', actor: clientId, ...requestOrigin(ctx), details: { path: ctx.path } });
-      tooMany(ctx, error);
+      answerError(ctx, new RateLimited(error.retryAfter, `rate limit exceeded; retry after ${error.retryAfter} seconds`), refuse);
       return;
     }
     // The client may have hung up while we waited on Redis: nothing left to answer.

@@ -85,6 +85,7 @@ export function clientFacts(deps: Pick<InteractionDeps, 'accountClientId'>, { in
   const metadata: Record<string, unknown> = client?.metadata() ?? {};
   return {
     requiresMfa: metadata.require_mfa === true,
+    requiresPasskey: metadata.require_passkey === true,
     allowsUnverified: metadata.allow_unverified_email === true,
     acrValues: typeof interaction.params.acr_values === 'string' ? interaction.params.acr_values : undefined,
     enrolsFactors: deps.accountClientId !== undefined && interaction.params.client_id === deps.accountClientId,

@@ -30,6 +30,8 @@ export interface MfaFacts {
   /** Roles that must use a passkey (loa:3). */
   passkeyRequiredRoles?: readonly string[];
   clientRequiresMfa: boolean;
+  /** The client requires a passkey (loa:3) for every sign-in. */
+  clientRequiresPasskey?: boolean;
   /** The account pages: where passkeys are enrolled, so a role's passkey rule cannot lock its holder out of them. */
   enrolmentClient?: boolean;
   /** acr_values of the request, space-separated. */
@@ -47,13 +49,13 @@ export type MfaDecision =
   | { kind: 'passkey_required'; reason: Reason };
 
 /**
- * | # | loa:3 required (role / acr)        | has passkey | enrolled | loa:2 required (role / client / acr) | decision                 |
- * |---|------------------------------------|-------------|----------|--------------------------------------|--------------------------|
- * | 1 | yes                                | yes         | –        | –                                    | verify, passkey only     |
- * | 2 | yes                                | no          | –        | –                                    | passkey required (why)   |
- * | 3 | no                                 | –           | yes      | –                                    | verify (any factor)      |
- * | 4 | no                                 | –           | no       | yes                                  | enrol (why)              |
- * | 5 | no                                 | –           | no       | no                                   | none                     |
+ * | # | loa:3 required (role / client / acr) | has passkey | enrolled | loa:2 required (role / client / acr) | decision                 |
+ * |---|--------------------------------------|-------------|----------|--------------------------------------|--------------------------|
+ * | 1 | yes                                  | yes         | –        | –                                    | verify, passkey only     |
+ * | 2 | yes                                  | no          | –        | –                                    | passkey required (why)   |
+ * | 3 | no                                   | –           | yes      | –                                    | verify (any factor)      |
+ * | 4 | no                                   | –           | no       | yes                                  | enrol (why)              |
+ * | 5 | no                                   | –           | no       | no                                   | none                     |
  *
  * A role's loa:3 rule does not apply on the account pages (`enrolmentClient`): that is where the
  * holder adds the passkey, after their password and current second factor.
@@ -61,7 +63,13 @@ export type MfaDecision =
 export function decideMfa(facts: MfaFacts): MfaDecision {
   const acr = facts.acrValues?.split(' ') ?? [];
   const strong: Reason | undefined =
-    !facts.enrolmentClient && facts.roles.some((role) => facts.passkeyRequiredRoles?.includes(role)) ? 'role' : acr.includes(PHISHING_RESISTANT_ACR) ? 'acr' : undefined;
+    !facts.enrolmentClient && facts.roles.some((role) => facts.passkeyRequiredRoles?.includes(role))
+      ? 'role'
+      : facts.clientRequiresPasskey
+        ? 'client'
+        : acr.includes(PHISHING_RESISTANT_ACR)
+          ? 'acr'
+          : undefined;
   if (strong) return facts.hasPasskey === true ? { kind: 'verify', passkeyOnly: strong } : { kind: 'passkey_required', reason: strong };
   // Enrolled users always use their second factor: it is theirs, and an attacker with the
   // password alone must not get through.

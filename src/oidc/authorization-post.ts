@@ -17,8 +17,12 @@ type Next = () => Promise<void>;
  *
  * Parameters keep their order and duplicates (oidc-provider refuses duplicates as for a GET). A
  * body that is not `application/x-www-form-urlencoded` answers 415; one over the limit, 413.
+ *
+ * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2: the OP MUST support GET and POST
+ * at the end-session endpoint) is answered the same way, for the same reason: the confirmation
+ * page's own form then carries the session cookie, and `id_token_hint` is judged as on a GET.
  */
-export function authorizationRequestsByPost(deps: { path: string; bodyLimitBytes: number }) {
+export function authorizationRequestsByPost(deps: { paths: readonly string[]; bodyLimitBytes: number }) {
   const parseForm = bodyParser({
     enableTypes: ['form'],
     formLimit: `${deps.bodyLimitBytes}b`,
@@ -29,10 +33,10 @@ export function authorizationRequestsByPost(deps: { path: string; bodyLimitBytes
     },
   });
   return async function authorizationPost(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
-    if (ctx.method !== 'POST' || ctx.path !== deps.path) return next();
+    if (ctx.method !== 'POST' || !deps.paths.includes(ctx.path)) return next();
     if (!ctx.is('application/x-www-form-urlencoded')) {
       ctx.status = 415;
-      ctx.body = 'authorization requests by POST use application/x-www-form-urlencoded (OIDC Core 3.1.2.1)';
+      ctx.body = 'requests by POST here use application/x-www-form-urlencoded (OIDC Core 3.1.2.1, RP-Initiated Logout §2)';
       return;
     }
     try {
@@ -47,6 +51,6 @@ export function authorizationRequestsByPost(deps: { path: string; bodyLimitBytes
     const query = new URLSearchParams(raw).toString();
     ctx.status = 303;
     ctx.set('Cache-Control', 'no-store');
-    ctx.redirect(query ? `${deps.path}?${query}` : deps.path);
+    ctx.redirect(query ? `${ctx.path}?${query}` : ctx.path);
   };
 }

@@ -1,54 +1,61 @@
 import { createHash } from 'node:crypto';
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { Middleware } from 'koa';
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { LiveProvider } from './live-provider.ts';
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
-interface Cached {
-  headers: OutgoingHttpHeaders;
+interface Kept {
   body: Buffer;
   etag: string;
 }
 
 /**
- * Serves OpenID Provider Metadata from a copy of oidc-provider's own answer, with a strong ETag
- * (304 on match). The document depends only on the provider's configuration (Host and protocol
- * are pinned to the issuer before oidc-provider sees a request), so the first plain GET per
- * provider instance goes through oidc-provider and its response is kept; a new key set builds a
- * new provider and so a new copy. Requests with an Origin (CORS reflects it), a query string or
- * another method always go to oidc-provider.
+ * The discovery document each provider instance answered, serialized once. It depends only on the
+ * provider's configuration (Host and protocol are pinned to the issuer before oidc-provider sees a
+ * request), and a new key set builds a new provider: keyed by instance, the copy goes with it.
+ */
+const documents = new WeakMap<Provider, Kept>();
+
+/** A plain GET of the document: no query, no Origin (CORS reflects it), so the answer is the same for all. */
+function isPlainDiscoveryGet(ctx: { path: string; method: string; querystring: string; get(name: string): string }): boolean {
+  return ctx.path === DISCOVERY_PATH && ctx.method === 'GET' && ctx.querystring === '' && !ctx.get('origin');
+}
+
+/**
+ * oidc-provider middleware (provider.use, oidc/provider.ts): after its discovery route has set the
+ * body, keeps that document for the instance. oidc-provider's documented extension point, reading
+ * `ctx.body` after `await next()`.
+ */
+export async function keepDiscoveryDocument(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  if (ctx.oidc?.route !== 'discovery' || ctx.status !== 200 || !isPlainDiscoveryGet(ctx)) return;
+  if (!ctx.body || typeof ctx.body !== 'object') return;
+  let kept = documents.get(ctx.oidc.provider);
+  if (!kept) {
+    const body = Buffer.from(JSON.stringify(ctx.body));
+    kept = { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+    documents.set(ctx.oidc.provider, kept);
+  }
+  ctx.set('ETag', kept.etag);
+}
+
+/**
+ * Serves OpenID Provider Metadata from the current provider's kept document, with a strong ETag
+ * (304 on match), ahead of oidc-provider. Until the current instance has answered once, and for
+ * requests with an Origin, a query string or another method, oidc-provider answers itself.
  */
 export function discoveryDocument(live: LiveProvider): Middleware {
-  const cache = new WeakMap<object, Cached>();
   return async (ctx, next) => {
-    if (ctx.path !== DISCOVERY_PATH || ctx.method !== 'GET' || ctx.querystring !== '' || ctx.get('origin')) return next();
-    const provider = live.current();
-    const hit = cache.get(provider);
-    if (!hit) {
-      keepResponse(ctx.res, (kept) => cache.set(provider, kept));
-      return next();
-    }
-    ctx.set(hit.headers as Record<string, string>);
-    ctx.set('ETag', hit.etag);
-    if (ctx.get('if-none-match') === hit.etag) {
+    if (!isPlainDiscoveryGet(ctx)) return next();
+    const kept = documents.get(live.current());
+    if (!kept) return next();
+    ctx.set('ETag', kept.etag);
+    if (ctx.get('if-none-match') === kept.etag) {
       ctx.status = 304;
       return;
     }
-    ctx.body = hit.body;
+    ctx.type = 'application/json; charset=utf-8';
+    ctx.body = kept.body;
   };
-}
-
-/** Copies a 200 response's body and headers (but the per-request ones) as oidc-provider ends it. */
-function keepResponse(res: Parameters<Middleware>[0]['res'], keep: (cached: Cached) => void): void {
-  const end = res.end;
-  res.end = function endAndKeep(this: typeof res, ...args: unknown[]) {
-    const [chunk] = args;
-    if (res.statusCode === 200 && (typeof chunk === 'string' || Buffer.isBuffer(chunk))) {
-      const body = Buffer.from(chunk);
-      const { 'x-request-id': _id, 'content-length': _length, date: _date, ...headers } = res.getHeaders();
-      keep({ headers, body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` });
-    }
-    return (end as (...a: unknown[]) => typeof res).apply(this, args);
-  } as typeof res.end;
 }

@@ -14,11 +14,11 @@
  * an everywhere-logout ends it at once; an opaque token is looked up where its hint and its length
  * say it lives, and elsewhere only when it is not there (RFC 7662 §2.1: the hint is only a hint).
  */
-import { createLocalJWKSet, decodeProtectedHeader, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import { decodeProtectedHeader, type JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import { publicJwk } from '../keys/index.ts';
+import { accessTokenVerifier, GRANT_CLAIM } from './access-token-jwt.ts';
 import { metadataOf } from './client-metadata-of.ts';
 
 /**
@@ -47,8 +47,7 @@ export function lookupOrder(value: string, hint: 'access_token' | 'refresh_token
   const first: OpaqueKind[] = byShape && (hinted.length === 0 || hinted.includes(byShape)) ? [byShape] : hinted.length > 0 ? [...hinted] : ['AccessToken'];
   return { first, rest: OPAQUE_KINDS.filter((kind) => !first.includes(kind)) };
 }
-/** The JWT claim naming the grant a user's access token was issued under (revocation checks). */
-export const GRANT_CLAIM = 'grant_id';
+
 const MAX_TOKEN_LENGTH = 16_384;
 
 // biome-ignore lint/suspicious/noExplicitAny: oidc-provider's token models are untyped internals
@@ -71,40 +70,17 @@ interface Caller {
 }
 
 export function createIntrospectionAnswer(provider: Provider, deps: IntrospectionDeps) {
-  const keys = createLocalJWKSet({ keys: deps.privateJwks.map((jwk) => publicJwk(jwk)) as JWK[] });
+  const verifyAccessToken = accessTokenVerifier(provider, deps);
   const models = provider as AnyModel;
 
   async function describeJwt(value: string, caller: Caller): Promise<Answer> {
-    let claims: JWTPayload;
-    try {
-      ({ payload: claims } = await jwtVerify(value, keys, {
-        issuer: deps.issuer,
-        typ: 'at+jwt',
-        algorithms: [...deps.algorithms],
-        currentDate: deps.clock.now(),
-        requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'aud', 'jti'],
-      }));
-    } catch {
-      return INACTIVE();
-    }
-    const clientId = String(claims.client_id);
-    if (!allowed(caller, clientId, claims.aud)) return INACTIVE();
-    if (!(await stillValid(claims, clientId))) return INACTIVE();
+    const checked = await verifyAccessToken(value);
+    if (!checked.valid) return INACTIVE();
+    const { claims } = checked;
+    if (!allowed(caller, String(claims.client_id), claims.aud)) return INACTIVE();
     const { [GRANT_CLAIM]: _grant, ...described } = claims;
     const bound = (claims.cnf as { jkt?: string } | undefined)?.jkt !== undefined;
     return { ...described, active: true, token_type: bound ? 'DPoP' : 'Bearer' };
-  }
-
-  /** Revocation facts a JWT cannot carry: its grant still exists (not revoked, no everywhere-logout), its client too. */
-  async function stillValid(claims: JWTPayload, clientId: string): Promise<boolean> {
-    const grantId = claims[GRANT_CLAIM];
-    if (typeof grantId === 'string') {
-      const grant = await models.Grant.find(grantId, { ignoreExpiration: true });
-      // The claim is signed by us, so the grant is this token's; an exchanged token's client is not the grant's.
-      return Boolean(grant && !grant.isExpired && grant.accountId === claims.sub);
-    }
-    // A client's own token (client credentials) lives as long as the client does.
-    return Boolean(await models.Client.find(clientId));
   }
 
   /** One lookup where the token's shape (or hint) says it lives; the other stores, together, only on a miss. */

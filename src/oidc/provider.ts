@@ -25,6 +25,7 @@ import { authorizationRequestsByPost } from './authorization-post.ts';
 import { refuseUngrantableClientCredentialsScopes } from './client-credentials-scopes.ts';
 import { type ClientLike, metadataOf } from './client-metadata-of.ts';
 import { deviceFlowFeature, installDeviceFlow } from './device-flow.ts';
+import { keepDiscoveryDocument } from './discovery-document.ts';
 import { auditProviderEvents } from './events.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './find-account.ts';
 import { createLoadExistingGrant } from './first-party.ts';
@@ -65,6 +66,7 @@ export interface ProviderDeps {
 export const INTERACTION_PATH = '/interaction';
 /** oidc-provider's authorization route (its default). */
 const AUTHORIZATION_PATH = '/auth';
+const END_SESSION_PATH = '/session/end';
 /** Client authentication, the same at the token, introspection, revocation and PAR endpoints. */
 const CLIENT_AUTH_SIGNING_ALGS: Array<'RS256' | 'PS256' | 'ES256' | 'EdDSA'> = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
@@ -266,6 +268,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         logger.warn({ err: error, requestId: ctx.res.getHeader('x-request-id'), path: ctx.path }, 'store unavailable: answered 503'),
     }),
   );
+  // Keeps the discovery document it answers, for the protocol group to serve (discovery-document.ts).
+  provider.use(keepDiscoveryDocument);
   compareClientSecretsAsDigests(provider, deps.clock, deps.importedClientSecrets);
   registerRefreshTokenGrant(provider, {
     storage: deps.storage,
@@ -294,7 +298,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   exactRedirectPortMatching(provider);
   reportOAuthErrors(provider, { logger, count: deps.countOAuthError });
   // OIDC Core §3.1.2.1 POST, answered as the same GET (why: authorization-post.ts).
-  provider.use(authorizationRequestsByPost({ path: AUTHORIZATION_PATH, bodyLimitBytes: config.bodyLimitBytes }));
+  // RP-initiated logout by POST too (RP-Initiated Logout §2), answered the same way.
+  provider.use(authorizationRequestsByPost({ paths: [AUTHORIZATION_PATH, END_SESSION_PATH], bodyLimitBytes: config.bodyLimitBytes }));
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revocationAnswersWithoutContentType);
   provider.use(revokeGrantsOnLogout(deps.storage));
@@ -389,6 +394,7 @@ const EXTRA_CLIENT_METADATA = {
   keep_offline_access_on_logout: booleanValue,
   first_party: booleanValue,
   require_mfa: booleanValue,
+  require_passkey: booleanValue,
   allow_unverified_email: booleanValue,
   allowed_cors_origins: stringArray,
   /** Loopback redirect URIs match on their port too (internals.ts, exactRedirectPortMatching). */

@@ -163,8 +163,11 @@ async function refreshTokenHandler(
   const accessToken = await at.save();
   // OIDC Core §12.2 makes the ID token optional on refresh; clients such as kubectl's OIDC plugin
   // need it, so (as upstream) it comes whenever `openid` is in this refresh's scope. A client that
-  // does not want it narrows `scope` on the refresh request.
-  const idToken = await i.issueIdToken(provider, ctx, refreshToken, at, grant, scope);
+  // does not want it narrows `scope` on the refresh request. It carries no `nonce` (§12.2: the
+  // nonce belongs to the authentication request, not to a refresh), so the source omits it.
+  const { scopes, claims, acr, amr, authTime, sid } = refreshToken;
+  const idTokenSource = { scopes, claims, scope: refreshToken.scope, acr, amr, authTime, sid };
+  const idToken = await i.issueIdToken(provider, ctx, idTokenSource, at, grant, scope);
 
   // Steps 3-4: rotate, or replay, or reject.
   const adapter = RefreshToken.adapter as OidcAdapter;

@@ -12,7 +12,7 @@
  * exchangeable, `invalid_target` for a target the policy or the client's registration does not
  * allow, `invalid_scope` for scopes beyond what is allowed. Every exchange and refusal is audited.
  */
-import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
@@ -20,10 +20,9 @@ import { type ApiService, decideTokenExchange } from '../apis/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../clients/index.ts';
 import type { Clock } from '../clock.ts';
-import { publicJwk } from '../keys/index.ts';
+import { type AccessTokenVerifier, accessTokenVerifier, GRANT_CLAIM } from './access-token-jwt.ts';
 import type { ClientLike } from './client-metadata-of.ts';
 import { boundGrantHelpers, internals } from './internals.ts';
-import { GRANT_CLAIM } from './introspection.ts';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const PARAMETERS = ['audience', 'resource', 'scope', 'requested_token_type', 'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type'];
@@ -69,12 +68,12 @@ export function exchangeTokenClaims<T extends (ctx: KoaContextWithOIDC, token: o
 
 export function registerTokenExchangeGrant(provider: Provider, deps: TokenExchangeDeps): void {
   const helpers = boundGrantHelpers(provider);
-  const keys = createLocalJWKSet({ keys: deps.privateJwks.map((jwk) => publicJwk(jwk)) as JWK[] });
+  const verifyAccessToken = accessTokenVerifier(provider, deps);
   provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT,
     async (ctx: KoaContextWithOIDC) => {
       try {
-        await exchange(provider, helpers, deps, keys, ctx);
+        await exchange(provider, helpers, deps, verifyAccessToken, ctx);
       } catch (error) {
         const failure = error as { error?: string; error_description?: string; error_detail?: string };
         deps.audit.record({
@@ -113,7 +112,7 @@ async function exchange(
   // biome-ignore lint/suspicious/noExplicitAny: bound upstream helpers
   helpers: Record<string, any>,
   deps: TokenExchangeDeps,
-  keys: ReturnType<typeof createLocalJWKSet>,
+  verifyAccessToken: AccessTokenVerifier,
   ctx: KoaContextWithOIDC,
 ): Promise<void> {
   const params = ctx.oidc.params as Record<string, unknown>;
@@ -133,7 +132,7 @@ async function exchange(
   const client = ctx.oidc.client as AnyModel;
   const dPoP = await helpers.validateDpop(ctx);
 
-  const subject = await readSubjectToken(provider, deps, keys, String(params.subject_token));
+  const subject = await readSubjectToken(provider, verifyAccessToken, String(params.subject_token));
   if (!subject.accountId) {
     throw refusal(errors.InvalidRequest, 'the subject token has no user: a service calls other APIs with its own client-credentials token');
   }
@@ -201,30 +200,17 @@ const signedInClaims = (claims: Record<string, unknown> | undefined) =>
  * A Gatehouse access token: a JWT verified with the current keys (a revoked key has left them), or
  * an opaque token found through oidc-provider's own model (a revoked or expired one is not found).
  */
-async function readSubjectToken(provider: Provider, deps: TokenExchangeDeps, keys: ReturnType<typeof createLocalJWKSet>, value: string): Promise<SubjectToken> {
+async function readSubjectToken(provider: Provider, verifyAccessToken: AccessTokenVerifier, value: string): Promise<SubjectToken> {
   const invalid = (detail: string) => refusal(errors.InvalidRequest, 'subject_token is invalid, expired or revoked', detail);
   if (value.length > 16_384) throw invalid('too long');
   if (value.split('.').length === 3) {
-    let claims: JWTPayload;
-    try {
-      ({ payload: claims } = await jwtVerify(value, keys, {
-        issuer: deps.issuer,
-        typ: 'at+jwt',
-        algorithms: [...deps.algorithms],
-        currentDate: deps.clock.now(),
-        requiredClaims: ['exp', 'sub', 'client_id', 'aud'],
-      }));
-    } catch (error) {
-      throw invalid(`JWT: ${(error as Error).message}`);
-    }
+    // The one verification of our JWT access tokens (access-token-jwt.ts): keys, issuer, expiry, grant or client.
+    const checked = await verifyAccessToken(value);
+    if (!checked.valid) throw invalid(checked.reason);
+    const { claims } = checked;
     const audience = Array.isArray(claims.aud) ? (claims.aud.length === 1 ? claims.aud[0] : undefined) : claims.aud;
     const clientId = String(claims.client_id);
-    // A user's JWT names its grant: once the grant is revoked (or the user signed out everywhere) it is not exchangeable.
     const grantId = claims[GRANT_CLAIM];
-    if (typeof grantId === 'string') {
-      const grant: AnyModel = await (provider as AnyModel).Grant.find(grantId, { ignoreExpiration: true });
-      if (!grant || grant.isExpired || grant.accountId !== claims.sub) throw invalid('JWT: its grant is revoked');
-    }
     return {
       ...(claims.sub !== clientId ? { accountId: String(claims.sub) } : {}),
       clientId,

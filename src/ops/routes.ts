@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
+import { InvalidToken } from '../errors.ts';
 import { bearerToken } from '../http/request-facts.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -31,15 +32,12 @@ function bearerMatches(header: string, token: string): boolean {
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
 
-/** Prometheus exposition, behind a bearer token when one is configured. */
+/** Prometheus exposition, behind a bearer token when one is configured (a wrong one: a 401 problem, errors.ts). */
 export function metricsRouter(metrics: Metrics, token: string | undefined): Router {
   const router = new Router();
   router.get('/metrics', async (ctx) => {
     if (token && !bearerMatches(ctx.get('authorization'), token)) {
-      ctx.status = 401;
-      ctx.set('WWW-Authenticate', 'Bearer');
-      ctx.body = { error: 'invalid_token' };
-      return;
+      throw new InvalidToken();
     }
     ctx.set('Cache-Control', 'no-store');
     ctx.type = metrics.contentType;

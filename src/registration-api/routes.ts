@@ -13,7 +13,6 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AuditTrail } from '../audit/index.ts';
 import { RegistrationRefused } from '../errors.ts';
-import { errorBoundary, oauthRenderer } from '../http/errors.ts';
 import { identityEncodingOnly } from '../http/form-routes.ts';
 import { bearerToken, requestOrigin } from '../http/request-facts.ts';
 import { route } from '../http/route.ts';
@@ -67,7 +66,8 @@ export function registrationRoutes(deps: RegistrationRouteDeps): RouteTable {
   const clientId = z.object({ clientId: z.string() });
   return {
     prefix: REGISTRATION_PATH,
-    steps: [errorBoundary({ logger: deps.logger, render: oauthRenderer }), noStore],
+    // Errors: the JSON group's OAuth boundary (app.ts) renders them, never cached.
+    steps: [noStore],
     answerUnknownMethods: true,
     routes: [
       route({

@@ -287,7 +287,9 @@ export function createRegistrationService(deps: {
       const cutoff = new Date(now.getTime() - deps.unusedClientTtlSeconds * 1000);
       const deleted: string[] = [];
       for (const clientId of await queries.unusedSince(cutoff, SWEEP_BATCH)) {
-        if (!(await queries.deleteIfUnusedSince(clientId, cutoff))) continue;
+        // One transaction: the registration is still unused (and locked) when its client goes.
+        const gone = await deps.transact(async (q) => (await q.dynamicRegistration.lockIfUnusedSince(clientId, cutoff)) && q.clients.delete(clientId));
+        if (!gone) continue;
         clients.forget(clientId);
         deleted.push(clientId);
         record({ type: 'dcr.client.expired', subject: clientId, details: { unusedSince: cutoff.toISOString() } });

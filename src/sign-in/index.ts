@@ -184,6 +184,7 @@ export function createSignIn(deps: SignInDeps) {
           requiredRoles: deps.mfaRequiredRoles,
           passkeyRequiredRoles: deps.passkeyRequiredRoles,
           clientRequiresMfa: client.requiresMfa,
+          clientRequiresPasskey: client.requiresPasskey === true,
           enrolmentClient: client.enrolsFactors === true,
           acrValues: client.acrValues,
         },

@@ -16,6 +16,8 @@ export interface RequestFacts {
 /** What the client and its authorization request ask of a sign-in. */
 export interface ClientFacts {
   requiresMfa: boolean;
+  /** Only a passkey satisfies a sign-in to it (loa:3). */
+  requiresPasskey?: boolean;
   allowsUnverified: boolean;
   /** acr_values of the authorization request. */
   acrValues: string | undefined;

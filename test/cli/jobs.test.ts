@@ -1,9 +1,9 @@
 /**
  * `gatehouse jobs` against a running server: the CLI sends the admin request over the server's
  * admin socket, so instance jobs run inside that server and cluster jobs under its advisory lock.
+ * With the server stopped, the CLI runs the same job set in its own process (job-set.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,22 +11,13 @@ import { after, before, test } from 'node:test';
 import { storageEnv } from '../harness/mode.ts';
 import { TEST_ENV } from '../harness/server.ts';
 import { clusterSecrets, type ServerProcess, startServerProcess } from '../harness/server-process.ts';
+import { runCli } from './run-cli.ts';
 
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-jobs-'));
 let env: Record<string, string>;
-let server: ServerProcess;
+let server: ServerProcess | undefined;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args, env);
 
 before(async () => {
   env = { ...TEST_ENV, ...(await storageEnv()), ...clusterSecrets(), GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_KEYS_DIR: join(dataDir, 'keys') };
@@ -78,4 +69,16 @@ test('an unknown job is "not found" (exit 3) naming it; `jobs` without a command
   const bare = await cli(['jobs']);
   assert.equal(bare.code, 2);
   assert.match(bare.stdout + bare.stderr, /jobs run/);
+});
+
+test('with the server stopped, the CLI runs the same jobs in its own process (webhook delivery included)', async () => {
+  await server?.stop();
+  server = undefined;
+  const listed = await cli(['jobs', 'list', '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const names = (JSON.parse(listed.stdout) as Array<{ name: string }>).map((job) => job.name).sort();
+  assert.deepEqual(names, ['audit.prune', 'tokens.delete-expired', 'webhooks.deliver'], 'every job of a server but key refresh (no provider here)');
+  const delivered = await cli(['jobs', 'run', 'webhooks.deliver', '--json']);
+  assert.equal(delivered.code, 0, delivered.stderr);
+  assert.equal((JSON.parse(delivered.stdout) as { outcome: string }).outcome, 'success');
 });

@@ -48,9 +48,9 @@ export function passkeyFlow(server: TestServer, client: { clientId: string }) {
   }
 
   /** An authorization request in `browser`, up to its login page: the interaction uid and CSRF token. */
-  async function startSignIn(browser: Browser, extra: Record<string, string> = {}) {
+  async function startSignIn(browser: Browser, extra: Record<string, string> = {}, clientId = client.clientId) {
     const verifier = oidc.randomPKCECodeVerifier();
-    const url = await authorizationRequestUrl(server.url, client.clientId, verifier, { scope: 'openid', prompt: 'login', ...extra });
+    const url = await authorizationRequestUrl(server.url, clientId, verifier, { scope: 'openid', prompt: 'login', ...extra });
     const step = await browser.follow(url, server.url);
     const html = await step.response!.text();
     const uid = /action="\/interaction\/([^/]+)\/login"/.exec(html)![1]!;

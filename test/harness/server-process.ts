@@ -28,14 +28,20 @@ export function clusterSecrets(): Record<string, string> {
   };
 }
 
-/** Starts `node src/main.ts` as a separate process, as production runs it, and waits for /healthz. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const port = Number(env.PORT ?? (await freePort()));
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
-    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'warn', ...(await storageEnv()), GATEHOUSE_ISSUER: url, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A child process started by `spawnUntilReady`: its output so far, and a SIGTERM that waits for the exit. */
+export interface ReadyChild {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * The one way the harness starts a process of its own (a Gatehouse server, the test upstream
+ * OP): `node script` with `env`, its output kept, polled at `readyUrl` until it answers 2xx; it
+ * fails with the output when the process exits first or `deadlineMs` passes.
+ */
+export async function spawnUntilReady(input: { name: string; script: string; env: NodeJS.ProcessEnv; readyUrl: string; deadlineMs: number }): Promise<ReadyChild> {
+  const child = spawn(process.execPath, [input.script], { env: input.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -43,24 +49,21 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
-  // Generous: a fresh embedded data directory (PGlite + every migration) on a 2-core machine that
-  // may be running other suites (seen: 67 s at a load average of 24). A deadline, not a measure.
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + input.deadlineMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output}`);
+    if (child.exitCode !== null) throw new Error(`${input.name} exited with ${child.exitCode}: ${output}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      if ((await fetch(input.readyUrl)).ok) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server did not start: ${output}`);
+      throw new Error(`${input.name} did not start: ${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
-    url,
     child,
     output: () => output,
     stop: () =>
@@ -70,4 +73,20 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Starts `node src/main.ts` as a separate process, as production runs it, and waits for /healthz. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const port = Number(env.PORT ?? (await freePort()));
+  const url = `http://127.0.0.1:${port}`;
+  const started = await spawnUntilReady({
+    name: 'server',
+    script: join(import.meta.dirname, '..', '..', 'src', 'main.ts'),
+    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'warn', ...(await storageEnv()), GATEHOUSE_ISSUER: url, ...env, PORT: String(port) },
+    readyUrl: `${url}/healthz`,
+    // Generous: a fresh embedded data directory (PGlite + every migration) on a 2-core machine that
+    // may be running other suites (seen: 67 s at a load average of 24). A deadline, not a measure.
+    deadlineMs: 180_000,
+  });
+  return { url, ...started };
 }

@@ -227,6 +227,40 @@ test('acr_values=loa:3 from a client: the same rule, by request', async () => {
   assert.match(page.html, /phishing-resistant/);
 });
 
+test('a client that requires a passkey: TOTP alone is refused there (and why) but still works at another client; a passkey signs in at loa:3', async () => {
+  const strict = await createWebClient(server, { name: 'Payroll', requirePasskey: true });
+  const admin = (await server.gatehouse.services.clients.find(strict.clientId))!;
+  assert.equal(admin.requirePasskey, true, 'the setting is part of the client record');
+  const user = await createUser();
+  const secret = await enrolTotp(user.id, user.email);
+
+  const atStrict = new Browser();
+  const page = await password(atStrict, await startSignIn(atStrict, {}, strict.clientId), user);
+  assert.equal(page.status, 403);
+  assert.match(page.html, /This application requires a passkey/);
+  assert.doesNotMatch(page.html, /name="code"/, 'no code prompt is offered');
+  assert.ok((await auditOf(user.id, 'signin.passkey_required')).some((d) => d.reason === 'client'));
+
+  const elsewhere = new Browser();
+  const normal = await password(elsewhere, await startSignIn(elsewhere), user);
+  assert.match(normal.html, /name="code"/, 'another client still takes the TOTP code');
+
+  const { authenticator } = await enrol(user, new SoftAuthenticator(), secret);
+  const browser = new Browser();
+  const signIn = await startSignIn(browser, {}, strict.clientId);
+  const second = await password(browser, signIn, user);
+  assert.doesNotMatch(second.html, /name="code"/);
+  const { challenge } = await challengeFor(browser, signIn.uid, signIn.csrf);
+  const outcome = await submit(browser, signIn.uid, signIn.csrf, authenticator.assert({ challenge, origin: server.url, rpId }));
+  assert.ok(outcome.callback, JSON.stringify(outcome));
+  const tokens = await tokenRequest(
+    server,
+    { grant_type: 'authorization_code', code: outcome.callback.searchParams.get('code')!, code_verifier: signIn.verifier, redirect_uri: REDIRECT_URI },
+    { id: strict.clientId, secret: strict.clientSecret },
+  );
+  assert.equal(decodeJwt(String(tokens.body.id_token)).acr, 'urn:gatehouse:loa:3');
+});
+
 test('malformed passkey answers are a 400, never a 500', async () => {
   const browser = new Browser();
   const { uid, csrf } = await startSignIn(browser);

@@ -17,6 +17,7 @@ export const client = z
     tokenEndpointAuthMethod: z.string(),
     firstParty: z.boolean(),
     requireMfa: z.boolean(),
+    requirePasskey: z.boolean().describe('Every sign-in to it needs a passkey (loa:3).'),
     allowedCorsOrigins: z.array(z.string()).nullable(),
     accessTokenTtl: z.number().int().nullable(),
     refreshTokenTtl: z.number().int().nullable(),

@@ -82,6 +82,7 @@ export async function importCommand(ctx: CommandContext, args: string[]): Promis
   const { services, storage } = ctx;
   const importer = createDjangoImporter({
     imports: storage.queries.imports,
+    transact: storage.transaction,
     clients: services.clients,
     sendPasswordReset: (email) => services.flows.requestPasswordReset(email),
     audit: (event) => services.audit.record(event),

@@ -6,7 +6,7 @@
  * users whose hash format is refused. Re-running updates what changed and never duplicates.
  *
  * @example
- * const importer = createDjangoImporter({ imports: queries.imports, clients, sendPasswordReset, audit, clock });
+ * const importer = createDjangoImporter({ imports: queries.imports, transact: storage.transaction, clients, sendPasswordReset, audit, clock });
  * const report = await importer.run(snapshot, { sourceLabel: 'sqlite:db.sqlite3', commit: false, ... });
  * console.log(renderReport(report));
  */
@@ -17,6 +17,7 @@ import type { ClientService } from '../../clients/index.ts';
 import type { Clock } from '../../clock.ts';
 import type { DjangoSnapshot } from '../../storage/django-source.ts';
 import type { ImportQueries, ImportWrites } from '../../storage/queries/imports.ts';
+import type { Transact } from '../../storage/transaction.ts';
 import { type ClientImportOptions, planClients } from './clients.ts';
 import { groupNameFor, planGroups, planRoles } from './groups.ts';
 import { emptyCounts, type ImportReport } from './report.ts';
@@ -40,7 +41,9 @@ export interface DjangoImportOptions {
 }
 
 export interface DjangoImporterDeps {
-  imports: ImportQueries;
+  imports: Pick<ImportQueries, 'facts'>;
+  /** Composes the import's writes in one transaction (storage/transaction.ts): all of them, or none. */
+  transact: Transact;
   clients: Pick<ClientService, 'importedMetadata' | 'forget'>;
   /** The normal "reset your password" mail of the account flows. */
   sendPasswordReset: (email: string) => Promise<void>;
@@ -136,7 +139,7 @@ export function createDjangoImporter(deps: DjangoImporterDeps) {
     async run(snapshot: DjangoSnapshot, options: DjangoImportOptions): Promise<ImportReport> {
       const { writes, report } = await plan(snapshot, options);
       if (!options.commit) return report;
-      await deps.imports.apply(writes);
+      await deps.transact((q) => q.imports.apply(writes));
       for (const metadata of [...writes.insertClients, ...writes.updateClients]) deps.clients.forget(metadata.client_id);
       audit(writes, report, options.source);
       if (options.sendResetMails) {

@@ -35,6 +35,11 @@ export function createClientQueries(db: Knex) {
       const rows = await translated(db('clients').select('metadata').orderBy('created_at'));
       return rows.map((row: { metadata: ClientMetadata }) => row.metadata);
     },
+    /** Ids of the clients whose metadata lists `resource` (an API identifier, RFC 8707) among its resources. */
+    listingResource: async (resource: string): Promise<string[]> =>
+      (await translated(db('clients').select('client_id').whereRaw(`metadata->'resources' @> ?::jsonb`, [JSON.stringify([resource])]))).map(
+        (row: { client_id: string }) => row.client_id,
+      ),
     /** Ids of the clients that registered themselves (RFC 7591): a set, for listing. */
     dynamicIds: async (): Promise<Set<string>> =>
       new Set((await translated(db('dynamic_clients').select('client_id'))).map((row: { client_id: string }) => row.client_id)),

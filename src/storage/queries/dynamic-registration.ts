@@ -119,19 +119,13 @@ export function createDynamicRegistrationQueries(db: Knex) {
         (row: { client_id: string }) => row.client_id,
       ),
     /**
-     * Deletes the client if it is still unused since `cutoff` (a use in between keeps it): true
-     * for the one caller — of any instance — that deleted it.
+     * Locks the registration if it is still unused since `cutoff` (a use in between keeps it):
+     * true when it is, and then nobody else can touch or expire it until the transaction ends. The
+     * sweep composes this with deleting the client (registration/index.ts) in one transaction.
      */
-    deleteIfUnusedSince: async (clientId: string, cutoff: Date): Promise<boolean> =>
-      (
-        await translated(
-          db('clients')
-            .where({ client_id: clientId })
-            .whereIn('client_id', db('dynamic_clients').select('client_id').where({ client_id: clientId }).where('last_used_at', '<', cutoff))
-            .delete()
-            .returning('client_id'),
-        )
-      ).length > 0,
+    lockIfUnusedSince: async (clientId: string, cutoff: Date): Promise<boolean> =>
+      (await translated(db('dynamic_clients').select('client_id').where({ client_id: clientId }).where('last_used_at', '<', cutoff).forUpdate().first())) !==
+      undefined,
   };
 }
 

@@ -90,7 +90,7 @@ async function readFacts(db: Knex, ask: { source: string; emails: string[]; grou
   return { links, users: [...users.values()], groups, memberships, roles, roleGrants, clients };
 }
 
-async function applyWrites(trx: Knex.Transaction, writes: ImportWrites): Promise<void> {
+async function applyWrites(trx: Knex, writes: ImportWrites): Promise<void> {
   for (const name of writes.roles) await trx('roles').insert({ name, description: 'Imported from Django' }).onConflict('name').ignore();
   for (const name of writes.groups) await trx('groups').insert({ name, description: 'Imported from Django' }).onConflict('name').ignore();
   for (const part of chunks(writes.insertUsers)) await trx('users').insert(part);
@@ -121,11 +121,14 @@ async function applyWrites(trx: Knex.Transaction, writes: ImportWrites): Promise
   }
 }
 
-/** Reads what an import compares against, and applies an import's writes all at once (or not at all). */
+/**
+ * Reads what an import compares against, and writes an import's rows. `apply` opens no transaction
+ * of its own: the importer composes it in one (storage/transaction.ts), so it lands whole or not at all.
+ */
 export function createImportQueries(db: Knex) {
   return {
     facts: (ask: { source: string; emails: string[]; groups: string[]; roles: string[]; clientIds: string[] }) => translated(readFacts(db, ask)),
-    apply: (writes: ImportWrites) => translated(db.transaction((trx) => applyWrites(trx, writes))),
+    apply: (writes: ImportWrites) => translated(applyWrites(db, writes)),
   };
 }
 

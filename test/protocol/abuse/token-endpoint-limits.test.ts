@@ -33,7 +33,10 @@ test('the 6th failed client authentication from one IP within a minute is a 429 
   assert.equal(sixth.status, 429);
   const retryAfter = Number(sixth.headers.get('retry-after'));
   assert.ok(retryAfter >= 1 && retryAfter <= 60);
-  assert.deepEqual(Object.keys((await sixth.json()) as object).sort(), ['error', 'error_description']);
+  assert.equal(sixth.headers.get('cache-control'), 'no-store');
+  const refusal = (await sixth.json()) as Record<string, string>;
+  assert.deepEqual(Object.keys(refusal).sort(), ['error', 'error_description']);
+  assert.equal(refusal.error, 'too_many_requests', 'the OAuth spelling clients and libraries expect');
   assert.equal((await token(victim, '203.0.113.5')).status, 429, 'even the right secret waits: the IP is throttled');
 
   assert.equal((await token(bystander, '198.51.100.9')).status, 200, 'another client from another IP is unaffected');
@@ -74,6 +77,8 @@ test('no spelling of a client-authenticated path escapes the limits: /TOKEN, /To
     assert.ok(unthrottled <= 5, `${path}: at most 5 failed authentications per minute from one IP (got ${statuses.join(',')})`);
     assert.ok(statuses.slice(5).every((status) => status === 404 || status === 429), `${path}: the 6th and 7th guesses are refused (got ${statuses.join(',')})`);
     const withSecret = await post(path, victim, `198.51.100.${100 + index}`, body);
+    assert.equal(withSecret.status, 404);
+    assert.match(withSecret.headers.get('content-type') ?? '', /^application\/json/, `${path}: a protocol endpoint refuses in OAuth JSON, whichever group the spelling reached`);
     const answer = (await withSecret.json()) as Record<string, unknown>;
     assert.equal(answer.access_token, undefined, `${path}: the right secret gets no token on this spelling (${withSecret.status})`);
   }

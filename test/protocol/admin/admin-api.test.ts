@@ -434,3 +434,21 @@ test('webhooks: created with its secret once, listed, shown, changed, deleted; d
 test('the test suite exercised every documented operation', () => {
   assert.deepEqual(admin.unexercised(), []);
 });
+
+test('deleting an API drops it from the clients that listed it: no dangling resource or scope, the others kept', async () => {
+  const gone = await createApi(server, ['gone:read']);
+  const kept = await createApi(server, ['kept:read']);
+  const created = await admin.call('POST', '/clients', {
+    token: writer,
+    body: { name: 'Two APIs', type: 'confidential', grantTypes: ['client_credentials'], resources: [gone, kept], scopes: ['gone:read', 'kept:read'] },
+  });
+  assert.equal(created.status, 201);
+  const { client: summary, clientSecret } = created.body as { client: { clientId: string }; clientSecret: string };
+  const client = { clientId: summary.clientId, clientSecret };
+  assert.equal((await admin.call('DELETE', `/apis/${encodeURIComponent(gone)}`, { token: writer })).status, 204);
+  const listed = (await admin.call('GET', `/clients/${client.clientId}`, { token: reader })).body as { resources: string[]; scopes: string[] };
+  assert.deepEqual(listed.resources, [kept]);
+  assert.deepEqual(listed.scopes, ['kept:read']);
+  const token = await tokenRequest(server, { grant_type: 'client_credentials', resource: kept, scope: 'kept:read' }, { id: client.clientId, secret: client.clientSecret });
+  assert.equal(token.status, 200, 'the client still works for the API it keeps');
+});

@@ -89,3 +89,16 @@ test('private_key_jwt to the upstream: Gatehouse makes the key pair, shows the p
     await keyed.stop();
   }
 });
+
+test('home-realm discovery reads a cached provider list, and every change made here is seen at once', async () => {
+  const federation = server.gatehouse.services.federation;
+  assert.equal(await federation.providerForEmail('ada@realm.test'), undefined);
+  await federation.create({ name: 'realm', issuer: 'https://realm.example', clientId: 'gatehouse-realm', clientSecret: 'realm-upstream-secret', domains: ['realm.test'], jit: true });
+  assert.equal(await federation.providerForEmail('ada@realm.test'), 'realm', 'a new provider is seen at once');
+  await federation.update('realm', { enabled: false });
+  assert.equal(await federation.providerForEmail('ada@realm.test'), undefined, 'a disabled one is gone at once');
+  await federation.update('realm', { enabled: true });
+  assert.equal(await federation.providerForEmail('ada@realm.test'), 'realm');
+  await federation.delete('realm');
+  assert.equal(await federation.providerForEmail('ada@realm.test'), undefined, 'a deleted one too');
+});

@@ -92,6 +92,7 @@ test('plain http is redirected to https for pages and refused for posts; probes 
   assert.match(page.headers.get('location') ?? '', /^https:\/\//);
   const post = await fetch(`${server.url}/token`, { method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(post.status, 403);
+  assert.equal(((await post.json()) as { error: string }).error, 'invalid_request', 'the token endpoint refuses in OAuth JSON');
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
 });
 

@@ -33,7 +33,11 @@ const value = (samples: Map<string, number>, name: string, labels: Record<string
 
 test('/metrics requires its bearer token', async () => {
   assert.equal((await fetch(`${server.url}/metrics`)).status, 401);
-  assert.equal((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789ab' } })).status, 401);
+  const wrong = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789ab' } });
+  assert.equal(wrong.status, 401);
+  assert.match(wrong.headers.get('content-type') ?? '', /^application\/problem\+json/, 'an RFC 9457 problem, from the one error map');
+  assert.equal(((await wrong.json()) as { status: number }).status, 401);
+  assert.match(wrong.headers.get('www-authenticate') ?? '', /^Bearer realm="gatehouse-metrics", error="invalid_token"/);
 });
 
 test('/metrics exposes requests, tokens by grant type, sign-ins, rate-limit rejections, key age, pool and store health', async () => {

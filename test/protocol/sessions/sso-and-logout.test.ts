@@ -168,3 +168,31 @@ test('consent is remembered per user and client, not per browser; a revoked gran
   const afterRevocation = await authorize(client, new Browser(), user, { prompt: 'login' });
   assert.equal(afterRevocation.askedForConsent, true, 'revoked consent is asked for again');
 });
+
+test('RP-initiated logout by POST (RP-Initiated Logout §2) is answered as the same GET and signs out', async () => {
+  const user = await createUser(server);
+  const client = await createWebClient(server);
+  const browser = new Browser();
+  const { tokens } = await authorize(client, browser, user);
+  const confirm = await browser.follow(`${server.url}/session/end`, server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ id_token_hint: tokens.id_token!, client_id: client.clientId }).toString(),
+  });
+  assert.equal(confirm.response?.status, 200, 'the logout page, not a 404');
+  const html = await confirm.response!.text();
+  await browser.submitForm({ url: server.url, html }, /\/session\/end\/confirm$/, { logout: 'yes' }, server.url);
+  assert.equal((await silentAuth(client, browser)).searchParams.get('error'), 'login_required', 'signed out');
+});
+
+test('the ID token of a refresh carries no nonce (OIDC Core §12.2); the first one does', async () => {
+  const user = await createUser(server);
+  const client = await createWebClient(server);
+  const { tokens } = await authorize(client, new Browser(), user, { nonce: 'n-0S6_WzA2Mj' });
+  assert.equal(decodeJwt(tokens.id_token!).nonce, 'n-0S6_WzA2Mj');
+  const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { id: client.clientId, secret: client.clientSecret });
+  assert.equal(refreshed.status, 200);
+  const idToken = (refreshed.body as Record<string, string>).id_token;
+  assert.ok(idToken, 'a new ID token');
+  assert.equal(decodeJwt(idToken).nonce, undefined);
+});

@@ -6,27 +6,17 @@
  * OpenAPI document), as an operator would.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { ADMIN_READ_SCOPE, ADMIN_WRITE_SCOPE } from '../../../src/admin/index.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../../../src/clients/index.ts';
 import { adminToken, openAdminApi } from '../../harness/admin-api.ts';
 import { authorizationCodeFlow, createUser, createWebClient, discover } from '../../harness/fixtures.ts';
 import type { TestServer } from '../../harness/server.ts';
+import { createApiWithScopes as createChainApi, SCOPES } from '../introspection/setup.ts';
 
 export const SUBJECT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
-export const SCOPES = ['orders:read', 'orders:write'];
-
-export async function createChainApi(server: TestServer, tag: string, format: 'jwt' | 'opaque' = 'jwt') {
-  const identifier = `https://${tag}-${randomBytes(3).toString('hex')}.example.test`;
-  await server.gatehouse.services.apis.create({
-    identifier,
-    name: `API ${tag}`,
-    scopes: SCOPES.map((name) => ({ name, description: name })),
-    accessTokenFormat: format,
-  });
-  return identifier;
-}
+// The APIs of the chain are made as introspection's are: one helper, one scope list.
+export { createChainApi, SCOPES };
 
 /** A service that authenticates as a confidential client and may exchange tokens. */
 export async function createService(server: TestServer, name: string, resources: string[], grantTypes: string[] = [TOKEN_EXCHANGE_GRANT]) {
