@@ -185,6 +185,13 @@ export function buildServices(deps: {
     clock,
     cacheTtlMs,
   });
+  const passkeys = createPasskeyService({
+    passkeys: queries.passkeys,
+    challenges: keyspaces.webauthnChallenges,
+    rp: { id: config.passkeys.rpId, name: config.theme.productName, origins: config.passkeys.origins },
+    clock,
+    counterPolicy: config.passkeys.counterRegression,
+  });
   const accountAdministration = createAccountAdministration({
     accounts,
     roles: {
@@ -193,6 +200,8 @@ export function buildServices(deps: {
     },
     sessions,
     secondFactor: mfa,
+    passkeys,
+    notify,
     audit: (event) => audit.record({ ...event, outcome: 'success' }),
   });
   const registration = createRegistrationService({
@@ -222,13 +231,6 @@ export function buildServices(deps: {
     allowInsecureHttp: !config.production && config.issuer.startsWith('http://'),
     clock,
     cacheTtlMs,
-  });
-  const passkeys = createPasskeyService({
-    passkeys: queries.passkeys,
-    challenges: keyspaces.webauthnChallenges,
-    rp: { id: config.passkeys.rpId, name: config.theme.productName, origins: config.passkeys.origins },
-    clock,
-    counterPolicy: config.passkeys.counterRegression,
   });
   const signIn = createSignIn({
     accounts,

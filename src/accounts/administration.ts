@@ -1,6 +1,6 @@
 /**
  * What an operator does to an account — create it with its roles, delete it, end every session,
- * reset its second factor — each in one place with its audit event. The admin API's handlers call
+ * reset its second factor, remove one of its passkeys — each in one place with its audit event. The admin API's handlers call
  * these; the CLI calls the admin API; account pages may call them for an owner's own action.
  *
  * @example
@@ -8,6 +8,8 @@
  * await admin.logoutEverywhere(userId, { actor: 'cli' }); // { sessionsEnded, grantsRevoked }
  */
 import { NotFound, ValidationFailed } from '../errors.ts';
+import type { Notice } from '../notifications/index.ts';
+import type { PasskeyService, PasskeyView } from '../passkeys/index.ts';
 import type { Account, AccountService } from './index.ts';
 
 /** Who asked (the admin principal's subject, or `cli`), for the audit trail. */
@@ -33,7 +35,9 @@ export function createAccountAdministration(deps: {
   sessions: {
     logoutEverywhere(accountId: string, options: { actor?: string }): Promise<{ sessionsEnded: number; grantsRevoked: number }>;
   };
-  secondFactor: { remove(accountId: string): Promise<boolean> };
+  secondFactor: { remove(accountId: string): Promise<boolean>; enrolled(accountId: string): Promise<boolean> };
+  passkeys: Pick<PasskeyService, 'list' | 'remove'>;
+  notify: (to: string, notice: Notice) => Promise<void>;
   audit: (event: { type: string; subject: string; actor: string; details?: Record<string, unknown> }) => void;
 }) {
   async function mustExist(accountId: string): Promise<Account> {
@@ -99,6 +103,28 @@ export function createAccountAdministration(deps: {
       const removed = await deps.secondFactor.remove(accountId);
       deps.audit({ type: 'mfa.reset_by_admin', subject: accountId, actor: context.actor, details: { removed } });
       return { removed };
+    },
+
+    /** The account's passkeys: names, dates and backup state — never a credential id or public key. */
+    async listPasskeys(accountId: string): Promise<PasskeyView[]> {
+      await mustExist(accountId);
+      return deps.passkeys.list(accountId);
+    },
+
+    /**
+     * Removes one passkey (a lost or stolen authenticator). When it was the owner's last factor
+     * (no other passkey, no TOTP) they are mailed, as when an operator resets their MFA; no proof
+     * of the factor is asked of an operator, the audit trail names them instead.
+     */
+    async removePasskey(accountId: string, passkeyId: string, context: OperatorContext): Promise<{ last: boolean }> {
+      const account = await mustExist(accountId);
+      const { removed, remainingPasskeys } = await deps.passkeys.remove(accountId, passkeyId);
+      // Another user's passkey id answers as an unknown one: the operator learns nothing about it.
+      if (!removed) throw new NotFound(`passkey ${passkeyId} of user ${accountId}`);
+      const last = remainingPasskeys === 0 && !(await deps.secondFactor.enrolled(accountId));
+      deps.audit({ type: 'passkey.removed_by_admin', subject: accountId, actor: context.actor, details: { passkey: passkeyId, last } });
+      if (last) await deps.notify(account.email, { kind: 'mfa-removed' });
+      return { last };
     },
   };
 }

@@ -49,7 +49,10 @@ export interface PasskeyView {
   name: string;
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** Backup state (BS): a synced passkey, copied between the devices of a cloud keychain. */
   backedUp: boolean;
+  /** Not backup-eligible (BE=0): the key can never leave its authenticator. */
+  deviceBound: boolean;
 }
 
 /** Why an assertion or attestation was refused (audit `details.reason`). */
@@ -81,7 +84,14 @@ export type Registration =
  */
 const userHandle = (userId: string) => createHash('sha256').update(`gatehouse-webauthn-user:${userId}`).digest('base64url');
 
-const view = (row: PasskeyRow): PasskeyView => ({ id: row.id, name: row.name, createdAt: row.created_at, lastUsedAt: row.last_used_at, backedUp: row.backed_up });
+const view = (row: PasskeyRow): PasskeyView => ({
+  id: row.id,
+  name: row.name,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  backedUp: row.backed_up,
+  deviceBound: !row.backup_eligible,
+});
 
 /** The library's error, as a refusal reason (its messages are stable per check). */
 function refusalOf(error: unknown): PasskeyRefusal {
@@ -153,7 +163,7 @@ export function createPasskeyService(deps: { passkeys: PasskeyQueries; challenge
       };
       const outcome = await passkeys.insert(row, baseEpoch);
       if (outcome.outcome !== 'added') return { kind: outcome.outcome };
-      return { kind: 'added', epoch: outcome.epoch, passkey: { id: row.id, name, createdAt: row.createdAt, lastUsedAt: null, backedUp: row.backedUp } };
+      return { kind: 'added', epoch: outcome.epoch, passkey: { id: row.id, name, createdAt: row.createdAt, lastUsedAt: null, backedUp: row.backedUp, deviceBound: !row.backupEligible } };
     },
 
     /** Options for an assertion: the user's passkeys (second factor), or any discoverable one (passwordless). */

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import * as oidc from 'openid-client';
 import { Browser } from '../harness/browser.ts';
-import { authorizationRequestUrl, createWebClient, REDIRECT_URI, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
+import { createWebClient, REDIRECT_URI, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
 import { codeFor } from '../harness/mfa-flow.ts';
+import { type PasskeyFlow, passkeyFlow } from '../harness/passkey-flow.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 import { SoftAuthenticator } from '../harness/soft-authenticator.ts';
 
@@ -19,10 +19,16 @@ const STRONG_ROLE = 'passkey-staff';
 let server: TestServer;
 let client: { clientId: string; clientSecret: string };
 let rpId: string;
+let enrol: PasskeyFlow['enrol'];
+let startSignIn: PasskeyFlow['startSignIn'];
+let password: PasskeyFlow['password'];
+let challengeFor: PasskeyFlow['challengeFor'];
+let submit: PasskeyFlow['submit'];
+let post: PasskeyFlow['post'];
 before(async () => {
   server = await startServer({ env: { GATEHOUSE_PASSKEY_REQUIRED_ROLES: STRONG_ROLE } });
   client = await createWebClient(server);
-  rpId = new URL(server.url).hostname;
+  ({ rpId, enrol, startSignIn, password, challengeFor, submit, post } = passkeyFlow(server, client));
 });
 after(() => server.close());
 
@@ -36,74 +42,6 @@ async function createUser(roles: string[] = []) {
     await rbac.grant(role, { kind: 'user', id: account.id });
   }
   return { ...account, password: PASSWORD };
-}
-
-const csrfIn = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-const post = (browser: Browser, path: string, fields: Record<string, string>) =>
-  browser.request(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
-
-/** Signs in to /account with the password and adds a passkey made by `authenticator` (the registration ceremony over HTTP). */
-async function enrol(user: { email: string; password: string }, authenticator = new SoftAuthenticator(), totpSecret?: string) {
-  const browser = new Browser();
-  let step = await browser.follow(`${server.url}/account`, server.url);
-  for (let i = 0; i < 4; i += 1) {
-    const html = await step.response!.text();
-    if (totpSecret && html.includes('/mfa" novalidate')) {
-      step = await browser.submitForm({ url: server.url, html }, /\/mfa$/, { code: await codeFor(totpSecret, 1) }, server.url);
-      continue;
-    }
-    if (!html.includes('/login"')) {
-      assert.match(html, /id="passkeys"/);
-      const csrf = csrfIn(html);
-      const options = (await (await post(browser, '/account/passkeys/options', { csrf })).json()) as { challenge: string; user: { id: string }; rp: { id: string } };
-      assert.equal(options.rp.id, rpId, 'the RP ID is the issuer host');
-      const response = authenticator.register({ challenge: options.challenge, origin: server.url, rpId, userHandle: options.user.id });
-      const added = await post(browser, '/account/passkeys', { csrf, name: 'Laptop', response: JSON.stringify(response) });
-      assert.equal(added.status, 200, await added.clone().text());
-      return { authenticator, browser };
-    }
-    step = await browser.submitForm({ url: server.url, html }, /\/login$/, { email: user.email, password: user.password }, server.url);
-  }
-  throw new Error('never reached the account page');
-}
-
-/** An authorization request in `browser`, up to its login page: the interaction uid and CSRF token. */
-async function startSignIn(browser: Browser, extra: Record<string, string> = {}, clientId = client.clientId) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const url = await authorizationRequestUrl(server.url, clientId, verifier, { scope: 'openid', prompt: 'login', ...extra });
-  const step = await browser.follow(url, server.url);
-  const html = await step.response!.text();
-  const uid = /action="\/interaction\/([^/]+)\/login"/.exec(html)![1]!;
-  return { uid, csrf: csrfIn(html), verifier, html };
-}
-
-async function password(browser: Browser, signIn: { uid: string; html: string }, user: { email: string; password: string }) {
-  const step = await browser.submitForm({ url: server.url, html: signIn.html }, /\/login$/, { email: user.email, password: user.password }, server.url);
-  return { status: step.response!.status, html: await step.response!.text() };
-}
-
-async function challengeFor(browser: Browser, uid: string, csrf: string) {
-  const options = (await (await post(browser, `/interaction/${uid}/passkey/options`, { csrf })).json()) as { challenge: string; allowCredentials?: Array<{ id: string }> };
-  return options;
-}
-
-/** Posts an assertion; the outcome as the browser sees it (the client's callback, or a page). */
-async function submit(browser: Browser, uid: string, csrf: string, response: unknown) {
-  const step = await browser.follow(`${server.url}/interaction/${uid}/passkey`, server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf, response: JSON.stringify(response) }),
-  });
-  if (step.leftTo) {
-    // Consent, if asked, is given by following the confirm form.
-    return { callback: step.leftTo };
-  }
-  const html = await step.response!.text();
-  if (html.includes('/confirm"')) {
-    const next = await browser.submitForm({ url: server.url, html }, /\/confirm$/, {}, server.url);
-    return { callback: next.leftTo! };
-  }
-  return { status: step.response!.status, html };
 }
 
 async function idTokenOf(callback: URL, verifier: string) {

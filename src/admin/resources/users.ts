@@ -23,6 +23,16 @@ export const session = z
     lastActivity: z.object({ at: z.iso.datetime(), ip: z.string(), userAgent: z.string() }).nullable(),
   })
   .meta({ id: 'Session' });
+export const passkey = z
+  .object({
+    id: z.string().describe('The passkey’s id in Gatehouse (not the WebAuthn credential id).'),
+    name: z.string().describe('The name its owner gave it.'),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable().describe('The last sign-in with it; null: never used.'),
+    backedUp: z.boolean().describe('Synced: copied between the devices of a cloud keychain (backup state).'),
+    deviceBound: z.boolean().describe('Cannot leave its authenticator (not backup-eligible).'),
+  })
+  .meta({ id: 'Passkey' });
 export const grant = z.object({ grantId: z.string(), clientId: z.string(), name: z.string(), since: z.iso.datetime() }).meta({ id: 'Grant' });
 
 /** Services are read when a handler runs, so the records can be listed (CLI help) without them. */
@@ -218,6 +228,39 @@ export function userRoutes(services: Services) {
         200: { description: 'Whether there was a second factor to remove', schema: z.object({ removed: z.boolean() }) },
       },
       handle: async ({ params, principal }) => ok(await services.accountAdministration.resetSecondFactor(params.userId, { actor: principal.subject })),
+    }),
+    adminRoute({
+      method: 'get',
+      path: '/users/{userId}/passkeys',
+      operationId: 'listUserPasskeys',
+      summary: 'A user’s passkeys: names, dates, backup state (never credential ids or public keys)',
+      tag: 'Users',
+      params: userParams,
+      responses: { 200: { description: 'Passkeys, oldest first', schema: z.object({ items: z.array(passkey) }) } },
+      async handle({ params }) {
+        const items = (await services.accountAdministration.listPasskeys(params.userId)).map((p) => ({
+          ...p,
+          createdAt: p.createdAt.toISOString(),
+          lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
+        }));
+        return ok({ items });
+      },
+    }),
+    adminRoute({
+      method: 'delete',
+      path: '/users/{userId}/passkeys/{passkeyId}',
+      operationId: 'removeUserPasskey',
+      summary: 'Remove one of a user’s passkeys (a lost or stolen authenticator); if it was their last factor, they are mailed',
+      tag: 'Users',
+      params: userParams.extend({ passkeyId: z.string().min(1).max(100) }),
+      responses: {
+        200: {
+          description: 'Removed',
+          schema: z.object({ last: z.boolean().describe('It was the user’s last second factor (no other passkey, no TOTP).') }),
+        },
+      },
+      handle: async ({ params, principal }) =>
+        ok(await services.accountAdministration.removePasskey(params.userId, params.passkeyId, { actor: principal.subject })),
     }),
   ];
 }

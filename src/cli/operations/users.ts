@@ -109,6 +109,29 @@ export const userCommands: Record<string, OperationSpec> = {
         ? `${args.USER}: MFA reset; they will set it up again at their next sign-in if policy requires it`
         : `${args.USER} had no MFA`,
   },
+  listUserPasskeys: {
+    command: 'users passkeys',
+    args: [USER],
+    examples: ['gatehouse users passkeys you@example.com'],
+    show: (passkeys) =>
+      table(passkeys as Array<{ id: string; name: string; createdAt: string; lastUsedAt: string | null; backedUp: boolean; deviceBound: boolean }>, {
+        id: (p) => p.id,
+        name: (p) => p.name,
+        created: (p) => p.createdAt,
+        last_used: (p) => p.lastUsedAt ?? 'never',
+        synced: (p) => p.backedUp,
+        device_bound: (p) => p.deviceBound,
+      }),
+  },
+  removeUserPasskey: {
+    command: 'users remove-passkey',
+    args: [USER, { name: 'PASSKEY_ID', field: 'passkeyId', description: 'A passkey id from `users passkeys`.' }],
+    examples: ['gatehouse users remove-passkey you@example.com PASSKEY_ID'],
+    show: (result, { args }) =>
+      (result as { last: boolean }).last
+        ? `${args.USER}: removed passkey ${args.PASSKEY_ID}, their last second factor (they were mailed; they enrol again if policy requires it)`
+        : `${args.USER}: removed passkey ${args.PASSKEY_ID}`,
+  },
   setUserOrg: {
     command: 'users set-org',
     args: [USER, { name: 'ORG_ID', field: 'orgId', optional: true, absent: null, description: 'The organisation (the org_id claim); leave out to clear it.' }],

@@ -103,7 +103,7 @@ test('users: rename, disable and enable (PATCH), search by text and role; a pass
   assert.equal((await admin.call('POST', '/users/no-such-user/password-link', { token: writer })).status, 404);
 });
 
-test('sessions and grants: list, revoke one grant (its refresh token dies), end everything, reset MFA', async () => {
+test('sessions and grants: list, revoke one grant (its refresh token dies), end everything, reset MFA, no passkeys', async () => {
   const user = await createUser(server);
   const client = await createWebClient(server);
   const config = await discover(server, client);
@@ -125,6 +125,9 @@ test('sessions and grants: list, revoke one grant (its refresh token dies), end 
   const reset = await admin.call('DELETE', `/users/${user.id}/mfa`, { token: writer });
   assert.deepEqual([reset.status, reset.body], [200, { removed: false }], 'the answer says there was no second factor to remove');
   assert.equal((await admin.call('DELETE', '/users/no-such-user/mfa', { token: writer })).status, 404);
+  // Passkeys enrolled and removed: test/protocol/admin/admin-passkeys.test.ts.
+  assert.deepEqual((await admin.call('GET', `/users/${user.id}/passkeys`, { token: reader })).body, { items: [] });
+  assert.equal((await admin.call('DELETE', `/users/${user.id}/passkeys/no-such-passkey`, { token: writer })).status, 404);
 });
 
 test('clients: create, read, update, rotate the secret (both work during the overlap), delete', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ThrottleVerdict } from '../../../src/security/index.ts';
-import { decideEnrolment, decideFactorStep, decideFirstFactor, decideSecondFactor, type MethodOutcome } from '../../../src/sign-in/decide.ts';
+import { decideEnrolment, decideFactorStep, decideFirstFactor, decideSecondFactor, type MethodOutcome, type SignInPolicyFacts } from '../../../src/sign-in/decide.ts';
 
 const proceed: ThrottleVerdict = { kind: 'proceed', redeemWait: false };
 const refused: ThrottleVerdict = { kind: 'refused', dimension: 'account_ip', retryAfter: 8 };
@@ -93,3 +93,27 @@ test('enrolment, every row', () => {
   assert.deepEqual(decideEnrolment({ ...base, confirmation: { kind: 'stale' } }), { kind: 'restart' });
   assert.deepEqual(decideEnrolment({ ...base, confirmation: { kind: 'confirmed', epoch: 1 } }), { kind: 'recovery_codes', epoch: 1 });
 });
+
+/** The passkey rows of decideFirstFactor (6, 6b, 7): who may finish with a passkey, who must use one. */
+const passkeyPolicy: SignInPolicyFacts = { ...policy, mfa: { ...policy.mfa, passkeyRequiredRoles: ['staff'] } };
+const loa3Policy: SignInPolicyFacts = { ...policy, mfa: { ...policy.mfa, acrValues: 'urn:gatehouse:loa:3' } };
+const passkeyMethod = (roles: string[] = []) => verified({ multiFactor: true, phishingResistant: true, roles, factor: { enrolled: true, epoch: 1, passkeys: 1 } });
+const trustedUpstream = (passkeys: number) => verified({ multiFactor: true, roles: ['staff'], factor: { enrolled: passkeys > 0, epoch: 1, passkeys } });
+const password = (factor: { enrolled: boolean; passkeys: number }, roles: string[] = []) => verified({ roles, factor: { ...factor, epoch: 1 } });
+const firstFactorPasskeyRows: Array<[string, MethodOutcome, SignInPolicyFacts, ReturnType<typeof decideFirstFactor>]> = [
+  ['row 6: a passkey sign-in is done with two factors', passkeyMethod(), policy, { kind: 'done', multiFactor: true }],
+  ['row 6: a passkey sign-in satisfies a passkey role', passkeyMethod(['staff']), passkeyPolicy, { kind: 'done', multiFactor: true }],
+  ['row 6: a passkey sign-in satisfies acr_values loa:3', passkeyMethod(), loa3Policy, { kind: 'done', multiFactor: true }],
+  ['row 6b: trusted upstream MFA is not phishing-resistant: a passkey role still asks for the passkey', trustedUpstream(1), passkeyPolicy, { kind: 'passkey_only', reason: 'role', available: true }],
+  ['row 6b: …and says none is available when the user has none', trustedUpstream(0), passkeyPolicy, { kind: 'passkey_only', reason: 'role', available: false }],
+  ['row 6b: password with TOTP only, passkey role: passkey only, none available', password({ enrolled: true, passkeys: 0 }, ['staff']), passkeyPolicy, { kind: 'passkey_only', reason: 'role', available: false }],
+  ['row 6b: password with two passkeys, passkey role: passkey only, available', password({ enrolled: true, passkeys: 2 }, ['staff']), passkeyPolicy, { kind: 'passkey_only', reason: 'role', available: true }],
+  ['row 6b: password, acr_values loa:3, one passkey: passkey only (acr)', password({ enrolled: true, passkeys: 1 }), loa3Policy, { kind: 'passkey_only', reason: 'acr', available: true }],
+  ['row 6b: password, acr_values loa:3, no factor: passkey only (acr), none available — never a TOTP enrolment', password({ enrolled: false, passkeys: 0 }), loa3Policy, { kind: 'passkey_only', reason: 'acr', available: false }],
+  ['row 7: password with a passkey and no loa:3 demand: verify (passkey or TOTP)', password({ enrolled: true, passkeys: 1 }), passkeyPolicy, { kind: 'verify' }],
+  ['row 7: on the account pages a passkey role verifies with TOTP', password({ enrolled: true, passkeys: 0 }, ['staff']), { ...passkeyPolicy, mfa: { ...passkeyPolicy.mfa, enrolmentClient: true } }, { kind: 'verify' }],
+];
+
+for (const [name, method, facts, expected] of firstFactorPasskeyRows) {
+  test(`first factor, passkeys, ${name}`, () => assert.deepEqual(decideFirstFactor({ throttle: proceed, method, policy: facts }), expected));
+}
