@@ -242,6 +242,7 @@ async function tour(visit: Visit, index: number): Promise<Page> {
   await visit.check(page, 'device-confirm');
   await page.locator('form:has(input[name="confirm"]) button[type=submit]').click();
   await page.locator('p[role=status]').waitFor();
+  assert.match(await page.locator('p[role=status]').innerText(), /Deploy CLI/, 'the device was approved');
   await visit.check(page, 'device-done');
 
   // Two-factor authentication, turned on from the account page: the key (and QR), then the recovery codes.
