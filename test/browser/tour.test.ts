@@ -6,6 +6,12 @@
  * per page and language, at desktop — the DOM is the same at 390 px),
  * and — on a non-English page — checked for oidc-provider's and our English developer text.
  *
+ * The other pages are reached the way a person reaches them, in the context's own session: a device
+ * authorization (one per visit, for a device-flow client) whose code is entered on /device,
+ * confirmed and approved; two-factor authentication turned on from /account (the key page, then the
+ * recovery codes), so the next sign-in asks for the code; a password reset requested and its mailed
+ * link followed; a registration and its mailed verification link followed and used.
+ *
  * Each error state is reached by doing what causes it: an unknown client_id, a redirect_uri the
  * client never registered, a sign-in cancelled on the account page, the interaction cookie cleared
  * before submitting, wrong passwords until the limits answer, and the interaction left until it
@@ -15,13 +21,16 @@
  * one browser, one context per language and viewport, a few contexts at a time.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
+import { generate } from 'otplib/functional';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEVICE_CODE_GRANT } from '../../src/clients/index.ts';
 import { LOCALES } from '../../src/http/i18n.ts';
 import { assertAccessible } from '../harness/axe.ts';
 import { Browser as HttpBrowser } from '../harness/browser.ts';
@@ -29,10 +38,12 @@ import { announceSkip, launchChromium, skipWithoutChromium } from '../harness/ch
 import { createTestClock } from '../harness/clock.ts';
 import { createWebClient, uniqueEmail } from '../harness/fixtures.ts';
 import { storageMode } from '../harness/mode.ts';
+import { outboxMails } from '../harness/outbox.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 
 const skip = skipWithoutChromium || (storageMode() !== 'embedded' && 'the page tour runs in embedded mode only: pages do not depend on storage');
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', storageMode(), 'tour');
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-tour-'));
 const INTERACTION_TTL = 600;
 const VIEWPORTS = { desktop: { width: 1000, height: 760 }, mobile: { width: 390, height: 844 } } as const;
 /** How many language × viewport contexts run at once (the CI machine has two cores). */
@@ -67,12 +78,13 @@ let app: Server;
 let appUrl: string;
 let clientId: string;
 let api: string;
+let deviceClient: oidc.Configuration;
 const password = 'saffron lantern quarry 58';
 
 before(async () => {
   if (announceSkip() || skip) return;
   mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer({ clock, env: { GATEHOUSE_TRUST_PROXY: 'true', GATEHOUSE_INTERACTION_TTL: String(INTERACTION_TTL) } });
+  server = await startServer({ clock, env: { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_TRUST_PROXY: 'true', GATEHOUSE_INTERACTION_TTL: String(INTERACTION_TTL) } });
   app = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>App</title><h1>App</h1>'));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
@@ -88,12 +100,21 @@ before(async () => {
     scopes: ['openid', 'email', 'offline_access', 'invoices:read'],
     resources: [api],
   }));
+  const { client: device } = await server.gatehouse.services.clients.create({
+    name: 'Deploy CLI',
+    type: 'public',
+    grantTypes: [DEVICE_CODE_GRANT],
+    scopes: ['openid'],
+    firstParty: true,
+  });
+  deviceClient = await oidc.discovery(new URL(server.url), device.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
   app?.close();
   await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function authorizeUrl(params: Record<string, string> = {}) {
@@ -150,6 +171,13 @@ async function signInForm(page: Page, email: string, secret: string) {
   return response.status();
 }
 
+/** The link in the last mail to `email` whose link goes to `path`. */
+async function mailedLink(email: string, path: string): Promise<string> {
+  const links = (await outboxMails(server, dataDir, email)).map((mail) => /(http\S+\?token=\S+)/.exec(mail.text)?.[1]).filter((link) => link?.includes(`${path}?`));
+  assert.ok(links.length, `a mail to ${email} with a ${path} link`);
+  return links.at(-1)!;
+}
+
 /** Everything but the expiry; leaves a sign-in page open for the expiry phase. */
 async function tour(visit: Visit, index: number): Promise<Page> {
   const email = uniqueEmail(`tour-${visit.lang}`);
@@ -203,6 +231,29 @@ async function tour(visit: Visit, index: number): Promise<Page> {
   assert.ok(await session.locator('time').first().getAttribute('title'));
   await visit.check(page, 'account');
 
+  // A device: the code entered on /device (the link fills it in), confirmed, approved in this session.
+  const device = await oidc.initiateDeviceAuthorization(deviceClient, { scope: 'openid' });
+  await page.goto(device.verification_uri_complete!);
+  assert.equal(await page.locator('#user_code').inputValue(), device.user_code);
+  await visit.check(page, 'device');
+  await page.locator('form:has(#user_code) button[type=submit]').click();
+  await page.locator('input[name="confirm"]').waitFor({ state: 'attached' });
+  assert.ok((await page.locator('main').innerText()).includes(device.user_code));
+  await visit.check(page, 'device-confirm');
+  await page.locator('form:has(input[name="confirm"]) button[type=submit]').click();
+  await page.locator('p[role=status]').waitFor();
+  assert.match(await page.locator('p[role=status]').innerText(), /Deploy CLI/, 'the device was approved');
+  await visit.check(page, 'device-done');
+
+  // Two-factor authentication, turned on from the account page: the key (and QR), then the recovery codes.
+  await page.goto(`${server.url}/account/mfa`);
+  const secret = (await page.locator('#totp-secret').textContent())!.replaceAll(' ', '');
+  await visit.check(page, 'mfa-enrol');
+  await page.locator('#code').fill(await generate({ secret, epoch: Math.floor(Date.now() / 1000) }));
+  await page.locator('form[action="/account/mfa"] button[type=submit]').click();
+  await page.locator('#recovery-codes').waitFor();
+  await visit.check(page, 'mfa-codes');
+
   await page.goto(`${server.url}/session/end`);
   await page.locator('button[type=submit]').first().waitFor();
   await visit.check(page, 'logout');
@@ -219,6 +270,12 @@ async function tour(visit: Visit, index: number): Promise<Page> {
   assert.equal((await page.goto(signInPage))?.status(), 400);
   await visit.check(page, 'error-cookies');
 
+  // Signed out now, with two-factor authentication on: the next sign-in asks for the code.
+  await page.goto(await authorizeUrl());
+  await signInForm(page, email, password);
+  await page.locator('form[action$="/mfa"] #code').waitFor();
+  await visit.check(page, 'mfa');
+
   // Access denied: the person cancels the sign-in the account page started.
   await page.goto(`${server.url}/account`);
   await page.locator('#password').waitFor();
@@ -231,6 +288,29 @@ async function tour(visit: Visit, index: number): Promise<Page> {
   await page.goto(`${server.url}/password/forgot`);
   await page.locator('#email').waitFor();
   await visit.check(page, 'forgot');
+  await page.locator('#email').fill(email);
+  await page.locator('form[action="/password/forgot"] button[type=submit]').click();
+  await page.locator('form[action="/password/forgot"]').waitFor({ state: 'detached' });
+  await visit.check(page, 'forgot-sent');
+  await page.goto(await mailedLink(email, '/password/reset'));
+  await page.locator('form[action="/password/reset"] #password').waitFor();
+  await visit.check(page, 'reset');
+
+  // A new account: registration, then the mailed link to confirm the address, used.
+  const newcomer = uniqueEmail(`tour-new-${visit.lang}`);
+  await page.goto(await authorizeUrl());
+  await page.locator('a[href*="/register"]').click();
+  await page.locator('#name').fill('New Person');
+  await page.locator('#email').fill(newcomer);
+  await page.locator('#password').fill(password);
+  await page.locator('form[action$="/register"] button[type=submit]').click();
+  await page.locator('form[action$="/register"]').waitFor({ state: 'detached' });
+  await page.goto(await mailedLink(newcomer, '/verify-email'));
+  await page.locator('form[action="/verify-email"]').waitFor();
+  await visit.check(page, 'verify-email');
+  await page.locator('form[action="/verify-email"] button[type=submit]').click();
+  await page.locator('form[action="/verify-email"]').waitFor({ state: 'detached' });
+  await visit.check(page, 'email-verified');
 
   // Too many attempts: wrong passwords for someone else's account until the limits answer.
   await page.goto(await authorizeUrl());
