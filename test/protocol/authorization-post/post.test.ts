@@ -83,7 +83,7 @@ test('from a cross-site page in Chromium, a signed-in user’s POSTed prompt=non
     await page.goto((await authorizationRequestUrl(server.url, client.clientId, oidc.randomPKCECodeVerifier(), { redirect_uri: redirectUri })).href);
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL((url) => url.href.startsWith(redirectUri));
 
