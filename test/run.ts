@@ -36,6 +36,15 @@ interface Counts {
   failed: number;
   skipped: number;
 }
+/** Seconds of top-level tests per file, slowest first (written by the count reporter). */
+type FileSeconds = Record<string, number>;
+
+function printSlowestFiles(files: FileSeconds | undefined): void {
+  const slowest = Object.entries(files ?? {}).slice(0, 20);
+  if (slowest.length === 0) return;
+  process.stdout.write('slowest files (seconds of their top-level tests):\n');
+  for (const [file, seconds] of slowest) process.stdout.write(`  ${String(seconds).padStart(5)}  ${file.replace(`${process.cwd()}/`, '')}\n`);
+}
 
 async function runNodeTest(label: string, globs: string[], env: Record<string, string>): Promise<Counts> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-report-'));
@@ -47,6 +56,7 @@ async function runNodeTest(label: string, globs: string[], env: Record<string, s
     : globs;
   if (patterns.length === 0) return { passed: 0, failed: 0, skipped: 0 };
   process.stdout.write(`\n━━ ${label} ━━\n`);
+  const startedAt = performance.now();
   const code = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
@@ -65,7 +75,10 @@ async function runNodeTest(label: string, globs: string[], env: Record<string, s
   });
   let counts: Counts = { passed: 0, failed: code === 0 ? 0 : 1, skipped: 0 };
   try {
-    counts = JSON.parse(readFileSync(countsFile, 'utf8')) as Counts;
+    const report = JSON.parse(readFileSync(countsFile, 'utf8')) as Counts & { files?: FileSeconds };
+    counts = { passed: report.passed, failed: report.failed, skipped: report.skipped };
+    process.stdout.write(`\n━━ ${label}: ${Math.round((performance.now() - startedAt) / 1000)} s ━━\n`);
+    printSlowestFiles(report.files);
     if (code !== 0 && counts.failed === 0) counts.failed = 1; // a crash outside any test
   } catch {
     // no report: the runner itself failed; counted as one failure above
