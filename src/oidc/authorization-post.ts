@@ -22,30 +22,23 @@ type Next = () => Promise<void>;
  * at the end-session endpoint) is answered the same way, for the same reason: the confirmation
  * page's own form then carries the session cookie, and `id_token_hint` is judged as on a GET.
  */
-export function authorizationRequestsByPost(deps: { paths: readonly string[]; bodyLimitBytes: number }) {
-  const parseForm = bodyParser({
-    enableTypes: ['form'],
-    formLimit: `${deps.bodyLimitBytes}b`,
-    encoding: 'utf-8',
-    onError: (error, ctx) => {
-      const status = (error as { status?: number }).status;
-      ctx.throw(status === 413 ? 413 : 400, status === 413 ? 'authorization request too large' : 'malformed authorization request');
-    },
-  });
+export function authorizationRequestsByPost(deps: {
+  paths: readonly string[];
+  bodyLimitBytes: number;
+  /** Renders a refusal as the error page of the one error map (provider.ts renderErrorPage). */
+  refuse: (ctx: KoaContextWithOIDC, status: number, description: string) => void;
+}) {
+  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: `${deps.bodyLimitBytes}b`, encoding: 'utf-8' });
   return async function authorizationPost(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
     if (ctx.method !== 'POST' || !deps.paths.includes(ctx.path)) return next();
     if (!ctx.is('application/x-www-form-urlencoded')) {
-      ctx.status = 415;
-      ctx.body = 'requests by POST here use application/x-www-form-urlencoded (OIDC Core 3.1.2.1, RP-Initiated Logout §2)';
-      return;
+      return deps.refuse(ctx, 415, 'requests by POST here use application/x-www-form-urlencoded (OIDC Core 3.1.2.1, RP-Initiated Logout §2)');
     }
     try {
       await parseForm(ctx as never, async () => {});
     } catch (error) {
-      const status = (error as { status?: number }).status ?? 400;
-      ctx.status = status;
-      ctx.body = (error as Error).message;
-      return;
+      const tooLarge = (error as { status?: number }).status === 413;
+      return deps.refuse(ctx, tooLarge ? 413 : 400, tooLarge ? 'the request is too large' : 'the form could not be read');
     }
     const raw = (ctx.request as { rawBody?: string }).rawBody ?? '';
     const query = new URLSearchParams(raw).toString();

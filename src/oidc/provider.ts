@@ -299,7 +299,16 @@ export function createProvider(deps: ProviderDeps): Provider {
   reportOAuthErrors(provider, { logger, count: deps.countOAuthError });
   // OIDC Core §3.1.2.1 POST, answered as the same GET (why: authorization-post.ts).
   // RP-initiated logout by POST too (RP-Initiated Logout §2), answered the same way.
-  provider.use(authorizationRequestsByPost({ paths: [AUTHORIZATION_PATH, END_SESSION_PATH], bodyLimitBytes: config.bodyLimitBytes }));
+  provider.use(
+    authorizationRequestsByPost({
+      paths: [AUTHORIZATION_PATH, END_SESSION_PATH],
+      bodyLimitBytes: config.bodyLimitBytes,
+      refuse: (ctx, status, description) => {
+        ctx.status = status;
+        renderErrorPage(ctx, { error: 'invalid_request', error_description: description });
+      },
+    }),
+  );
   provider.use(unauthorizedClientForDisallowedGrants);
   provider.use(revocationAnswersWithoutContentType);
   provider.use(revokeGrantsOnLogout(deps.storage));

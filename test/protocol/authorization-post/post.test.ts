@@ -69,9 +69,17 @@ test('POST /auth: duplicate parameters are refused as for GET; a non-form body i
   const refused = await browser.follow(new URL(redirected.headers.get('location')!, server.url), server.url);
   assert.equal(refused.leftTo?.searchParams.get('error'), 'invalid_request', 'sent back to the client as for a GET');
   assert.match(refused.leftTo?.searchParams.get('error_description') ?? '', /scope/);
-  assert.equal((await postForm(browser, JSON.stringify({ client_id: client.clientId }), 'application/json')).status, 415);
-  const huge = new URLSearchParams({ client_id: client.clientId, state: 'x'.repeat(200 * 1024) });
-  assert.equal((await postForm(browser, huge)).status, 413);
+  // Both refusals are the error page a person can read (the one error map), not bare text.
+  for (const [refusal, status] of [
+    [await postForm(browser, JSON.stringify({ client_id: client.clientId }), 'application/json'), 415],
+    [await postForm(browser, new URLSearchParams({ client_id: client.clientId, state: 'x'.repeat(200 * 1024) })), 413],
+  ] as const) {
+    assert.equal(refusal.status, status);
+    assert.match(refusal.headers.get('content-type') ?? '', /^text\/html/, `${status}: an error page`);
+    const page = await refusal.text();
+    assert.match(page, /<html lang="en"/, `${status}: the layout's page`);
+    assert.doesNotMatch(page, /at \S+\.ts:\d+/, `${status}: no stack trace`);
+  }
 });
 
 test('from a cross-site page in Chromium, a signed-in user’s POSTed prompt=none request gets a code (single sign-on kept, cookies stay SameSite=Lax)', { skip: noChromium }, async () => {
