@@ -12,7 +12,8 @@ export type GatehouseErrorCode =
   | 'unavailable'
   | 'forbidden'
   | 'registration_refused'
-  | 'invalid_token';
+  | 'invalid_token'
+  | 'start_again';
 
 export class GatehouseError extends Error {
   readonly code: GatehouseErrorCode;
@@ -109,5 +110,20 @@ export class RegistrationRefused extends GatehouseError {
 export class InvalidToken extends GatehouseError {
   constructor(message = 'the access token is missing or not valid') {
     super('invalid_token', message);
+  }
+}
+
+/**
+ * A second-factor step can no longer continue: the account's factor changed since the sign-in
+ * began, or no second factor is pending. The person's next step is a new sign-in.
+ */
+export class SignInMustStartAgain extends GatehouseError {
+  constructor(reason: 'factor_changed' | 'nothing_pending') {
+    super(
+      'start_again',
+      reason === 'factor_changed'
+        ? 'the two-factor settings of this account changed since this sign-in began; start the sign-in again'
+        : 'no second factor is pending; start the sign-in again',
+    );
   }
 }

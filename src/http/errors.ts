@@ -23,6 +23,7 @@ export const STATUS: Record<GatehouseErrorCode, number> = {
   forbidden: 403,
   registration_refused: 400,
   invalid_token: 401,
+  start_again: 400,
 };
 
 /** What is known about an error, whichever renderer shows it. */
@@ -117,17 +118,11 @@ const EXPIRED_INTERACTION = new Set([
   'no consent is pending',
 ]);
 
-/** The second-factor step cannot continue (interactions/context.ts `startAgain`): the person's next step is a new sign-in. */
-const START_AGAIN = new Set([
-  'the two-factor settings of this account changed since this sign-in began; start the sign-in again',
-  'no second factor is pending; start the sign-in again',
-]);
-
 export function errorKind(facts: { status: number; code: string; message?: string | undefined }): ErrorKind {
   const { status, code, message = '' } = facts;
   if (message === 'interaction session id cookie not found') return 'cookies_missing';
   if (EXPIRED_INTERACTION.has(message)) return 'interaction_expired';
-  if (START_AGAIN.has(message)) return 'start_again';
+  if (code === 'start_again') return 'start_again';
   if (code === 'invalid_client') return 'unknown_client';
   if (code === 'invalid_redirect_uri') return 'redirect_uri';
   if (code === 'access_denied' || code === 'forbidden') return 'access_denied';

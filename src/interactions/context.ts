@@ -7,6 +7,7 @@ import { errors } from 'oidc-provider';
 import type { AccountFlows } from '../accounts/flows.ts';
 import type { AccountService } from '../accounts/index.ts';
 import type { ApiService } from '../apis/index.ts';
+import { SignInMustStartAgain } from '../errors.ts';
 import type { Federation } from '../federation/index.ts';
 import { writeDeviceCookie } from '../http/device-cookie.ts';
 import { negotiateLocale } from '../http/i18n.ts';
@@ -94,9 +95,5 @@ export function clientFacts(deps: Pick<InteractionDeps, 'accountClientId'>, { in
 
 /** A second-factor step can no longer continue (the account's factor changed, or nothing is pending). */
 export function startAgain(kind: 'restart' | 'nothing_pending'): never {
-  throw new errors.InvalidRequest(
-    kind === 'restart'
-      ? 'the two-factor settings of this account changed since this sign-in began; start the sign-in again'
-      : 'no second factor is pending; start the sign-in again',
-  );
+  throw new SignInMustStartAgain(kind === 'restart' ? 'factor_changed' : 'nothing_pending');
 }
