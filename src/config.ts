@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { guessableSecretReason } from './secret-strength.ts';
+import { jsonText } from './validation.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -303,17 +304,7 @@ export const environmentSchema = z.object({
     .describe('Device authorization grant: the `interval` (seconds) a CLI must wait between polls of /token; a faster poll is answered `slow_down` (RFC 8628 §3.5).'),
   GATEHOUSE_DCR_ENABLED: flag(false, 'Dynamic client registration (RFC 7591/7592) at /register, gated by initial access tokens (`gatehouse iat create`).'),
   GATEHOUSE_DCR_UNUSED_CLIENT_TTL: seconds(7_776_000, 'A dynamically registered client unused this long (seconds) is deleted (90 days).'),
-  GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS: z
-    .string()
-    .default('{}')
-    .transform((value, ctx) => {
-      try {
-        return JSON.parse(value) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-        return z.NEVER;
-      }
-    })
+  GATEHOUSE_DCR_SOFTWARE_STATEMENT_ISSUERS: jsonText('must be a JSON object', z.string().default('{}'))
     .pipe(z.record(z.string().min(1), z.union([z.url(), z.object({ keys: z.array(z.looseObject({ kty: z.string() }).refine((jwk) => !('d' in jwk), 'public keys only')).min(1) })])))
     .describe('Trusted software-statement issuers, JSON: {"issuer": "https://…/jwks.json"} or {"issuer": {"keys": [public JWKs]}}.'),
   GATEHOUSE_DCR_REQUIRE_SOFTWARE_STATEMENT: flag(false, 'Every registration must carry a software statement signed by a trusted issuer.'),

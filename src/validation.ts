@@ -4,7 +4,7 @@
  * uses. Shared by the router (http/router.ts, admin/dispatch.ts) and the domain services that
  * validate their own input (rbac, apis, clients, registration).
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationFailed } from './errors.ts';
 
 /** `path: message` per issue; an issue about the whole value is named `whole`, or given bare without it. */
@@ -19,4 +19,19 @@ export function validated<T extends z.ZodType>(schema: T, input: unknown, whole?
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new ValidationFailed(describeIssues(parsed.error.issues, whole));
   return parsed.data;
+}
+
+/**
+ * A form field or setting that holds JSON, parsed: text that is not JSON is an issue saying
+ * `message` (a 400 or a start-up error), never a thrown SyntaxError. `text` sets limits or a default.
+ */
+export function jsonText(message: string, text: z.ZodType<string, string | undefined> = z.string()) {
+  return text.transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+  });
 }

@@ -7,20 +7,11 @@
 
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { z } from 'zod';
+import { jsonText } from '../validation.ts';
 
 const b64url = z.string().max(8192).regex(/^[A-Za-z0-9_-]*$/);
 
-const json = z
-  .string()
-  .max(32_768)
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'the passkey response is not JSON' });
-      return z.NEVER;
-    }
-  });
+const json = jsonText('the passkey response is not JSON', z.string().max(32_768));
 
 const common = {
   id: b64url.min(1).max(1366),
