@@ -7,7 +7,7 @@ export class Browser {
   readonly #userAgent: string;
   readonly #headers: Record<string, string>;
 
-  /** `headers` go with every request (e.g. X-Forwarded-For to appear from another client IP). */
+  /** `headers` go with every request (e.g. X-Forwarded-For to appear from another client IP) unless the request sets its own. */
   constructor(userAgent = 'gatehouse-test-browser', headers: Record<string, string> = {}) {
     this.#userAgent = userAgent;
     this.#headers = headers;
@@ -37,7 +37,7 @@ export class Browser {
   async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url);
     const headers = new Headers(init.headers);
-    for (const [name, value] of Object.entries(this.#headers)) headers.set(name, value);
+    for (const [name, value] of Object.entries(this.#headers)) if (!headers.has(name)) headers.set(name, value);
     const cookie = this.cookieHeader(target);
     if (cookie) headers.set('cookie', cookie);
     headers.set('user-agent', this.#userAgent);
