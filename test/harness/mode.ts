@@ -16,6 +16,14 @@ export function storageMode(): StorageMode {
   return process.env.GATEHOUSE_TEST_MODE === 'services' ? 'services' : 'embedded';
 }
 
+/**
+ * A skip reason outside embedded mode for tests that only check how pages look (axe, screenshots,
+ * wording in every language): pages render the same whatever the storage, and what the storage
+ * does behind them is tested in both modes by the flows themselves (CI time).
+ */
+export const pageChecksSkipped = (): string | false =>
+  storageMode() !== 'embedded' && 'page checks (axe, screenshots, languages) run in embedded mode only: pages do not depend on storage';
+
 let prepared: Promise<Record<string, string>> | undefined;
 
 function runVariables() {
