@@ -6,10 +6,10 @@
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { DEVICE_CODE_GRANT } from '../clients/index.ts';
+import { clientSettingsSchema, DEVICE_CODE_GRANT } from '../clients/index.ts';
 import { type Route, route } from '../http/route.ts';
 import type { Api, Client, ClientWithSecret, Page } from './admin-shapes.ts';
-import { adminCall, adminGet, type ConsoleDeps, confirmForm, enc, formList, formText, problemText, redirectDone, renderPage } from './context.ts';
+import { adminCall, adminGet, adminWrite, type ConsoleDeps, confirmForm, enc, formList, formText, problemText, redirectDone, renderPage } from './context.ts';
 
 /** Application kinds and the client settings each implies (PKCE is required of every code flow). */
 export const APP_KINDS = {
@@ -80,26 +80,12 @@ const apiSettings = (form: ApiForm) => ({
   accessTokenTtl: form.ttl ? Number(form.ttl) : null,
 });
 
-/** What the client's settings keep when only its redirect URIs change (PUT replaces the record). */
-function settingsOf(current: Client) {
-  const { name, type, grantTypes, postLogoutRedirectUris, scopes, resources, tokenEndpointAuthMethod, exactRedirectPort, dpopBoundAccessTokens, firstParty, requireMfa, requirePasskey } = current;
-  return {
-    name,
-    type,
-    grantTypes,
-    postLogoutRedirectUris,
-    scopes,
-    resources,
-    tokenEndpointAuthMethod,
-    exactRedirectPort,
-    dpopBoundAccessTokens,
-    firstParty,
-    requireMfa,
-    requirePasskey,
-    ...(current.allowedCorsOrigins ? { allowedCorsOrigins: current.allowedCorsOrigins } : {}),
-    ...(current.accessTokenTtl ? { accessTokenTtl: current.accessTokenTtl } : {}),
-    ...(current.refreshTokenTtl ? { refreshTokenTtl: current.refreshTokenTtl } : {}),
-  };
+/**
+ * The client's settings as the admin API's replace (PUT) body takes them: every setting its schema
+ * knows, read from the client as it is, so a setting added later is kept, never dropped.
+ */
+function settingsOf(current: Client): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(current).filter(([name, value]) => value !== null && value !== undefined && name in clientSettingsSchema.shape));
 }
 
 export function applicationRoutes(deps: ConsoleDeps): Route[] {
@@ -186,12 +172,13 @@ export function applicationRoutes(deps: ConsoleDeps): Route[] {
       path: '/clients/:id/delete',
       params: clientParams,
       body: confirmForm,
-      async handle(ctx, { params: { id }, body }) {
-        if (body.confirm !== id) return renderPage(deps, ctx, 'problem', { message: 'console.confirm_mismatch', back: `/console/clients/${enc(id)}` }, 400);
-        const response = await adminCall(deps, ctx, { method: 'DELETE', path: `/clients/${enc(id)}` });
-        if (response.status !== 204) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: `/console/clients/${enc(id)}` }, response.status);
-        redirectDone(ctx, '/console/clients', 'deleted');
-      },
+      handle: (ctx, { params: { id }, body }) =>
+        adminWrite(
+          deps,
+          ctx,
+          { method: 'DELETE', path: `/clients/${enc(id)}` },
+          { expect: 204, back: `/console/clients/${enc(id)}`, done: ['/console/clients', 'deleted'], confirm: [body.confirm, id] },
+        ),
     }),
     route({
       method: 'get',

@@ -96,6 +96,33 @@ export function renderPage(deps: ConsoleDeps, ctx: Context, template: string, da
   });
 }
 
+/** What a console write expects, and where the operator goes next. */
+export interface WriteOutcome {
+  /** The admin API's status on success; any 2xx when absent. */
+  expect?: number;
+  /** The page a refusal links back to. */
+  back: string;
+  /** After success (Post/Redirect/Get): the page, and its "done" notice. */
+  done: readonly [path: string, notice: string];
+  /** A destructive write: what the operator typed, and what they had to type. */
+  confirm?: readonly [typed: string, expected: string];
+}
+
+/**
+ * One console write through the admin API: a typed confirmation that does not match, or any
+ * answer but the expected one, shows the problem page (the API's own words) with a link back;
+ * success redirects to the done page with its notice.
+ */
+export async function adminWrite(deps: ConsoleDeps, ctx: Context, request: Parameters<typeof adminCall>[2], outcome: WriteOutcome): Promise<void> {
+  if (outcome.confirm && outcome.confirm[0] !== outcome.confirm[1]) {
+    return renderPage(deps, ctx, 'problem', { message: 'console.confirm_mismatch', back: outcome.back }, 400);
+  }
+  const response = await adminCall(deps, ctx, request);
+  const succeeded = outcome.expect === undefined ? response.status >= 200 && response.status < 300 : response.status === outcome.expect;
+  if (!succeeded) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: outcome.back }, response.status);
+  redirectDone(ctx, ...outcome.done);
+}
+
 /** After a successful write: back to a page, with its "done" notice (Post/Redirect/Get). */
 export function redirectDone(ctx: Context, path: string, done: string): void {
   ctx.status = 303;

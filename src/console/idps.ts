@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createProviderSchema } from '../federation/index.ts';
 import { type Route, route } from '../http/route.ts';
 import type { IdentityProvider, Page } from './admin-shapes.ts';
-import { adminCall, adminGet, type ConsoleDeps, confirmForm, enc, formCheckbox, formList, formText, problemText, redirectDone, renderPage } from './context.ts';
+import { adminCall, adminGet, adminWrite, type ConsoleDeps, confirmForm, enc, formCheckbox, formList, formText, problemText, redirectDone, renderPage } from './context.ts';
 
 // The choices the admin API's own input schema offers.
 const PRESET_NAMES = createProviderSchema.shape.preset.unwrap().options;
@@ -121,11 +121,13 @@ export function idpRoutes(deps: ConsoleDeps): Route[] {
       method: 'post',
       path: `/idps/:name/${enabled ? 'enable' : 'disable'}`,
       params: nameParams,
-      async handle(ctx, { params }) {
-        const response = await adminCall(deps, ctx, { method: 'PATCH', path: `/idps/${enc(params.name)}`, body: { enabled } });
-        if (response.status !== 200) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: `/console/idps/${enc(params.name)}` }, response.status);
-        redirectDone(ctx, `/console/idps/${enc(params.name)}`, enabled ? 'idp_enabled' : 'idp_disabled');
-      },
+      handle: (ctx, { params }) =>
+        adminWrite(
+          deps,
+          ctx,
+          { method: 'PATCH', path: `/idps/${enc(params.name)}`, body: { enabled } },
+          { expect: 200, back: `/console/idps/${enc(params.name)}`, done: [`/console/idps/${enc(params.name)}`, enabled ? 'idp_enabled' : 'idp_disabled'] },
+        ),
     });
   return [
     route({ method: 'get', path: '/idps', handle: (ctx) => listPage(deps, ctx, {}) }),
@@ -166,12 +168,13 @@ export function idpRoutes(deps: ConsoleDeps): Route[] {
       path: '/idps/:name/delete',
       params: nameParams,
       body: confirmForm,
-      async handle(ctx, { params: { name }, body }) {
-        if (body.confirm !== name) return renderPage(deps, ctx, 'problem', { message: 'console.confirm_mismatch', back: `/console/idps/${enc(name)}` }, 400);
-        const response = await adminCall(deps, ctx, { method: 'DELETE', path: `/idps/${enc(name)}` });
-        if (response.status !== 204) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: `/console/idps/${enc(name)}` }, response.status);
-        redirectDone(ctx, '/console/idps', 'idp_deleted');
-      },
+      handle: (ctx, { params: { name }, body }) =>
+        adminWrite(
+          deps,
+          ctx,
+          { method: 'DELETE', path: `/idps/${enc(name)}` },
+          { expect: 204, back: `/console/idps/${enc(name)}`, done: ['/console/idps', 'idp_deleted'], confirm: [body.confirm, name] },
+        ),
     }),
   ];
 }

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { type Route, route } from '../http/route.ts';
 import type { AuditEvent, Group, InitialAccessToken, Page, Role, SigningKey } from './admin-shapes.ts';
-import { adminCall, adminGet, type ConsoleDeps, confirmForm, enc, formText, problemText, redirectDone, renderPage } from './context.ts';
+import { adminCall, adminGet, adminWrite, type ConsoleDeps, confirmForm, enc, formText, problemText, renderPage } from './context.ts';
 
 const ORDER = ['active', 'published', 'pending', 'retiring', 'retired', 'revoked'];
 
@@ -32,11 +32,13 @@ function namedRoutes(deps: ConsoleDeps, kind: 'roles' | 'groups'): Route[] {
       method: 'post',
       path: `/${kind}`,
       body: namedForm,
-      async handle(ctx, { body }) {
-        const response = await adminCall(deps, ctx, { method: 'POST', path: `/${kind}`, body: { name: body.name, ...(body.description ? { description: body.description } : {}) } });
-        if (response.status !== 201) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: '/console/roles' }, response.status);
-        redirectDone(ctx, '/console/roles', done.created);
-      },
+      handle: (ctx, { body }) =>
+        adminWrite(
+          deps,
+          ctx,
+          { method: 'POST', path: `/${kind}`, body: { name: body.name, ...(body.description ? { description: body.description } : {}) } },
+          { expect: 201, back: '/console/roles', done: ['/console/roles', done.created] },
+        ),
     }),
     // Deleting a role takes it from everyone who holds it; a group's members leave it: the name is typed to confirm.
     route({
@@ -44,12 +46,13 @@ function namedRoutes(deps: ConsoleDeps, kind: 'roles' | 'groups'): Route[] {
       path: `/${kind}/:name/delete`,
       params: nameParams,
       body: confirmForm,
-      async handle(ctx, { params: { name }, body }) {
-        if (body.confirm !== name) return renderPage(deps, ctx, 'problem', { message: 'console.confirm_mismatch', back: '/console/roles' }, 400);
-        const response = await adminCall(deps, ctx, { method: 'DELETE', path: `/${kind}/${enc(name)}` });
-        if (response.status !== 204) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: '/console/roles' }, response.status);
-        redirectDone(ctx, '/console/roles', done.deleted);
-      },
+      handle: (ctx, { params: { name }, body }) =>
+        adminWrite(
+          deps,
+          ctx,
+          { method: 'DELETE', path: `/${kind}/${enc(name)}` },
+          { expect: 204, back: '/console/roles', done: ['/console/roles', done.deleted], confirm: [body.confirm, name] },
+        ),
     }),
   ];
 }
@@ -68,11 +71,7 @@ export function operationRoutes(deps: ConsoleDeps): Route[] {
     route({
       method: 'post',
       path: '/keys/rotate',
-      async handle(ctx) {
-        const response = await adminCall(deps, ctx, { method: 'POST', path: '/keys/rotate' });
-        if (response.status !== 201) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: '/console/keys' }, response.status);
-        redirectDone(ctx, '/console/keys', 'rotated');
-      },
+      handle: (ctx) => adminWrite(deps, ctx, { method: 'POST', path: '/keys/rotate' }, { expect: 201, back: '/console/keys', done: ['/console/keys', 'rotated'] }),
     }),
     // Revoking a key logs out everyone whose tokens it signed: the operator types its kid to confirm.
     route({
@@ -80,12 +79,13 @@ export function operationRoutes(deps: ConsoleDeps): Route[] {
       path: '/keys/:kid/revoke',
       params: z.object({ kid: z.string().min(1).max(200) }),
       body: confirmForm,
-      async handle(ctx, { params: { kid }, body }) {
-        if (body.confirm !== kid) return renderPage(deps, ctx, 'problem', { message: 'console.confirm_mismatch', back: '/console/keys' }, 400);
-        const response = await adminCall(deps, ctx, { method: 'POST', path: `/keys/${enc(kid)}/revoke` });
-        if (response.status !== 200) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: '/console/keys' }, response.status);
-        redirectDone(ctx, '/console/keys', 'revoked');
-      },
+      handle: (ctx, { params: { kid }, body }) =>
+        adminWrite(
+          deps,
+          ctx,
+          { method: 'POST', path: `/keys/${enc(kid)}/revoke` },
+          { expect: 200, back: '/console/keys', done: ['/console/keys', 'revoked'], confirm: [body.confirm, kid] },
+        ),
     }),
     // Newest first.
     route({
@@ -159,11 +159,13 @@ export function operationRoutes(deps: ConsoleDeps): Route[] {
       method: 'post',
       path: '/registration/:id/revoke',
       params: z.object({ id: z.string().min(1).max(200) }),
-      async handle(ctx, { params }) {
-        const response = await adminCall(deps, ctx, { method: 'DELETE', path: `/initial-access-tokens/${enc(params.id)}` });
-        if (response.status !== 204) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: '/console/registration' }, response.status);
-        redirectDone(ctx, '/console/registration', 'iat_revoked');
-      },
+      handle: (ctx, { params }) =>
+        adminWrite(
+          deps,
+          ctx,
+          { method: 'DELETE', path: `/initial-access-tokens/${enc(params.id)}` },
+          { expect: 204, back: '/console/registration', done: ['/console/registration', 'iat_revoked'] },
+        ),
     }),
   ];
 }

@@ -1,10 +1,9 @@
 /** Console pages for users: search, create/invite, and one user's page with every action on it. */
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { AdminResponse } from '../admin/index.ts';
 import { type Route, route } from '../http/route.ts';
 import type { AuditEvent, Group, Page, Role, User, UserGrant, UserSession } from './admin-shapes.ts';
-import { adminCall, adminGet, type ConsoleDeps, enc, formCheckbox, formList, formText, problemText, redirectDone, renderPage } from './context.ts';
+import { adminCall, adminGet, adminWrite, type ConsoleDeps, enc, formCheckbox, formList, formText, problemText, redirectDone, renderPage } from './context.ts';
 
 /**
  * The search: text (email or name), role, and organisation — the user's `org_id` (the access-token
@@ -24,25 +23,22 @@ function randomPassphrase(): string {
   return `${crypto.randomUUID()}-${crypto.randomUUID()}`;
 }
 
-type Action = (deps: ConsoleDeps, ctx: Context, id: string, form: ActionForm) => Promise<AdminResponse>;
+type AdminRequest = Parameters<typeof adminCall>[2];
 
 /** The user-page actions: one admin request each, then back to the user's page with a notice. */
-const ACTIONS: Record<string, { done: string; run: Action }> = {
-  disable: { done: 'disabled', run: (deps, ctx, id) => adminCall(deps, ctx, { method: 'PATCH', path: `/users/${id}`, body: { disabled: true } }) },
-  enable: { done: 'enabled', run: (deps, ctx, id) => adminCall(deps, ctx, { method: 'PATCH', path: `/users/${id}`, body: { disabled: false } }) },
-  rename: { done: 'saved', run: (deps, ctx, id, form) => adminCall(deps, ctx, { method: 'PATCH', path: `/users/${id}`, body: { name: form.name || null } }) },
-  'set-org': { done: 'saved', run: (deps, ctx, id, form) => adminCall(deps, ctx, { method: 'PUT', path: `/users/${id}/org`, body: { orgId: form.org || null } }) },
-  'grant-role': {
-    done: 'role_granted',
-    run: (deps, ctx, id, form) => adminCall(deps, ctx, { method: 'POST', path: `/roles/${enc(form.role)}/grants`, body: { kind: 'user', id: decodeURIComponent(id) } }),
-  },
-  'revoke-role': { done: 'role_revoked', run: (deps, ctx, id, form) => adminCall(deps, ctx, { method: 'DELETE', path: `/roles/${enc(form.role)}/grants/user/${id}` }) },
-  'join-group': { done: 'group_joined', run: (deps, ctx, id, form) => adminCall(deps, ctx, { method: 'PUT', path: `/groups/${enc(form.group)}/members/${id}` }) },
-  'leave-group': { done: 'group_left', run: (deps, ctx, id, form) => adminCall(deps, ctx, { method: 'DELETE', path: `/groups/${enc(form.group)}/members/${id}` }) },
-  'reset-mfa': { done: 'mfa_reset', run: (deps, ctx, id) => adminCall(deps, ctx, { method: 'DELETE', path: `/users/${id}/mfa` }) },
-  'end-sessions': { done: 'sessions_ended', run: (deps, ctx, id) => adminCall(deps, ctx, { method: 'DELETE', path: `/users/${id}/sessions` }) },
-  'revoke-grant': { done: 'grant_revoked', run: (deps, ctx, id, form) => adminCall(deps, ctx, { method: 'DELETE', path: `/users/${id}/grants/${enc(form.grant)}` }) },
-  'send-reset': { done: 'reset_sent', run: (deps, ctx, id) => adminCall(deps, ctx, { method: 'POST', path: `/users/${id}/password-link` }) },
+const ACTIONS: Record<string, { done: string; request: (id: string, form: ActionForm) => AdminRequest }> = {
+  disable: { done: 'disabled', request: (id) => ({ method: 'PATCH', path: `/users/${id}`, body: { disabled: true } }) },
+  enable: { done: 'enabled', request: (id) => ({ method: 'PATCH', path: `/users/${id}`, body: { disabled: false } }) },
+  rename: { done: 'saved', request: (id, form) => ({ method: 'PATCH', path: `/users/${id}`, body: { name: form.name || null } }) },
+  'set-org': { done: 'saved', request: (id, form) => ({ method: 'PUT', path: `/users/${id}/org`, body: { orgId: form.org || null } }) },
+  'grant-role': { done: 'role_granted', request: (id, form) => ({ method: 'POST', path: `/roles/${enc(form.role)}/grants`, body: { kind: 'user', id: decodeURIComponent(id) } }) },
+  'revoke-role': { done: 'role_revoked', request: (id, form) => ({ method: 'DELETE', path: `/roles/${enc(form.role)}/grants/user/${id}` }) },
+  'join-group': { done: 'group_joined', request: (id, form) => ({ method: 'PUT', path: `/groups/${enc(form.group)}/members/${id}` }) },
+  'leave-group': { done: 'group_left', request: (id, form) => ({ method: 'DELETE', path: `/groups/${enc(form.group)}/members/${id}` }) },
+  'reset-mfa': { done: 'mfa_reset', request: (id) => ({ method: 'DELETE', path: `/users/${id}/mfa` }) },
+  'end-sessions': { done: 'sessions_ended', request: (id) => ({ method: 'DELETE', path: `/users/${id}/sessions` }) },
+  'revoke-grant': { done: 'grant_revoked', request: (id, form) => ({ method: 'DELETE', path: `/users/${id}/grants/${enc(form.grant)}` }) },
+  'send-reset': { done: 'reset_sent', request: (id) => ({ method: 'POST', path: `/users/${id}/password-link` }) },
 };
 const actionParams = userParams.extend({ action: z.enum(Object.keys(ACTIONS) as [string, ...string[]]) });
 
@@ -130,12 +126,10 @@ export function userRoutes(deps: ConsoleDeps): Route[] {
       path: '/users/:id/:action',
       params: actionParams,
       body: actionForm,
-      async handle(ctx, { params, body }) {
+      handle: (ctx, { params, body }) => {
         const action = ACTIONS[params.action]!;
-        const id = enc(params.id);
-        const response = await action.run(deps, ctx, id, body);
-        if (response.status >= 400) return renderPage(deps, ctx, 'problem', { message: problemText(response), back: `/console/users/${id}` }, response.status);
-        redirectDone(ctx, `/console/users/${id}`, action.done);
+        const page = `/console/users/${enc(params.id)}`;
+        return adminWrite(deps, ctx, action.request(enc(params.id), body), { back: page, done: [page, action.done] });
       },
     }),
   ];

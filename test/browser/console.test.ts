@@ -19,7 +19,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { ADMIN_READ_ROLE, ADMIN_READ_SCOPE, ADMIN_ROLE, adminAudience } from '../../src/admin/index.ts';
 import { adminToken } from '../harness/admin-api.ts';
 import { authorizationCodeFlow, createWebClient, discover, tokenRequest, uniqueEmail } from '../harness/fixtures.ts';
-import { storageMode } from '../harness/mode.ts';
+import { pageChecksSkipped, storageMode } from '../harness/mode.ts';
 import { startServer, type TestServer } from '../harness/server.ts';
 import { waitFor } from '../harness/wait.ts';
 
@@ -392,6 +392,34 @@ test('a device app from the wizard gets a device code over HTTP; an edited API s
   assert.equal(await page.locator('li', { hasText: group }).count(), 0);
 });
 
+test('editing a client’s redirect URIs keeps every other setting (back-channel logout, lifetimes, passkey and MFA rules …)', { skip }, async () => {
+  const { page } = operator;
+  const { client } = await server.gatehouse.services.clients.create({
+    name: 'Settings keeper',
+    type: 'confidential',
+    grantTypes: ['authorization_code', 'refresh_token'],
+    redirectUris: ['https://keeper.example.test/cb'],
+    postLogoutRedirectUris: ['https://keeper.example.test/bye'],
+    scopes: ['openid', 'email', 'offline_access'],
+    backchannelLogoutUri: 'https://keeper.example.test/backchannel',
+    keepOfflineAccessOnLogout: true,
+    requireMfa: true,
+    requirePasskey: true,
+    exactRedirectPort: true,
+    accessTokenTtl: 300,
+    refreshTokenTtl: 86_400,
+  });
+  const before = await server.gatehouse.services.clients.find(client.clientId);
+  await page.goto(`${server.url}/console/clients/${encodeURIComponent(client.clientId)}`);
+  await page.locator('#redirect_uris').fill('https://keeper.example.test/cb\nhttps://keeper.example.test/cb2');
+  await Promise.all([page.waitForURL(/done=saved/), page.locator('form:has(#redirect_uris) button[type=submit]').click()]);
+  const after = await server.gatehouse.services.clients.find(client.clientId);
+  assert.deepEqual(after?.redirectUris, ['https://keeper.example.test/cb', 'https://keeper.example.test/cb2']);
+  const { redirectUris: _before, updatedAt: _b, ...keptBefore } = before as unknown as Record<string, unknown>;
+  const { redirectUris: _after, updatedAt: _a, ...keptAfter } = after as unknown as Record<string, unknown>;
+  assert.deepEqual(keptAfter, keptBefore, 'nothing but the redirect URIs changed');
+});
+
 test('user search filters on the organisation (org_id)', { skip }, async () => {
   const { page } = operator;
   const org = `org-${Date.now()}`;
@@ -591,7 +619,7 @@ test('attacks: a cross-site form post is refused, the console cannot be framed, 
   assert.ok((await page.content()).includes('&lt;b id="xss-user"&gt;'), 'the name is shown as text');
 });
 
-test('every console page passes axe in English, Spanish and Chinese; screenshots at desktop and 390 px', { skip }, async () => {
+test('every console page passes axe in English, Spanish and Chinese; screenshots at desktop and 390 px', { skip: skip || pageChecksSkipped() }, async () => {
   const { page, context } = operator;
   const client = (await server.gatehouse.services.clients.list()).find((c) => c.grantTypes.includes('client_credentials'))!;
   // Long unbroken values are what break a narrow layout: an email and a name with no place to wrap.
