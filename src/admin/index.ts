@@ -104,7 +104,6 @@ export function createAdminApi(deps: { config: Config; services: Services; jobs:
       document ??= buildOpenApiDocument(routes, { issuer: config.issuer, version: '1.0.0' });
       return document;
     },
-    logger: deps.logger,
     bodyLimitBytes: config.bodyLimitBytes,
   });
   return { router, call, access };

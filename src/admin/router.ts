@@ -5,8 +5,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { errorBoundary, problemBody, problemRenderer } from '../http/errors.ts';
-import type { Logger } from '../logger.ts';
+import { problemBody } from '../http/errors.ts';
 import type { AdminAuthenticator } from './auth.ts';
 import { runRoute } from './dispatch.ts';
 import { ADMIN_PREFIX, type AdminRoute } from './route.ts';
@@ -19,17 +18,15 @@ function problem(ctx: Context, status: number, detail: string) {
   ctx.body = problemBody(status, detail, { requestId: ctx.state.requestId ? String(ctx.state.requestId) : undefined });
 }
 
-/** Never cached; every failure an RFC 9457 problem (the one error map, http/errors.ts). */
-function problems(logger: Logger): Middleware {
-  const boundary = errorBoundary({ logger, render: problemRenderer({ realm: 'gatehouse-admin' }) });
-  return async (ctx, next) => {
-    ctx.set('Cache-Control', 'no-store');
-    await boundary(ctx, async () => {
-      await next();
-      if (ctx.status === 404 && ctx.body === undefined) problem(ctx, 404, `no admin endpoint ${ctx.method} ${ctx.path}`);
-    });
-  };
-}
+/**
+ * Never cached. Failures are thrown to the admin group's error boundary (app.ts: the one error map's
+ * RFC 9457 renderer); an address under the prefix that no record answers is a problem document too.
+ */
+const noStoreAndProblem404: Middleware = async (ctx, next) => {
+  ctx.set('Cache-Control', 'no-store');
+  await next();
+  if (ctx.status === 404 && ctx.body === undefined) problem(ctx, 404, `no admin endpoint ${ctx.method} ${ctx.path}`);
+};
 
 const requireJson: Middleware = async (ctx, next) => {
   if (!ctx.is('application/json')) throw Object.assign(new Error('unsupported media type'), { status: 415 });
@@ -40,11 +37,10 @@ export function createAdminRouter(deps: {
   routes: readonly AdminRoute[];
   authenticate: AdminAuthenticator;
   openApiDocument: () => unknown;
-  logger: Logger;
   bodyLimitBytes: number;
 }): Router {
   const router = new Router({ prefix: ADMIN_PREFIX });
-  router.use(problems(deps.logger));
+  router.use(noStoreAndProblem404);
   router.get('/openapi.json', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = deps.openApiDocument();

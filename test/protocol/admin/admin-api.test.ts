@@ -231,9 +231,12 @@ test('hostile input: bad JSON 400, wrong media type 415, oversized 413, unknown 
     const text = await response.text();
     assert.equal(response.headers.get('content-type')?.split(';')[0], 'application/problem+json', `${method} ${path}: ${text}`);
     assert.doesNotMatch(text, /\bat [\w.]+ \(/, 'no stack trace');
+    assert.equal(response.headers.get('cache-control'), 'no-store', `${method} ${path}: never cached`);
     return { status: response.status, body: JSON.parse(text) as { status: number } };
   };
   assert.equal((await admin.call('POST', '/users', { token: writer, rawBody: '{"email": ' })).status, 400);
+  assert.equal((await raw('POST', '/users', { body: '{"email": ', headers: { 'content-type': 'application/json' } })).status, 400);
+  assert.equal((await raw('POST', '/users', { body: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status, 415);
   assert.equal((await admin.call('POST', '/users', { token: writer, rawBody: 'email=a', contentType: 'application/x-www-form-urlencoded' })).status, 415);
   assert.equal((await admin.call('POST', '/users', { token: writer, rawBody: JSON.stringify({ email: 'x'.repeat(200_000) }) })).status, 413);
   assert.equal((await admin.call('POST', '/users', { token: writer, rawBody: '[1,2,3]' })).status, 400);
