@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { type Database, migrateToLatest, openDatabase, pingDatabase } from './database.ts';
 import { lockEmbeddedDataDir } from './embedded-lock.ts';
+import { migratedTemplate } from './embedded-template.ts';
 import type { KeyValueStore } from './key-value.ts';
 import { createMemoryKeyValueStore } from './key-value-memory.ts';
 import { createRedisKeyValueStore } from './key-value-redis.ts';
@@ -61,7 +62,7 @@ export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'
       : await openDatabase(
           options.inMemoryEmbedded
             ? { kind: 'pglite', dataDir: undefined, template: options.embeddedTemplate }
-            : { kind: 'pglite', dataDir: config.storage.dataDir },
+            : { kind: 'pglite', dataDir: config.storage.dataDir, freshDirectoryTemplate: migratedTemplate },
         );
   let redisStore: Awaited<ReturnType<typeof createRedisKeyValueStore>> | undefined;
   if (config.storage.kind === 'services') {
