@@ -8,15 +8,15 @@
  * of this installation. It is cached under node_modules/.cache/gatehouse, a place exactly as
  * trusted as the code beside it (whoever can write there can change the code), under a name made
  * of the PGlite version and the content of every migration file: a changed or added migration, or
- * another PGlite, gets a new dump. Where that directory is not writable the dump is made in
- * memory for this start and not kept.
+ * another PGlite, gets a new dump (older ones go after a week). Where that directory is not
+ * writable the dump is made in memory for this start and not kept.
  *
  * Correctness does not rest on the dump being current: the caller runs `migrateToLatest` after
  * opening, as for any existing directory, so a migration added later still runs (on directories
  * made from an older dump as on every other).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { dumpEmbeddedDatabase, migrateToLatest, openDatabase } from './database.ts';
@@ -25,6 +25,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const MIGRATIONS_DIR = join(ROOT, 'migrations');
 const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'gatehouse');
 const CACHE_PREFIX = 'pglite-migrated-';
+const STALE_AFTER_MS = 7 * 24 * 3600 * 1000;
 
 /** The PGlite version and every migration file, hashed: what the dump's content depends on. */
 export function templateFingerprint(): string {
@@ -66,9 +67,12 @@ export async function migratedTemplate(): Promise<Blob> {
     const partial = `${file}.${process.pid}.partial`;
     writeFileSync(partial, new Uint8Array(await dump.arrayBuffer()));
     renameSync(partial, file);
-    // Dumps for older migrations or another PGlite are never read again.
+    // Dumps for older migrations or another PGlite are dropped once a week old: not at once, as
+    // checkouts of other branches may share this node_modules (a dropped dump is only rebuilt).
+    const weekAgo = Date.now() - STALE_AFTER_MS;
     for (const name of readdirSync(CACHE_DIR)) {
-      if (name.startsWith(CACHE_PREFIX) && join(CACHE_DIR, name) !== file && !name.endsWith('.partial')) rmSync(join(CACHE_DIR, name), { force: true });
+      const path = join(CACHE_DIR, name);
+      if (name.startsWith(CACHE_PREFIX) && path !== file && statSync(path).mtimeMs < weekAgo) rmSync(path, { force: true });
     }
   } catch {
     // A read-only installation (a container image): this start uses the dump without keeping it.
