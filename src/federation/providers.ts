@@ -4,7 +4,6 @@
  * record as the admin API shows it (never a secret; the callback URL to register upstream).
  */
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair } from 'jose';
 import { z } from 'zod';
 import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
 import { seal, unseal } from '../sealing.ts';
@@ -171,6 +170,8 @@ export function createProviderRecords(deps: {
     if (input.enabled !== undefined) next.enabled = input.enabled;
     if (next.client_auth === 'private_key_jwt' && !next.private_key_sealed) {
       // Gatehouse makes the key pair: the private half never leaves it, the public half is shown to register upstream.
+      // jose at first use: the admin routes import this module for its schemas, in the CLI too.
+      const { exportJWK, generateKeyPair } = await import('jose');
       const { privateKey } = await generateKeyPair('RS256', { extractable: true });
       const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256' };
       next.private_key_sealed = await seal(JSON.stringify(jwk), deps.keyEncryptionSecret, 'upstream-private-key');

@@ -16,8 +16,6 @@
  */
 import { createHash, pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import argon2 from 'argon2';
-import bcrypt from 'bcrypt';
 
 const pbkdf2Async = promisify(pbkdf2);
 const scryptAsync = promisify(scrypt) as (password: Buffer, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
@@ -140,6 +138,10 @@ export async function verifyDjangoHash(encoded: string, password: string): Promi
   const kind = classifyDjangoHash(encoded);
   if (kind.kind !== 'supported') return false;
   const secret = Buffer.from(password, 'utf8');
+  // Loaded at first use, outside the try (a module that fails to load is an error, not a wrong
+  // password): only imported Django users need them, and bcrypt is a native module nothing else uses.
+  const argon2 = kind.algorithm === 'argon2' ? (await import('argon2')).default : undefined;
+  const bcrypt = kind.algorithm === 'bcrypt' || kind.algorithm === 'bcrypt_sha256' ? (await import('bcrypt')).default : undefined;
   try {
     switch (kind.algorithm) {
       case 'pbkdf2_sha256':
@@ -159,12 +161,12 @@ export async function verifyDjangoHash(encoded: string, password: string): Promi
         return equal(parts.hash, derived);
       }
       case 'argon2':
-        return await argon2.verify(argon2Phc(encoded)!, secret);
+        return await argon2!.verify(argon2Phc(encoded)!, secret);
       case 'bcrypt_sha256':
         // Django hashes the password to 64 hex characters first, so long passphrases are not cut at 72 bytes.
-        return await bcrypt.compare(createHash('sha256').update(secret).digest('hex'), bcryptPart(encoded)!);
+        return await bcrypt!.compare(createHash('sha256').update(secret).digest('hex'), bcryptPart(encoded)!);
       case 'bcrypt':
-        return await bcrypt.compare(secret.toString('utf8'), bcryptPart(encoded)!);
+        return await bcrypt!.compare(secret.toString('utf8'), bcryptPart(encoded)!);
     }
   } catch {
     return false;

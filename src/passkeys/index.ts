@@ -16,13 +16,11 @@
  * const result = await passkeys.authenticate(`sign-in:${uid}`, response, { userId });
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
@@ -37,6 +35,13 @@ export { type CounterPolicy, hasPasskey, judgeCounter, passkeyAmr } from './poli
 /** Five minutes to touch the authenticator; then the challenge is gone. */
 const CHALLENGE_TTL_SECONDS = 300;
 const MAX_PASSKEYS = 20;
+
+/**
+ * The WebAuthn library (and its ASN.1 and CBOR stack, a few hundred modules) loads at the first
+ * passkey ceremony, not with every start and every CLI command.
+ */
+let webauthnLibrary: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => (webauthnLibrary ??= import('@simplewebauthn/server'));
 
 export interface RelyingParty {
   id: string;
@@ -122,7 +127,7 @@ export function createPasskeyService(deps: { passkeys: PasskeyQueries; challenge
 
     async registrationOptions(binding: string, user: { id: string; email: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const existing = await passkeys.listByUser(user.id);
-      const options = await generateRegistrationOptions({
+      const options = await (await webauthn()).generateRegistrationOptions({
         rpName: rp.name,
         rpID: rp.id,
         userName: user.email,
@@ -140,9 +145,10 @@ export function createPasskeyService(deps: { passkeys: PasskeyQueries; challenge
     async register(binding: string, user: { id: string }, response: RegistrationResponseJSON, name: string, baseEpoch: number): Promise<Registration> {
       const check = await challengeCheck(binding);
       if ((await passkeys.count(user.id)) >= MAX_PASSKEYS) return { kind: 'refused', reason: 'too_many' };
+      const library = await webauthn(); // outside the try: a library that fails to load is not a refused passkey
       let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
       try {
-        verification = await verifyRegistrationResponse({ response, expectedChallenge: check, ...expected });
+        verification = await library.verifyRegistrationResponse({ response, expectedChallenge: check, ...expected });
       } catch (error) {
         return { kind: 'refused', reason: refusalOf(error) };
       }
@@ -169,7 +175,7 @@ export function createPasskeyService(deps: { passkeys: PasskeyQueries; challenge
     /** Options for an assertion: the user's passkeys (second factor), or any discoverable one (passwordless). */
     async authenticationOptions(binding: string, userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
       const allow = userId ? (await passkeys.listByUser(userId)).map((row) => ({ id: row.credential_id, transports: row.transports as never })) : [];
-      const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', allowCredentials: allow, timeout: CHALLENGE_TTL_SECONDS * 1000 });
+      const options = await (await webauthn()).generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', allowCredentials: allow, timeout: CHALLENGE_TTL_SECONDS * 1000 });
       await challenges.issue(binding, options.challenge, CHALLENGE_TTL_SECONDS);
       return options;
     },
@@ -186,10 +192,11 @@ export function createPasskeyService(deps: { passkeys: PasskeyQueries; challenge
       if (expectUser !== undefined && row.user_id !== expectUser) return { kind: 'refused', reason: 'wrong_user', ...who };
       if (response.response.userHandle !== undefined && response.response.userHandle !== row.user_handle) return { kind: 'refused', reason: 'wrong_user', ...who };
       const stored = Number(row.sign_count);
+      const library = await webauthn(); // outside the try: a library that fails to load is not a refused passkey
       let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
       try {
         // The library's own counter check is left out (counter 0): judgeCounter and the policy decide.
-        verification = await verifyAuthenticationResponse({
+        verification = await library.verifyAuthenticationResponse({
           response,
           expectedChallenge: check,
           ...expected,

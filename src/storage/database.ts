@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
@@ -20,6 +20,11 @@ export type DatabaseTarget =
        * instead of running initdb, which costs seconds of WebAssembly on every start.
        */
       template?: Blob;
+      /**
+       * With dataDir: a data directory that holds no database yet starts from this dump instead of
+       * running initdb (embedded-template.ts). The caller still migrates it to the latest version.
+       */
+      freshDirectoryTemplate?: () => Promise<Blob>;
     };
 
 /** Where knex and the pg pool report problems (instead of the console). */
@@ -54,14 +59,24 @@ export async function openDatabase(target: DatabaseTarget, log?: DatabaseLog): P
       connection = { pglite: new PGlite({ loadDataDir: target.template }) };
     } else if (target.dataDir !== undefined) {
       const dir = resolve(target.dataDir, 'pg');
+      const loading = `${dir}.loading`;
+      // A start that died while loading the dump left a partial cluster in a directory that was empty before.
+      if (existsSync(loading)) rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       connection = { filename: dir };
+      if (target.freshDirectoryTemplate && readdirSync(dir).length === 0) {
+        const { PGlite } = createRequire(import.meta.url)('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+        const template = await target.freshDirectoryTemplate();
+        writeFileSync(loading, '', { mode: 0o600 });
+        connection.pglite = new PGlite({ dataDir: dir, loadDataDir: template });
+      }
     }
     const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection, log: knexLog } as Knex.Config);
     if (connection.filename) {
-      // PGlite creates its cluster on first use, with files of mode 0666: make them private now.
+      // PGlite creates its cluster (or loads the dump) on first use, with files of mode 0666: make them private now.
       await pingDatabase(db);
       restrictEmbeddedFiles(db);
+      rmSync(`${connection.filename}.loading`, { force: true });
     }
     return db;
   }

@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { type Database, migrateToLatest, openDatabase, pingDatabase } from './database.ts';
 import { lockEmbeddedDataDir } from './embedded-lock.ts';
+import { migratedTemplate } from './embedded-template.ts';
 import type { KeyValueStore } from './key-value.ts';
 import { createMemoryKeyValueStore } from './key-value-memory.ts';
-import { createRedisKeyValueStore } from './key-value-redis.ts';
 import { createKeyspaces, type Keyspaces } from './keyspaces/index.ts';
 import { createQueries, type Queries } from './queries/index.ts';
 import { type Transact, withTransaction } from './transaction.ts';
@@ -61,15 +61,17 @@ export async function openStorage(config: Pick<Config, 'storage' | 'redisPrefix'
       : await openDatabase(
           options.inMemoryEmbedded
             ? { kind: 'pglite', dataDir: undefined, template: options.embeddedTemplate }
-            : { kind: 'pglite', dataDir: config.storage.dataDir },
+            : { kind: 'pglite', dataDir: config.storage.dataDir, freshDirectoryTemplate: migratedTemplate },
         );
-  let redisStore: Awaited<ReturnType<typeof createRedisKeyValueStore>> | undefined;
+  let redisStore: Awaited<ReturnType<typeof import('./key-value-redis.ts').createRedisKeyValueStore>> | undefined;
   if (config.storage.kind === 'services') {
     // Both stores answer once before anything else runs, so a wrong URL or a stopped server is
     // one clear line at start, not the first failing query.
     const { databaseUrl, redisUrl } = config.storage;
     let redisProblem: string | undefined;
     try {
+      // ioredis only in services mode: embedded starts and CLI runs never load it.
+      const { createRedisKeyValueStore } = await import('./key-value-redis.ts');
       await pingDatabase(db).catch((error: Error) => {
         throw new StoreUnreachable('Postgres', databaseUrl, error.message, { cause: error });
       });

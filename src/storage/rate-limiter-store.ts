@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import type { RateLimiterMemory as MemoryLimiter, RateLimiterAbstract, RateLimiterRedis as RedisLimiter } from 'rate-limiter-flexible';
 import { limiterKeyPrefix } from './keyspaces/rate-limits.ts';
 
 export interface LimiterOptions {
@@ -9,6 +10,12 @@ export interface LimiterOptions {
   durationSeconds: number;
   blockSeconds?: number;
 }
+
+// The two limiter classes used, not the package's index, which loads the module of every store it
+// supports (Mongo, MySQL, DynamoDB, Etcd, …) on every start and CLI run.
+const require = createRequire(import.meta.url);
+const RateLimiterMemory = require('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof MemoryLimiter;
+const RateLimiterRedis = require('rate-limiter-flexible/lib/RateLimiterRedis.js') as typeof RedisLimiter;
 
 export type LimiterFactory = (options: LimiterOptions) => RateLimiterAbstract;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { createProviderSchema, providerNameSchema, providerView, updateProviderSchema } from '../../federation/index.ts';
+// The schemas' own module, not the federation service (openid-client): the CLI lists these routes.
+import { createProviderSchema, providerNameSchema, providerView, updateProviderSchema } from '../../federation/providers.ts';
 import type { Services } from '../../services.ts';
 import { adminRoute, created, noContent, ok, pageOf, pageQuery, paginate } from '../route.ts';
 

@@ -2,86 +2,11 @@
  * `gatehouse apply -f FILE` and `gatehouse export`: configuration as code (src/config-as-code/).
  * Both speak to the admin API through the CLI's transport — the running server's socket, or the
  * storage in-process — so every change is the same admin operation, validated and audited.
+ * These are only the command records (every CLI run lists them); what the commands do is in
+ * apply-run.ts, imported when one of them runs: the YAML parser, the file's schemas and the domain
+ * modules behind them would otherwise load with `gatehouse keys list` too.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { text } from 'node:stream/consumers';
-import {
-  AdminRefused,
-  applyPlan,
-  ConfigFileInvalid,
-  configFile,
-  describePlan,
-  exportState,
-  PlanRefused,
-  planChanges,
-  planSummary,
-  SecretUnavailable,
-} from '../../config-as-code/index.ts';
-import { EXIT, exitCodeOfStatus } from '../exit-codes.ts';
-import type { LocalCommand, LocalInput } from '../local-command.ts';
-import { createTransport } from '../transport.ts';
-import { UsageError } from '../usage-error.ts';
-
-/** Known refusals as one message each and an exit code; anything else is rethrown. */
-function refusal(error: unknown): { message: string; code: number } | undefined {
-  if (error instanceof ConfigFileInvalid) return { message: error.problems.join('\n'), code: EXIT.invalid };
-  if (error instanceof PlanRefused) return { message: `nothing was changed:\n${error.reasons.join('\n')}`, code: EXIT.invalid };
-  if (error instanceof SecretUnavailable) return { message: error.message, code: EXIT.usage };
-  if (error instanceof AdminRefused) return { message: error.message, code: exitCodeOfStatus(error.status) };
-  return undefined;
-}
-
-async function readConfigText(path: string): Promise<string> {
-  if (path === '-') return text(process.stdin);
-  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${path} (${error.code ?? error.message})`);
-  });
-}
-
-async function apply({ config, values, json, out }: LocalInput): Promise<number> {
-  const path = values.file;
-  if (typeof path !== 'string') throw new UsageError('give the file: gatehouse apply -f gatehouse.yaml (or -f - for stdin)');
-  const file = configFile(config.issuer);
-  const transport = createTransport(config);
-  try {
-    const parsed = file.parse(await readConfigText(path), path === '-' ? '<stdin>' : path);
-    const ctx = file.context((request) => transport.send(request), path === '-' ? process.cwd() : dirname(resolve(path)));
-    const plan = await planChanges(parsed, file.kinds, ctx, { prune: values.prune === true });
-    const summary = planSummary(plan);
-    const lines = describePlan(plan);
-    const dryRun = values['dry-run'] === true;
-    if (plan.refused.length > 0 || dryRun) {
-      if (plan.refused.length > 0) throw new PlanRefused(plan.refused);
-      out(json ? JSON.stringify({ dryRun, summary, changes: steps(plan) }, null, 2) : [...lines, headline(summary, 'would be'), 'dry run: nothing was changed'].join('\n'));
-      return EXIT.ok;
-    }
-    const shownOnce = await applyPlan(plan);
-    out(
-      json
-        ? JSON.stringify({ dryRun, summary, changes: steps(plan), shownOnce }, null, 2)
-        : [...lines, headline(summary, ''), ...shownOnce].join('\n'),
-    );
-    return EXIT.ok;
-  } catch (error) {
-    const known = refusal(error);
-    if (!known) throw error;
-    process.stderr.write(`gatehouse: ${known.message}\n`);
-    return known.code;
-  } finally {
-    await transport.close();
-  }
-}
-
-const steps = (plan: Awaited<ReturnType<typeof planChanges>>) =>
-  plan.steps.map((step) => ({ action: step.action, kind: step.kind.key, id: step.id, fields: step.fields }));
-
-function headline(summary: ReturnType<typeof planSummary>, verb: string): string {
-  const changes = summary.create + summary.update + summary.delete;
-  if (changes === 0) return `no changes (${summary.unchanged} unchanged)`;
-  const will = verb ? `${verb} ` : '';
-  return `${summary.create} ${will}created, ${summary.update} ${will}changed, ${summary.delete} ${will}deleted, ${summary.unchanged} unchanged`;
-}
+import type { LocalCommand } from '../local-command.ts';
 
 export const applyCommand: LocalCommand = {
   command: 'apply',
@@ -96,7 +21,7 @@ export const applyCommand: LocalCommand = {
     'gatehouse apply -f gatehouse.yaml',
     'gatehouse export > gatehouse.yaml && gatehouse apply -f gatehouse.yaml --prune',
   ],
-  run: async (input) => apply(input),
+  run: async (input) => (await import('./apply-run.ts')).apply(input),
 };
 
 export const exportCommand: LocalCommand = {
@@ -104,19 +29,5 @@ export const exportCommand: LocalCommand = {
   summary: 'Print the current clients, APIs, roles, groups and initial access tokens as a file for apply (no secrets)',
   flags: {},
   examples: ['gatehouse export > gatehouse.yaml', 'gatehouse export | gatehouse apply -f - --dry-run'],
-  async run({ config, out }) {
-    const file = configFile(config.issuer);
-    const transport = createTransport(config);
-    try {
-      out((await exportState(file.kinds, file.context((request) => transport.send(request), process.cwd()).admin)).trimEnd());
-      return EXIT.ok;
-    } catch (error) {
-      const known = refusal(error);
-      if (!known) throw error;
-      process.stderr.write(`gatehouse: ${known.message}\n`);
-      return known.code;
-    } finally {
-      await transport.close();
-    }
-  },
+  run: async (input) => (await import('./apply-run.ts')).exportConfig(input),
 };
