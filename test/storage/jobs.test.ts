@@ -67,6 +67,18 @@ function gated(job: Job) {
   return { job: { ...job, run }, entered: entered.promise, release: released.resolve };
 }
 
+/**
+ * Job locks held in this test's database. pg_locks lists the whole cluster: another suite's
+ * databases on the same Postgres hold job locks of their own.
+ */
+const jobLocksHere = async (granted: boolean) =>
+  (
+    await server.gatehouse.storage.db.raw(
+      `select count(*)::int as n from pg_locks
+        where locktype = 'advisory' and classid = 724311 and database = (select oid from pg_database where datname = current_database())${granted ? ' and granted' : ''}`,
+    )
+  ).rows[0].n as number;
+
 test('while one runner holds a cluster job, a runner on another connection pool is refused; once it is free, the other runs it', async () => {
   await seedExpired('exclusion-', 500);
   const held = gated(cleanupOn(server.gatehouse.storage));
@@ -74,23 +86,21 @@ test('while one runner holds a cluster job, a runner on another connection pool 
   const second = runnerOn(other, [cleanupOn(other)]);
 
   const running = first.runOnce('tokens.delete-expired');
-  await held.entered;
-  if (SERVICES) {
-    const locks = await server.gatehouse.storage.db.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 724311 and granted");
-    assert.equal(locks.rows[0].n, 1, 'the running job holds a Postgres advisory lock');
+  try {
+    await held.entered;
+    if (SERVICES) assert.equal(await jobLocksHere(true), 1, 'the running job holds a Postgres advisory lock');
+    await assert.rejects(second.runOnce('tokens.delete-expired'), Conflict, 'the second runner may not start it');
+    assert.equal(await remaining('exclusion-'), 500, 'and deleted nothing');
+  } finally {
+    // Released whatever happened above: a failed check must not leave the job (and its pooled
+    // connection) held, or closing the storage would wait for it forever.
+    held.release();
   }
-  await assert.rejects(second.runOnce('tokens.delete-expired'), Conflict, 'the second runner may not start it');
-  assert.equal(await remaining('exclusion-'), 500, 'and deleted nothing');
-
-  held.release();
   const report = await running;
   assert.deepEqual([report.outcome, report.outcome === 'success' && report.rows], ['success', 500]);
   const again = await second.runOnce('tokens.delete-expired');
   assert.deepEqual([again.outcome, again.outcome === 'success' && again.rows], ['success', 0], 'the lock is free again: the other runner runs it');
-  if (SERVICES) {
-    const locks = await server.gatehouse.storage.db.raw("select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 724311");
-    assert.equal(locks.rows[0].n, 0, 'and no lock is left behind');
-  }
+  if (SERVICES) assert.equal(await jobLocksHere(false), 0, 'and no lock is left behind');
 });
 
 test('scheduled on two runners with a 1 s interval, the job never runs twice at once and waits an interval after each success', async () => {
