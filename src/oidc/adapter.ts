@@ -161,8 +161,12 @@ export class GatehouseAdapter {
       const found = await this.#storage.payloads.findByUid(this.model, uid);
       return found ? { ...found.stored.payload } : undefined;
     }
-    const id = await this.#storage.oidcModels.idByUid(this.model, uid);
-    return id ? this.find(id) : undefined;
+    if (CREDENTIAL_MODELS.has(this.model)) {
+      const id = await this.#storage.oidcModels.idByUid(this.model, uid);
+      return id ? this.find(id) : undefined;
+    }
+    const entry = await this.#storage.oidcModels.readByUid(this.model, uid);
+    return entry ? this.#restore(entry.id, JSON.parse(entry.json), entry.consumedAt) : undefined;
   }
 
   /** RFC 8628: the device code a person's typed (normalized) user code stands for. */

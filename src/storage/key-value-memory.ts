@@ -23,19 +23,33 @@ export function createMemoryKeyValueStore(clock: Clock = systemClock): KeyValueS
   }, 60_000);
   sweep.unref();
 
+  const set = (key: string, value: string, ttlSeconds: number) => {
+    entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
+  };
+  const addToSet = (key: string, member: string, ttlSeconds: number) => {
+    const expiresAt = now() + ttlSeconds * 1000;
+    const entry = live(key);
+    if (entry && entry.value instanceof Set) {
+      entry.value.add(member);
+      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+    } else {
+      entries.set(key, { value: new Set([member]), expiresAt });
+    }
+  };
+  const stringAt = (key: string) => {
+    const value = live(key)?.value;
+    return typeof value === 'string' ? value : undefined;
+  };
+
   return {
     async get(key) {
-      const value = live(key)?.value;
-      return typeof value === 'string' ? value : undefined;
+      return stringAt(key);
     },
     async getMany(keys) {
-      return keys.map((key) => {
-        const value = live(key)?.value;
-        return typeof value === 'string' ? value : undefined;
-      });
+      return keys.map(stringAt);
     },
     async set(key, value, ttlSeconds) {
-      entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
+      set(key, value, ttlSeconds);
     },
     async setIfAbsent(key, value, ttlSeconds) {
       if (live(key)) return false;
@@ -46,14 +60,7 @@ export function createMemoryKeyValueStore(clock: Clock = systemClock): KeyValueS
       for (const key of keys) entries.delete(key);
     },
     async addToSet(key, member, ttlSeconds) {
-      const expiresAt = now() + ttlSeconds * 1000;
-      const entry = live(key);
-      if (entry && entry.value instanceof Set) {
-        entry.value.add(member);
-        entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
-      } else {
-        entries.set(key, { value: new Set([member]), expiresAt });
-      }
+      addToSet(key, member, ttlSeconds);
     },
     async members(key) {
       const entry = live(key);
@@ -67,6 +74,16 @@ export function createMemoryKeyValueStore(clock: Clock = systemClock): KeyValueS
       const entry = live(key);
       entries.delete(key);
       return entry && entry.value instanceof Set ? [...entry.value] : [];
+    },
+    async write(writes) {
+      for (const write of writes) {
+        if ('set' in write) set(write.set, write.value, write.ttlSeconds);
+        else addToSet(write.addToSet, write.member, write.ttlSeconds);
+      }
+    },
+    async readThrough(indexKey, targets) {
+      const id = stringAt(indexKey);
+      return id === undefined ? undefined : { id, values: targets.map((target) => stringAt(`${target.prefix}${id}${target.suffix}`)) };
     },
     async ping() {},
     async close() {

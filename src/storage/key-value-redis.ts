@@ -1,6 +1,21 @@
 import { Redis } from 'ioredis';
 import { StoreUnavailable } from '../errors.ts';
-import type { KeyValueStore } from './key-value.ts';
+import type { KeyValueStore, KeyValueWrite } from './key-value.ts';
+
+/**
+ * `readThrough` as one server-side step: GET the index, then GET each target built from the id.
+ * The target keys are computed in the script, so they carry the key prefix explicitly (ARGV[1]):
+ * ioredis prefixes only declared KEYS. Undeclared keys rule out Redis Cluster, which Gatehouse
+ * refuses anyway (see parseRedisUrl).
+ */
+const READ_THROUGH = `
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+local result = { id }
+for i = 2, #ARGV, 2 do
+  result[#result + 1] = redis.call('GET', ARGV[1] .. ARGV[i] .. id .. ARGV[i + 1])
+end
+return result`;
 
 export interface RedisOptions {
   url: string;
@@ -32,6 +47,15 @@ export function parseRedisUrl(url: string): { url: string } | { sentinels: Array
   };
 }
 
+type ReadThroughCommand = { gatehouseReadThrough: (key: string, ...args: string[]) => Promise<Array<string | null> | null> };
+
+function queueWrite(transaction: ReturnType<Redis['multi']>, write: KeyValueWrite): void {
+  const ttl = Math.max(1, Math.ceil(write.ttlSeconds));
+  if ('set' in write) transaction.set(write.set, write.value, 'EX', ttl);
+  // NX then GT: a new set gets the TTL, an existing one is only ever extended.
+  else transaction.sadd(write.addToSet, write.member).expire(write.addToSet, ttl, 'NX').expire(write.addToSet, ttl, 'GT');
+}
+
 export function createRedisClient(options: RedisOptions): Redis {
   const target = parseRedisUrl(options.url);
   const common = {
@@ -58,6 +82,7 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
       options.onError?.(error);
     }
   });
+  redis.defineCommand('gatehouseReadThrough', { numberOfKeys: 1, lua: READ_THROUGH });
   await redis.connect();
   const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
     try {
@@ -84,8 +109,9 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
       }),
     addToSet: (key, member, ttlSeconds) =>
       guard(async () => {
-        const ttl = Math.max(1, Math.ceil(ttlSeconds));
-        await redis.multi().sadd(key, member).expire(key, ttl, 'NX').expire(key, ttl, 'GT').exec();
+        const transaction = redis.multi();
+        queueWrite(transaction, { addToSet: key, member, ttlSeconds });
+        await transaction.exec();
       }),
     members: (key) => guard(() => redis.smembers(key)),
     removeFromSet: (key, member) =>
@@ -97,6 +123,23 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
         const result = await redis.multi().smembers(key).del(key).exec();
         const members = result?.[0]?.[1];
         return Array.isArray(members) ? (members as string[]) : [];
+      }),
+    write: (writes) =>
+      guard(async () => {
+        if (writes.length === 0) return;
+        const transaction = redis.multi();
+        for (const write of writes) queueWrite(transaction, write);
+        const results = await transaction.exec();
+        const failed = results?.find(([error]) => error);
+        if (!results || failed) throw failed?.[0] ?? new Error('transaction discarded');
+      }),
+    readThrough: (indexKey, targets) =>
+      guard(async () => {
+        const scripted = redis as unknown as ReadThroughCommand;
+        const reply = await scripted.gatehouseReadThrough(indexKey, options.prefix, ...targets.flatMap((target) => [target.prefix, target.suffix]));
+        if (!Array.isArray(reply)) return undefined;
+        const [id, ...values] = reply;
+        return { id: id!, values: targets.map((_, index) => values[index] ?? undefined) };
       }),
     ping: () =>
       guard(async () => {

@@ -3,6 +3,16 @@
  * implementations pass the same contract suite (test/storage/key-value.contract.ts).
  * Every write carries a TTL: nothing ephemeral outlives its purpose.
  */
+export type KeyValueWrite =
+  | { set: string; value: string; ttlSeconds: number }
+  | { addToSet: string; member: string; ttlSeconds: number };
+
+/** Where an index's id leads: the key `prefix + id + suffix`. */
+export interface IndexTarget {
+  prefix: string;
+  suffix: string;
+}
+
 export interface KeyValueStore {
   get(key: string): Promise<string | undefined>;
   getMany(keys: readonly string[]): Promise<Array<string | undefined>>;
@@ -18,6 +28,16 @@ export interface KeyValueStore {
   removeFromSet(key: string, member: string): Promise<void>;
   /** Returns the members of a set and deletes it, atomically. */
   takeSet(key: string): Promise<string[]>;
+  /**
+   * Several writes that land together or not at all, in one round trip: a payload and its
+   * indexes, so no reader ever finds an index pointing at a payload that was never written.
+   */
+  write(writes: readonly KeyValueWrite[]): Promise<void>;
+  /**
+   * Follows an index in one round trip: the id stored at `indexKey`, then the value of each
+   * `prefix + id + suffix`. Undefined when the index is absent.
+   */
+  readThrough(indexKey: string, targets: readonly IndexTarget[]): Promise<{ id: string; values: Array<string | undefined> } | undefined>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -57,4 +57,41 @@ export function keyValueContract(name: string, open: () => Promise<KeyValueStore
       await kv.close();
     }
   });
+
+  test(`${name}: write lands a payload and its indexes together`, async () => {
+    const kv = await open();
+    try {
+      await kv.write([
+        { set: 'payload:1', value: '{"a":1}', ttlSeconds: 60 },
+        { addToSet: 'index:g', member: 'payload:1', ttlSeconds: 60 },
+        { set: 'uid:u1', value: '1', ttlSeconds: 60 },
+      ]);
+      assert.deepEqual(await kv.getMany(['payload:1', 'uid:u1']), ['{"a":1}', '1']);
+      assert.deepEqual(await kv.members('index:g'), ['payload:1']);
+      await kv.write([{ addToSet: 'index:g', member: 'payload:2', ttlSeconds: 60 }]);
+      assert.deepEqual((await kv.members('index:g')).sort(), ['payload:1', 'payload:2']);
+    } finally {
+      await kv.close();
+    }
+  });
+
+  test(`${name}: readThrough follows an index to its targets, absent ones as undefined`, async () => {
+    const kv = await open();
+    try {
+      assert.equal(await kv.readThrough('uid:none', [{ prefix: 'payload:', suffix: '' }]), undefined);
+      await kv.set('uid:u1', 'id-1', 60);
+      await kv.set('payload:id-1', 'the payload', 60);
+      await kv.set('payload:id-1:marker', 'marked', 60);
+      const targets = [
+        { prefix: 'payload:', suffix: '' },
+        { prefix: 'payload:', suffix: ':missing' },
+        { prefix: 'payload:', suffix: ':marker' },
+      ];
+      assert.deepEqual(await kv.readThrough('uid:u1', targets), { id: 'id-1', values: ['the payload', undefined, 'marked'] });
+      await kv.delete(['payload:id-1']);
+      assert.deepEqual(await kv.readThrough('uid:u1', targets), { id: 'id-1', values: [undefined, undefined, 'marked'] });
+    } finally {
+      await kv.close();
+    }
+  });
 }

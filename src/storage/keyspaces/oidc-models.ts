@@ -14,10 +14,12 @@ import type { KeyValueStore } from '../key-value.ts';
 
 export const OIDC_MODEL_PREFIXES = ['oidc:'] as const;
 
+const CONSUMED_SUFFIX = ':consumed';
+
 /** Spelled here only; the sessions keyspace reads Session payloads through these too. */
 export const oidcModelKeys = {
   payload: (model: string, key: string) => `oidc:${model}:${key}`,
-  consumed: (model: string, key: string) => `oidc:${model}:${key}:consumed`,
+  consumed: (model: string, key: string) => `oidc:${model}:${key}${CONSUMED_SUFFIX}`,
   uid: (model: string, uid: string) => `oidc:${model}:uid:${uid}`,
   grant: (grantId: string) => `oidc:grant:${grantId}`,
   userCode: (model: string, mac: string) => `oidc:${model}:user-code:${mac}`,
@@ -30,10 +32,11 @@ export function createOidcModelKeyspace(kv: KeyValueStore) {
   return {
     /** Stores a payload with its indexes (grant membership, uid → id), all with the payload's TTL. */
     async save(model: string, key: string, entry: { json: string; id: string; ttlSeconds: number; grantId?: string | undefined; uid?: string | undefined }) {
-      await kv.set(oidcModelKeys.payload(model, key), entry.json, entry.ttlSeconds);
-      await Promise.all([
-        entry.grantId ? kv.addToSet(oidcModelKeys.grant(entry.grantId), grantMember(model, key), entry.ttlSeconds) : undefined,
-        entry.uid ? kv.set(oidcModelKeys.uid(model, entry.uid), entry.id, entry.ttlSeconds) : undefined,
+      const ttlSeconds = entry.ttlSeconds;
+      await kv.write([
+        { set: oidcModelKeys.payload(model, key), value: entry.json, ttlSeconds },
+        ...(entry.grantId ? [{ addToSet: oidcModelKeys.grant(entry.grantId), member: grantMember(model, key), ttlSeconds }] : []),
+        ...(entry.uid ? [{ set: oidcModelKeys.uid(model, entry.uid), value: entry.id, ttlSeconds }] : []),
       ]);
     },
 
@@ -45,6 +48,21 @@ export function createOidcModelKeyspace(kv: KeyValueStore) {
 
     /** The id saved under `uid`, if it is still there. */
     idByUid: async (model: string, uid: string): Promise<string | undefined> => kv.get(oidcModelKeys.uid(model, uid)),
+
+    /**
+     * What `read` gives for the entry saved under `uid`, found in one round trip (a session is
+     * looked up by uid for every session-bound access token a resource server presents). Only for
+     * models whose storage key is their id (not credentials, which are stored under a digest).
+     */
+    async readByUid(model: string, uid: string): Promise<{ id: string; json: string; consumedAt: number | undefined } | undefined> {
+      const payloadPrefix = oidcModelKeys.payload(model, '');
+      const found = await kv.readThrough(oidcModelKeys.uid(model, uid), [
+        { prefix: payloadPrefix, suffix: '' },
+        { prefix: payloadPrefix, suffix: CONSUMED_SUFFIX },
+      ]);
+      const [json, consumed] = found?.values ?? [];
+      return found && json ? { id: found.id, json, consumedAt: consumed ? Number(consumed) : undefined } : undefined;
+    },
 
     /** RFC 8628: the (sealed) device code a user code stands for, under the user code's HMAC. */
     indexUserCode: (model: string, mac: string, sealedId: string, ttlSeconds: number): Promise<void> =>
