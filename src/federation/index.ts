@@ -174,7 +174,7 @@ export function createFederation(deps: FederationDeps) {
     async begin(input: { provider: string; uid: string; loginHint?: string | undefined; prompt?: string | undefined }): Promise<URL> {
       const row = await enabled(input.provider);
       if (!row) throw new NotFound(`identity provider ${input.provider}`);
-      const transaction = newTransaction();
+      const transaction = await newTransaction();
       const url = await client.authorizationUrl(endpointsOf(row), {
         redirectUri: callbackUrlOf(deps.issuer, row.name),
         transaction,

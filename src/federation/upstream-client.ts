@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { importJWK } from 'jose';
-import * as oidc from 'openid-client';
+import type * as Oidc from 'openid-client';
 import { GatehouseError } from '../errors.ts';
 
 const CACHE_TTL_MS = 10 * 60 * 1000;
@@ -57,26 +57,35 @@ export interface Transaction {
   codeVerifier: string;
 }
 
-export const newTransaction = (): Transaction => ({ state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() });
+/** openid-client, loaded at the first upstream sign-in (resident memory of a server without federation). */
+let openidClient: Promise<typeof Oidc> | undefined;
+const loadOpenidClient = () => (openidClient ??= import('openid-client'));
+
+export async function newTransaction(): Promise<Transaction> {
+  const oidc = await loadOpenidClient();
+  return { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
+}
 
 export function createUpstreamClient(options: { allowInsecureHttp: boolean }) {
-  const cache = new Map<string, { version: string; expires: number; config: Promise<oidc.Configuration> }>();
+  const cache = new Map<string, { version: string; expires: number; config: Promise<Oidc.Configuration> }>();
 
-  async function clientAuth(endpoints: UpstreamEndpoints): Promise<oidc.ClientAuth> {
+  async function clientAuth(endpoints: UpstreamEndpoints): Promise<Oidc.ClientAuth> {
+    const oidc = await loadOpenidClient();
     if (endpoints.clientAuth === 'private_key_jwt') {
       const jwk = await endpoints.privateKey();
       if (!jwk) throw new UpstreamRejected('invalid_response', 'no private key is configured for private_key_jwt');
-      const key = (await importJWK(jwk as Parameters<typeof importJWK>[0], typeof jwk.alg === 'string' ? jwk.alg : 'RS256')) as oidc.CryptoKey;
+      const key = (await importJWK(jwk as Parameters<typeof importJWK>[0], typeof jwk.alg === 'string' ? jwk.alg : 'RS256')) as Oidc.CryptoKey;
       return oidc.PrivateKeyJwt({ key, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined });
     }
     const secret = await endpoints.secret();
     return endpoints.clientAuth === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
   }
 
-  async function build(endpoints: UpstreamEndpoints): Promise<oidc.Configuration> {
+  async function build(endpoints: UpstreamEndpoints): Promise<Oidc.Configuration> {
     const auth = await clientAuth(endpoints);
+    const oidc = await loadOpenidClient();
     const execute = options.allowInsecureHttp ? [oidc.allowInsecureRequests] : [];
-    let config: oidc.Configuration;
+    let config: Oidc.Configuration;
     if (endpoints.protocol === 'oauth2') {
       config = new oidc.Configuration(
         {
@@ -103,7 +112,7 @@ export function createUpstreamClient(options: { allowInsecureHttp: boolean }) {
     return config;
   }
 
-  function configurationOf(endpoints: UpstreamEndpoints): Promise<oidc.Configuration> {
+  function configurationOf(endpoints: UpstreamEndpoints): Promise<Oidc.Configuration> {
     const cached = cache.get(endpoints.name);
     if (cached && cached.version === endpoints.version && cached.expires > Date.now()) return cached.config;
     const config = build(endpoints);
@@ -115,7 +124,7 @@ export function createUpstreamClient(options: { allowInsecureHttp: boolean }) {
   return {
     /** Where to send the browser: the upstream's authorization endpoint with this transaction. */
     async authorizationUrl(endpoints: UpstreamEndpoints, input: { redirectUri: string; transaction: Transaction; loginHint?: string | undefined; prompt?: string | undefined }): Promise<URL> {
-      const config = await configurationOf(endpoints);
+      const [config, oidc] = await Promise.all([configurationOf(endpoints), loadOpenidClient()]);
       const parameters: Record<string, string> = {
         redirect_uri: input.redirectUri,
         scope: endpoints.scopes.join(' '),
@@ -136,7 +145,7 @@ export function createUpstreamClient(options: { allowInsecureHttp: boolean }) {
      * userinfo for plain OAuth 2).
      */
     async exchange(endpoints: UpstreamEndpoints, input: { callbackUrl: URL; transaction: Transaction }): Promise<Record<string, unknown>> {
-      const config = await configurationOf(endpoints);
+      const [config, oidc] = await Promise.all([configurationOf(endpoints), loadOpenidClient()]);
       try {
         const tokens = await oidc.authorizationCodeGrant(config, input.callbackUrl, {
           pkceCodeVerifier: input.transaction.codeVerifier,
@@ -147,14 +156,14 @@ export function createUpstreamClient(options: { allowInsecureHttp: boolean }) {
         const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck);
         return { ...userinfo, sub: String((userinfo as Record<string, unknown>).sub ?? (userinfo as Record<string, unknown>).id ?? '') };
       } catch (error) {
-        throw classify(endpoints.name, error);
+        throw classify(endpoints.name, error, oidc);
       }
     },
   };
 }
 
 /** An upstream failure: unreachable (try again) or a refused answer, with what was wrong. */
-function classify(provider: string, error: unknown): Error {
+function classify(provider: string, error: unknown, oidc: typeof Oidc): Error {
   if (error instanceof UpstreamRejected || error instanceof UpstreamUnavailable) return error;
   if (error instanceof oidc.AuthorizationResponseError) return new UpstreamRejected('upstream_error', `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`);
   if (error instanceof oidc.ResponseBodyError) {

@@ -20,10 +20,13 @@
  * await mfa.verify(userId, code); // { ok: true, method: 'otp' | 'recovery' }
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { generateSecret, generateURI, verify as verifyTotp } from 'otplib/functional';
 import { type Clock, epochSeconds } from '../clock.ts';
 import { seal, unseal } from '../sealing.ts';
 import type { MfaQueries } from '../storage/queries/mfa.ts';
+
+/** otplib, loaded at the first TOTP check or enrolment (resident memory of an idle server). */
+let otplib: Promise<typeof import('otplib/functional')> | undefined;
+const loadOtplib = () => (otplib ??= import('otplib/functional'));
 
 export { acrOf, acrSatisfies, decideMfa, MFA_ACR, type MfaDecision, type MfaFacts, PASSWORD_ACR, PHISHING_RESISTANT_ACR } from './policy.ts';
 
@@ -80,12 +83,14 @@ export function createMfaService(deps: {
 
   async function matchStep(secret: string, code: string): Promise<number | undefined> {
     if (!/^\d{6}$/.test(code.trim())) return undefined;
+    const { verify: verifyTotp } = await loadOtplib();
     const result = await verifyTotp({ secret, token: code.trim(), epoch: epochSeconds(clock), epochTolerance: 30 });
     // TOTP results carry the matched time step (the union type also covers HOTP, which does not).
     return result.valid && 'timeStep' in result ? (result.timeStep as number) : undefined;
   }
 
   async function present(id: string, secret: string, label: string): Promise<Enrolment> {
+    const { generateURI } = await loadOtplib();
     const uri = generateURI({ issuer: deps.issuerName, label, secret });
     // Loaded at the first enrolment, not at start (resident memory of an idle server).
     const { default: QRCode } = await import('qrcode');
@@ -112,7 +117,7 @@ export function createMfaService(deps: {
      */
     async beginEnrolment(userId: string, label: string, baseEpoch: number): Promise<Enrolment> {
       const id = randomBytes(16).toString('base64url');
-      const secret = generateSecret();
+      const secret = (await loadOtplib()).generateSecret();
       const now = clock.now();
       await mfa.createEnrolment({
         id,
