@@ -90,7 +90,7 @@ export async function createGatehouse(
     });
     const initialKeys = await services.keys.currentView();
     keyView = initialKeys;
-    const views = createViews({ theme: config.theme, cache: config.production });
+    const views = createViews({ theme: config.theme });
     // oidc-provider takes its keys at construction: a new key set means a new provider.
     const buildProvider = (keys: KeyView) => {
       const provider = createProvider({

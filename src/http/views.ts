@@ -25,9 +25,12 @@ export const VIEWS_DIR = join(import.meta.dirname, '..', '..', 'views');
  * Server-rendered pages; every interpolation is HTML-escaped unless it uses the raw tag. The theme
  * colour is served as /assets/theme.css so no page needs an inline style (strict CSP).
  */
-export function createViews(options: { theme: Theme; cache: boolean; viewsDir?: string }): Views {
+export function createViews(options: { theme: Theme; viewsDir?: string }): Views {
   const dir = options.viewsDir ?? VIEWS_DIR;
-  const eta = new Eta({ views: dir, autoEscape: true, cache: options.cache, autoTrim: false });
+  // Compiled once per process in every mode, as the dictionaries and assets are read once: reading
+  // and compiling each template at each render cost every page a file read and a compile. A
+  // changed template shows after a restart.
+  const eta = new Eta({ views: dir, autoEscape: true, cache: true, autoTrim: false });
   const dictionaries = loadDictionaries(dir);
   const css = 'text/css; charset=utf-8';
   const assets = new Map<string, { body: Buffer; type: string }>([
