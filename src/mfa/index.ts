@@ -102,8 +102,8 @@ export function createMfaService(deps: {
 
   return {
     async factor(userId: string): Promise<FactorState> {
-      const [row, passkeys, epoch] = await Promise.all([mfa.find(userId), mfa.passkeyCount(userId), mfa.epoch(userId)]);
-      return { enrolled: row !== undefined || passkeys > 0, totp: row !== undefined, passkeys, epoch };
+      const { totp, passkeys, epoch } = await mfa.factorFacts(userId);
+      return { enrolled: totp || passkeys > 0, totp, passkeys, epoch };
     },
 
     /** Whether a TOTP authenticator is set up (passkeys are counted by factor()). */

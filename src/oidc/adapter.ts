@@ -63,7 +63,7 @@ export interface OidcStorage {
   clients: Pick<ClientQueries, 'find'>;
   /** Ephemeral models and their indexes (storage/keyspaces/). */
   oidcModels: OidcModelKeyspace;
-  sessions: Pick<SessionKeyspace, 'addToAccount' | 'activity' | 'recordActivity'>;
+  sessions: Pick<SessionKeyspace, 'accountIndexWrite' | 'activity' | 'recordActivity'>;
   clock: Clock;
   /**
    * The key-encryption secret: a user code is indexed by an HMAC under a key derived from it, and
@@ -132,13 +132,12 @@ export class GatehouseAdapter {
     }
     const ttl =
       (expiresIn && expiresIn > 0 ? expiresIn : CONSUMED_MARKER_TTL_SECONDS) + (this.model === 'DeviceCode' ? DEVICE_CODE_EXPIRED_GRACE_SECONDS : 0);
+    // Everywhere-logout needs every session of an account, on any instance.
+    const accountIndex =
+      this.model === 'Session' && typeof payload.accountId === 'string' ? [this.#storage.sessions.accountIndexWrite(payload.accountId, key, ttl)] : [];
     await Promise.all([
       typeof payload.userCode === 'string' ? this.#indexUserCode(payload.userCode, id, ttl) : undefined,
-      this.#storage.oidcModels.save(this.model, key, { json: JSON.stringify(stored), id, ttlSeconds: ttl, grantId: payload.grantId, uid: payload.uid }),
-      // Everywhere-logout needs every session of an account, on any instance.
-      this.model === 'Session' && typeof payload.accountId === 'string'
-        ? this.#storage.sessions.addToAccount(payload.accountId, key, ttl)
-        : undefined,
+      this.#storage.oidcModels.save(this.model, key, { json: JSON.stringify(stored), id, ttlSeconds: ttl, grantId: payload.grantId, uid: payload.uid }, accountIndex),
     ]);
   }
 

@@ -10,7 +10,7 @@
  *   oidc:<Model>:user-code:<mac>  a device code sealed, by the HMAC of its user code (RFC 8628)
  *   oidc:<Model>:<key>:polled     a device code was polled within its interval (RFC 8628 slow_down)
  */
-import type { KeyValueStore } from '../key-value.ts';
+import type { KeyValueStore, KeyValueWrite } from '../key-value.ts';
 
 export const OIDC_MODEL_PREFIXES = ['oidc:'] as const;
 
@@ -30,13 +30,22 @@ const grantMember = (model: string, key: string) => `${model}|${key}`;
 
 export function createOidcModelKeyspace(kv: KeyValueStore) {
   return {
-    /** Stores a payload with its indexes (grant membership, uid → id), all with the payload's TTL. */
-    async save(model: string, key: string, entry: { json: string; id: string; ttlSeconds: number; grantId?: string | undefined; uid?: string | undefined }) {
+    /**
+     * Stores a payload with its indexes (grant membership, uid → id), all with the payload's TTL,
+     * and `alsoWrite` (another keyspace's index of it), together in one round trip.
+     */
+    async save(
+      model: string,
+      key: string,
+      entry: { json: string; id: string; ttlSeconds: number; grantId?: string | undefined; uid?: string | undefined },
+      alsoWrite: readonly KeyValueWrite[] = [],
+    ) {
       const ttlSeconds = entry.ttlSeconds;
       await kv.write([
         { set: oidcModelKeys.payload(model, key), value: entry.json, ttlSeconds },
         ...(entry.grantId ? [{ addToSet: oidcModelKeys.grant(entry.grantId), member: grantMember(model, key), ttlSeconds }] : []),
         ...(entry.uid ? [{ set: oidcModelKeys.uid(model, entry.uid), value: entry.id, ttlSeconds }] : []),
+        ...alsoWrite,
       ]);
     },
 

@@ -7,7 +7,7 @@
  *                                       so it also holds ids that no longer exist)
  *   session-activity:<uid>              { at, ip, userAgent } of the last use
  */
-import type { KeyValueStore } from '../key-value.ts';
+import type { KeyValueStore, KeyValueWrite } from '../key-value.ts';
 import { oidcModelKeys } from './oidc-models.ts';
 
 export const SESSION_PREFIXES = ['oidc:account-sessions:', 'session-activity:'] as const;
@@ -37,6 +37,12 @@ export function createSessionKeyspace(kv: KeyValueStore) {
   return {
     /** Indexes a saved Session under its account (with the Session's TTL). */
     addToAccount: (accountId: string, sessionId: string, ttlSeconds: number) => kv.addToSet(keys.accountSessions(accountId), sessionId, ttlSeconds),
+    /** The same index entry as a write, to land with the Session's own save (one round trip). */
+    accountIndexWrite: (accountId: string, sessionId: string, ttlSeconds: number): KeyValueWrite => ({
+      addToSet: keys.accountSessions(accountId),
+      member: sessionId,
+      ttlSeconds,
+    }),
     /** The Session ids indexed under the account (some may no longer exist). */
     idsOf: (accountId: string) => kv.members(keys.accountSessions(accountId)),
     /** Takes (reads and empties) the account's index, atomically. */

@@ -32,16 +32,22 @@ export function createMfaQueries(db: Knex) {
   return {
     find: (userId: string) => translated(db<TotpRow>('mfa_totp').where({ user_id: userId }).first()) as Promise<TotpRow | undefined>,
 
-    /** How many times the user's factor has changed (0 when it never did). */
-    epoch: async (userId: string): Promise<number> => {
-      const row = (await translated(db('mfa_state').select('epoch').where({ user_id: userId }).first())) as { epoch: string | number } | undefined;
-      return Number(row?.epoch ?? 0);
-    },
-
-    /** How many passkeys the user has (passkeys/ keeps them; the factor state counts them). */
-    passkeyCount: async (userId: string): Promise<number> => {
-      const row = await translated(db('passkeys').where({ user_id: userId }).count({ n: '*' }).first());
-      return Number(row?.n ?? 0);
+    /**
+     * The factor state in one statement (every sign-in step reads it): whether a TOTP authenticator
+     * is set up, how many passkeys the user has (passkeys/ keeps them) and the epoch (how many
+     * times the factor changed, 0 when it never did).
+     */
+    factorFacts: async (userId: string): Promise<{ totp: boolean; passkeys: number; epoch: number }> => {
+      const row = (await translated(
+        db
+          .select(
+            db.raw('exists (select 1 from mfa_totp where user_id = ?) as totp', [userId]),
+            db.raw('(select count(*) from passkeys where user_id = ?) as passkeys', [userId]),
+            db.raw('coalesce((select epoch from mfa_state where user_id = ?), 0) as epoch', [userId]),
+          )
+          .first(),
+      )) as { totp: boolean; passkeys: string | number; epoch: string | number };
+      return { totp: row.totp === true, passkeys: Number(row.passkeys), epoch: Number(row.epoch) };
     },
 
     /** A pending enrolment; expired ones of the same user are swept on the way. */
