@@ -46,8 +46,10 @@ const CREDENTIAL_MODELS = new Set([
  */
 const DEVICE_CODE_EXPIRED_GRACE_SECONDS = 600;
 
-/** How long a "consumed" marker outlives its code in the ephemeral store (codes live 60 s). */
+/** The lifetime of an ephemeral payload saved without one (and of a consumed marker whose payload is gone). */
 const CONSUMED_MARKER_TTL_SECONDS = 24 * 3600;
+/** How long a "consumed" marker outlives its payload: longer than any request that read the payload can take. */
+const CONSUMED_MARKER_MARGIN_SECONDS = 300;
 
 export type AdapterPayload = Record<string, unknown> & {
   accountId?: string;
@@ -202,7 +204,13 @@ export class GatehouseAdapter {
     const key = storageKey(this.model, id);
     const now = this.#storage.clock.now();
     if (this.#durable) return this.#storage.payloads.consumeOnce(this.model, key, now);
-    return this.#storage.oidcModels.markConsumed(this.model, key, Math.floor(now.getTime() / 1000), CONSUMED_MARKER_TTL_SECONDS);
+    return this.#storage.oidcModels.markConsumed(
+      this.model,
+      key,
+      Math.floor(now.getTime() / 1000),
+      CONSUMED_MARKER_MARGIN_SECONDS,
+      CONSUMED_MARKER_TTL_SECONDS,
+    );
   }
 
   /**

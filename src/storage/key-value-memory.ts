@@ -56,6 +56,14 @@ export function createMemoryKeyValueStore(clock: Clock = systemClock): KeyValueS
       entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
       return true;
     },
+    async setIfAbsentOutliving(key, value, anchor, withoutAnchorSeconds) {
+      if (live(key)) return false;
+      const anchorEntry = live(anchor.key);
+      const expiresAt =
+        anchorEntry && Number.isFinite(anchorEntry.expiresAt) ? anchorEntry.expiresAt + anchor.marginSeconds * 1000 : now() + withoutAnchorSeconds * 1000;
+      entries.set(key, { value, expiresAt });
+      return true;
+    },
     async delete(keys) {
       for (const key of keys) entries.delete(key);
     },

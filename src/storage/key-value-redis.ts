@@ -47,14 +47,28 @@ export function parseRedisUrl(url: string): { url: string } | { sentinels: Array
   };
 }
 
-type ReadThroughCommand = { gatehouseReadThrough: (key: string, ...args: string[]) => Promise<Array<string | null> | null> };
-
 function queueWrite(transaction: ReturnType<Redis['multi']>, write: KeyValueWrite): void {
   const ttl = Math.max(1, Math.ceil(write.ttlSeconds));
   if ('set' in write) transaction.set(write.set, write.value, 'EX', ttl);
   // NX then GT: a new set gets the TTL, an existing one is only ever extended.
   else transaction.sadd(write.addToSet, write.member).expire(write.addToSet, ttl, 'NX').expire(write.addToSet, ttl, 'GT');
 }
+
+/**
+ * `setIfAbsentOutliving` in one step: the anchor's remaining lifetime (PTTL: -2 gone, -1 no
+ * expiry) plus the margin, or the fallback lifetime; then SET NX with it.
+ */
+const SET_IF_ABSENT_OUTLIVING = `
+local remaining = redis.call('PTTL', KEYS[2])
+local ms = tonumber(ARGV[3])
+if remaining >= 0 then ms = remaining + tonumber(ARGV[2]) end
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', math.max(1, ms), 'NX') then return 1 end
+return 0`;
+
+type ScriptedCommands = {
+  gatehouseReadThrough: (key: string, ...args: string[]) => Promise<Array<string | null> | null>;
+  gatehouseSetIfAbsentOutliving: (key: string, anchorKey: string, value: string, marginMs: string, withoutAnchorMs: string) => Promise<number>;
+};
 
 export function createRedisClient(options: RedisOptions): Redis {
   const target = parseRedisUrl(options.url);
@@ -83,6 +97,8 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
     }
   });
   redis.defineCommand('gatehouseReadThrough', { numberOfKeys: 1, lua: READ_THROUGH });
+  redis.defineCommand('gatehouseSetIfAbsentOutliving', { numberOfKeys: 2, lua: SET_IF_ABSENT_OUTLIVING });
+  const scripted = redis as unknown as ScriptedCommands;
   await redis.connect();
   const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
     try {
@@ -103,6 +119,17 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
       }),
     setIfAbsent: (key, value, ttlSeconds) =>
       guard(async () => (await redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK'),
+    setIfAbsentOutliving: (key, value, anchor, withoutAnchorSeconds) =>
+      guard(
+        async () =>
+          (await scripted.gatehouseSetIfAbsentOutliving(
+            key,
+            anchor.key,
+            value,
+            String(Math.ceil(anchor.marginSeconds * 1000)),
+            String(Math.ceil(Math.max(1, withoutAnchorSeconds) * 1000)),
+          )) === 1,
+      ),
     delete: (keys) =>
       guard(async () => {
         if (keys.length > 0) await redis.del(...keys);
@@ -135,7 +162,6 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
       }),
     readThrough: (indexKey, targets) =>
       guard(async () => {
-        const scripted = redis as unknown as ReadThroughCommand;
         const reply = await scripted.gatehouseReadThrough(indexKey, options.prefix, ...targets.flatMap((target) => [target.prefix, target.suffix]));
         if (!Array.isArray(reply)) return undefined;
         const [id, ...values] = reply;

@@ -19,6 +19,11 @@ export interface KeyValueStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Atomic "create if absent"; true when this caller created the key. */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * `setIfAbsent` for a marker about another key: it expires `marginSeconds` after `anchorKey`
+   * does (or `withoutAnchorSeconds` from now when the anchor is gone or never expires).
+   */
+  setIfAbsentOutliving(key: string, value: string, anchor: { key: string; marginSeconds: number }, withoutAnchorSeconds: number): Promise<boolean>;
   delete(keys: readonly string[]): Promise<void>;
   /** Adds a member to a set; the set lives at least `ttlSeconds` from now. */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;

@@ -94,4 +94,22 @@ export function keyValueContract(name: string, open: () => Promise<KeyValueStore
       await kv.close();
     }
   });
+
+  test(`${name}: setIfAbsentOutliving creates once and expires a margin after its anchor, not a day later`, async () => {
+    const kv = await open();
+    try {
+      await kv.set('anchor', 'payload', 1);
+      assert.equal(await kv.setIfAbsentOutliving('marker', 'first', { key: 'anchor', marginSeconds: 5 }, 3600), true);
+      assert.equal(await kv.setIfAbsentOutliving('marker', 'second', { key: 'anchor', marginSeconds: 5 }, 3600), false);
+      assert.equal(await kv.setIfAbsentOutliving('orphan', 'o', { key: 'no-such-anchor', marginSeconds: 5 }, 3600), true);
+      await waitForExpiry(1);
+      assert.equal(await kv.get('anchor'), undefined);
+      assert.equal(await kv.get('marker'), 'first', 'the marker outlives its anchor');
+      await waitForExpiry(5);
+      assert.equal(await kv.get('marker'), undefined, 'then it goes with the margin');
+      assert.equal(await kv.get('orphan'), 'o', 'without an anchor it keeps the fallback lifetime');
+    } finally {
+      await kv.close();
+    }
+  });
 }

@@ -82,9 +82,13 @@ export function createOidcModelKeyspace(kv: KeyValueStore) {
     startPollInterval: (model: string, key: string, intervalSeconds: number): Promise<boolean> =>
       kv.setIfAbsent(oidcModelKeys.polled(model, key), '1', intervalSeconds),
 
-    /** The compare-and-set: true for exactly one caller. */
-    markConsumed: (model: string, key: string, atSeconds: number, ttlSeconds: number): Promise<boolean> =>
-      kv.setIfAbsent(oidcModelKeys.consumed(model, key), String(atSeconds), ttlSeconds),
+    /**
+     * The compare-and-set: true for exactly one caller. The marker outlives its payload by
+     * `marginSeconds` (a request that read the payload just before it expired or was revoked is
+     * still refused), and no longer: markers of every code ever used would otherwise pile up.
+     */
+    markConsumed: (model: string, key: string, atSeconds: number, marginSeconds: number, withoutPayloadSeconds: number): Promise<boolean> =>
+      kv.setIfAbsentOutliving(oidcModelKeys.consumed(model, key), String(atSeconds), { key: oidcModelKeys.payload(model, key), marginSeconds }, withoutPayloadSeconds),
 
     /** Deletes the payload; a consumed marker stays until it expires (see `takeGrant`). */
     remove: (model: string, key: string): Promise<void> => kv.delete([oidcModelKeys.payload(model, key)]),
