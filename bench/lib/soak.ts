@@ -25,7 +25,10 @@ import { basic, CC_BODY, pool, prepareServices, startGatehouse } from './targets
 
 const FORM = 'application/x-www-form-urlencoded';
 const MAX_IN_FLIGHT = 64;
-/** Refresh-token chains kept rotating; a sign-in beyond this abandons the oldest (as a client that forgot it). */
+/**
+ * Refresh-token chains kept rotating; a sign-in beyond this abandons the oldest by sign-in (as a
+ * client that forgot it), so no chain outlives its grant's absolute lifetime (5 minutes here).
+ */
 const MAX_CHAINS = 32;
 const SOAK_USERS = 4;
 /** Refresh-token chains created (by sign-ins) before the traffic starts. */
@@ -163,7 +166,8 @@ async function soak(options: SoakOptions, rates: Rates) {
   const web = basic(gh.web!.clientId, gh.web!.clientSecret);
   const nextIp = addressSource();
   let nextUser = 0;
-  const chains: string[] = [];
+  /** Next to refresh first; `signedInAt` orders them by age (a grant's lifetime counts from sign-in). */
+  const chains: Array<{ token: string; signedInAt: number }> = [];
   let accessToken = '';
 
   const signInOnce = async () => {
@@ -171,8 +175,11 @@ async function soak(options: SoakOptions, rates: Rates) {
     // offline_access needs prompt=consent (oidc-provider drops it otherwise).
     const { tokens } = await signIn({ url: gh.url, client: gh.web!, user: gh.users[nextUser++ % gh.users.length]!, ip: nextIp(), scope: 'openid offline_access', prompt: 'consent' });
     if (!tokens.refresh_token) throw new Error('the code exchange gave no refresh token');
-    chains.push(tokens.refresh_token);
-    if (chains.length > MAX_CHAINS) chains.shift();
+    chains.push({ token: tokens.refresh_token, signedInAt: Date.now() });
+    if (chains.length > MAX_CHAINS) {
+      const oldest = chains.reduce((found, chain, index) => (chain.signedInAt < chains[found]!.signedInAt ? index : found), 0);
+      chains.splice(oldest, 1);
+    }
     accessToken = tokens.access_token;
   };
   // Enough chains that a refresh finds one even when answers are slow (rate × latency in flight).
@@ -198,12 +205,12 @@ async function soak(options: SoakOptions, rates: Rates) {
     return status === 200 || fail(s, `${status} ${text}`);
   });
   stream('refresh_token', rates.refresh, async (s) => {
-    const token = chains.shift();
-    if (token === undefined) return 'skip';
-    const { status, text } = await post('/token', web, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString());
+    const chain = chains.shift();
+    if (chain === undefined) return 'skip';
+    const { status, text } = await post('/token', web, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chain.token }).toString());
     if (status !== 200) return fail(s, `${status} ${text}`);
     const body = JSON.parse(text) as { refresh_token: string; access_token: string };
-    chains.push(body.refresh_token);
+    chains.push({ token: body.refresh_token, signedInAt: chain.signedInAt });
     accessToken = body.access_token;
     return true;
   });
@@ -433,7 +440,7 @@ function summarize(result: SoakResult, options: SoakOptions, rates: Rates): { te
 Run on ${result.started.toISOString().slice(0, 16).replace('T', ' ')} UTC for ${fmt(minutes, 1)} min (commit ${gitCommit() ?? 'unknown'}, ${meta.nproc} CPUs, Node ${meta.node}):
 Gatehouse in services mode (Postgres + Redis) on loopback, ${result.settings}; server pinned to CPU 0, load on CPU 1.
 Open-loop traffic at a fixed rate (at most ${MAX_IN_FLIGHT} requests in flight per stream): client credentials, refresh-token rotation
-(${MAX_CHAINS} chains at most; each sign-in adds one and abandons the oldest), introspection of the latest access token,
+(${MAX_CHAINS} chains at most; each sign-in adds one and abandons the one signed in longest ago), introspection of the latest access token,
 and a full browser sign-in (a new browser each time: new session, code and grant) every ${rates.signin} s.
 Lifetimes are compressed so the steady state of a week arrives within the run: ${lifetimes}.
 Every ${options.sampleSeconds} s: the server's RSS, the row count of every table, the keys under Gatehouse's Redis
