@@ -39,6 +39,8 @@ interface Counts {
 /** Seconds of top-level tests per file, slowest first (written by the count reporter). */
 type FileSeconds = Record<string, number>;
 
+const TEST_TIMEOUT_MS = 10 * 60_000;
+
 function printSlowestFiles(files: FileSeconds | undefined): void {
   const slowest = Object.entries(files ?? {}).slice(0, 20);
   if (slowest.length === 0) return;
@@ -63,6 +65,12 @@ async function runNodeTest(label: string, globs: string[], env: Record<string, s
       [
         '--test',
         '--test-concurrency=2',
+        // A hung test or hook (a lock never released, a server that never answers) fails after
+        // this, and a file whose open handles would keep its process alive ends anyway: the run
+        // reports it instead of holding CI until it is killed. Far above the slowest test on a
+        // busy machine, so no test passes or fails by speed.
+        `--test-timeout=${TEST_TIMEOUT_MS}`,
+        '--test-force-exit',
         '--test-reporter=spec',
         '--test-reporter-destination=stdout',
         '--test-reporter=./test/harness/count-reporter.ts',
