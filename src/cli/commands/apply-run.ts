@@ -17,6 +17,7 @@ import {
   planChanges,
   planSummary,
   SecretUnavailable,
+  type SendAdminRequest,
 } from '../../config-as-code/index.ts';
 import { EXIT, exitCodeOfStatus } from '../exit-codes.ts';
 import type { LocalInput } from '../local-command.ts';
@@ -32,6 +33,24 @@ function refusal(error: unknown): { message: string; code: number } | undefined 
   return undefined;
 }
 
+/**
+ * Runs `work` with a transport to the server and closes it after; a known refusal becomes its
+ * message on stderr and its exit code.
+ */
+async function withAdminTransport(config: LocalInput['config'], work: (send: SendAdminRequest) => Promise<number>): Promise<number> {
+  const transport = createTransport(config);
+  try {
+    return await work((request) => transport.send(request));
+  } catch (error) {
+    const known = refusal(error);
+    if (!known) throw error;
+    process.stderr.write(`gatehouse: ${known.message}\n`);
+    return known.code;
+  } finally {
+    await transport.close();
+  }
+}
+
 async function readConfigText(path: string): Promise<string> {
   if (path === '-') return text(process.stdin);
   return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -44,10 +63,9 @@ export async function apply({ config, values, json, out }: LocalInput): Promise<
   const path = values.file;
   if (typeof path !== 'string') throw new UsageError('give the file: gatehouse apply -f gatehouse.yaml (or -f - for stdin)');
   const file = configFile(config.issuer);
-  const transport = createTransport(config);
-  try {
+  return withAdminTransport(config, async (send) => {
     const parsed = file.parse(await readConfigText(path), path === '-' ? '<stdin>' : path);
-    const ctx = file.context((request) => transport.send(request), path === '-' ? process.cwd() : dirname(resolve(path)));
+    const ctx = file.context(send, path === '-' ? process.cwd() : dirname(resolve(path)));
     const plan = await planChanges(parsed, file.kinds, ctx, { prune: values.prune === true });
     const summary = planSummary(plan);
     const lines = describePlan(plan);
@@ -64,14 +82,7 @@ export async function apply({ config, values, json, out }: LocalInput): Promise<
         : [...lines, headline(summary, ''), ...shownOnce].join('\n'),
     );
     return EXIT.ok;
-  } catch (error) {
-    const known = refusal(error);
-    if (!known) throw error;
-    process.stderr.write(`gatehouse: ${known.message}\n`);
-    return known.code;
-  } finally {
-    await transport.close();
-  }
+  });
 }
 
 const steps = (plan: Awaited<ReturnType<typeof planChanges>>) =>
@@ -88,16 +99,8 @@ function headline(summary: ReturnType<typeof planSummary>, verb: string): string
 /** `gatehouse export`: the current state as a file for apply. */
 export async function exportConfig({ config, out }: LocalInput): Promise<number> {
   const file = configFile(config.issuer);
-  const transport = createTransport(config);
-  try {
-    out((await exportState(file.kinds, file.context((request) => transport.send(request), process.cwd()).admin)).trimEnd());
+  return withAdminTransport(config, async (send) => {
+    out((await exportState(file.kinds, file.context(send, process.cwd()).admin)).trimEnd());
     return EXIT.ok;
-  } catch (error) {
-    const known = refusal(error);
-    if (!known) throw error;
-    process.stderr.write(`gatehouse: ${known.message}\n`);
-    return known.code;
-  } finally {
-    await transport.close();
-  }
+  });
 }
