@@ -6,7 +6,8 @@ import type { LiveProvider } from './live-provider.ts';
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 interface Kept {
-  body: Buffer;
+  /** A string: Node writes it with the headers in one write (see jwks-endpoint.ts). */
+  body: string;
   etag: string;
 }
 
@@ -33,7 +34,7 @@ export async function keepDiscoveryDocument(ctx: KoaContextWithOIDC, next: () =>
   if (!ctx.body || typeof ctx.body !== 'object') return;
   let kept = documents.get(ctx.oidc.provider);
   if (!kept) {
-    const body = Buffer.from(JSON.stringify(ctx.body));
+    const body = JSON.stringify(ctx.body);
     kept = { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
     documents.set(ctx.oidc.provider, kept);
   }
