@@ -40,6 +40,12 @@ interface Counts {
 type FileSeconds = Record<string, number>;
 
 const TEST_TIMEOUT_MS = 10 * 60_000;
+/**
+ * From Node 24 the runner applies --test-timeout to each test and hook of a file (a test's own
+ * `timeout`, like the browser tour's, wins); older runners apply it to the whole file, which would
+ * stop a long file midway, so they get none (npm scripts run the project-pinned Node 24).
+ */
+const PER_TEST_TIMEOUT = Number(process.versions.node.split('.')[0]) >= 24 ? [`--test-timeout=${TEST_TIMEOUT_MS}`] : [];
 
 function printSlowestFiles(files: FileSeconds | undefined): void {
   const slowest = Object.entries(files ?? {}).slice(0, 20);
@@ -69,7 +75,7 @@ async function runNodeTest(label: string, globs: string[], env: Record<string, s
         // this, and a file whose open handles would keep its process alive ends anyway: the run
         // reports it instead of holding CI until it is killed. Far above the slowest test on a
         // busy machine, so no test passes or fails by speed.
-        `--test-timeout=${TEST_TIMEOUT_MS}`,
+        ...PER_TEST_TIMEOUT,
         '--test-force-exit',
         '--test-reporter=spec',
         '--test-reporter-destination=stdout',

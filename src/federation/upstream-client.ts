@@ -59,7 +59,11 @@ export interface Transaction {
 
 /** openid-client, loaded at the first upstream sign-in (resident memory of a server without federation). */
 let openidClient: Promise<typeof Oidc> | undefined;
-const loadOpenidClient = () => (openidClient ??= import('openid-client'));
+const loadOpenidClient = () =>
+  (openidClient ??= import('openid-client').catch((error: unknown) => {
+    openidClient = undefined; // a failed load (a transient EMFILE) is retried by the next caller
+    throw error;
+  }));
 
 export async function newTransaction(): Promise<Transaction> {
   const oidc = await loadOpenidClient();

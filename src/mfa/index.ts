@@ -26,7 +26,11 @@ import type { MfaQueries } from '../storage/queries/mfa.ts';
 
 /** otplib, loaded at the first TOTP check or enrolment (resident memory of an idle server). */
 let otplib: Promise<typeof import('otplib/functional')> | undefined;
-const loadOtplib = () => (otplib ??= import('otplib/functional'));
+const loadOtplib = () =>
+  (otplib ??= import('otplib/functional').catch((error: unknown) => {
+    otplib = undefined; // a failed load (a transient EMFILE) is retried by the next caller
+    throw error;
+  }));
 
 export { acrOf, acrSatisfies, decideMfa, MFA_ACR, type MfaDecision, type MfaFacts, PASSWORD_ACR, PHISHING_RESISTANT_ACR } from './policy.ts';
 

@@ -34,8 +34,9 @@ export interface KeyValueStore {
   /** Returns the members of a set and deletes it, atomically. */
   takeSet(key: string): Promise<string[]>;
   /**
-   * Several writes that land together or not at all, in one round trip: a payload and its
-   * indexes, so no reader ever finds an index pointing at a payload that was never written.
+   * Several writes in one round trip and one transaction (Redis MULTI): a payload and its
+   * indexes, so no reader sees one without the others. MULTI does not roll back: a command that
+   * fails (only a key holding another type can) leaves the others applied, and the call rejects.
    */
   write(writes: readonly KeyValueWrite[]): Promise<void>;
   /**
