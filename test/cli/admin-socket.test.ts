@@ -12,6 +12,7 @@ import type { AdminRequest } from '../../src/admin/dispatch.ts';
 import { AdminSocketRefused, adminSocketPath, serveAdminSocket } from '../../src/admin/socket.ts';
 import { createLogger } from '../../src/logger.ts';
 import { storageEnv } from '../harness/mode.ts';
+import { canActAsAnotherUser, whyNotAnotherUser } from '../harness/other-user.ts';
 import { TEST_ENV } from '../harness/server.ts';
 import { clusterSecrets, startServerProcess } from '../harness/server-process.ts';
 import { runCli } from './run-cli.ts';
@@ -47,10 +48,10 @@ test('another local user cannot reach the admin socket, not even the moment it i
       { socket: '600', directory: '700' },
       'private from the moment it exists, under umask 000',
     );
-    if (process.getuid?.() === 0) {
+    if (canActAsAnotherUser()) {
       assert.equal(probe?.attack, 'EACCES', 'uid 65534 is refused at connect()');
     } else {
-      process.stderr.write('admin-socket.test: not root, so the connect as another user was not attempted (the modes were checked)\n');
+      process.stderr.write(`admin-socket.test: ${whyNotAnotherUser()}, so the connect as another user was not attempted (the modes were checked)\n`);
     }
     const { code, stdout } = await runCli(['roles', 'list', '--json'], { ...env, NODE_OPTIONS: '' });
     assert.equal(code, 0);
