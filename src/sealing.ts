@@ -3,9 +3,10 @@
  * A256GCM, jose) under the key-encryption secret: authenticated encryption, no hand-rolled crypto.
  */
 
+import { lazyImport } from './lazy-import.ts';
+
 /** jose, loaded at the first seal or unseal: the CLI lists the route records that import this module without sealing anything. */
-let jose: Promise<typeof import('jose')> | undefined;
-const loadJose = () => (jose ??= import('jose'));
+const loadJose = lazyImport(() => import('jose'));
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -8,10 +8,12 @@
  * One Configuration per provider record is kept for CACHE_TTL_MS (discovery and JWKS are fetched
  * once, not per sign-in); a record change (its `version`) or a failure starts afresh.
  */
+
 import { createHash } from 'node:crypto';
 import { importJWK } from 'jose';
 import type * as Oidc from 'openid-client';
 import { GatehouseError } from '../errors.ts';
+import { lazyImport } from '../lazy-import.ts';
 
 const CACHE_TTL_MS = 10 * 60 * 1000;
 const TIMEOUT_SECONDS = 10;
@@ -58,12 +60,7 @@ export interface Transaction {
 }
 
 /** openid-client, loaded at the first upstream sign-in (resident memory of a server without federation). */
-let openidClient: Promise<typeof Oidc> | undefined;
-const loadOpenidClient = () =>
-  (openidClient ??= import('openid-client').catch((error: unknown) => {
-    openidClient = undefined; // a failed load (a transient EMFILE) is retried by the next caller
-    throw error;
-  }));
+const loadOpenidClient = lazyImport(() => import('openid-client'));
 
 export async function newTransaction(): Promise<Transaction> {
   const oidc = await loadOpenidClient();

@@ -19,18 +19,15 @@
  * const outcome = await mfa.confirmEnrolment(userId, enrolment.id, code); // recovery codes once
  * await mfa.verify(userId, code); // { ok: true, method: 'otp' | 'recovery' }
  */
+
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { type Clock, epochSeconds } from '../clock.ts';
+import { lazyImport } from '../lazy-import.ts';
 import { seal, unseal } from '../sealing.ts';
 import type { MfaQueries } from '../storage/queries/mfa.ts';
 
 /** otplib, loaded at the first TOTP check or enrolment (resident memory of an idle server). */
-let otplib: Promise<typeof import('otplib/functional')> | undefined;
-const loadOtplib = () =>
-  (otplib ??= import('otplib/functional').catch((error: unknown) => {
-    otplib = undefined; // a failed load (a transient EMFILE) is retried by the next caller
-    throw error;
-  }));
+const loadOtplib = lazyImport(() => import('otplib/functional'));
 
 export { acrOf, acrSatisfies, decideMfa, MFA_ACR, type MfaDecision, type MfaFacts, PASSWORD_ACR, PHISHING_RESISTANT_ACR } from './policy.ts';
 

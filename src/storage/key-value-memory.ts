@@ -59,8 +59,7 @@ export function createMemoryKeyValueStore(clock: Clock = systemClock): KeyValueS
     async setIfAbsentOutliving(key, value, anchor, withoutAnchorSeconds) {
       if (live(key)) return false;
       const anchorEntry = live(anchor.key);
-      const expiresAt =
-        anchorEntry && Number.isFinite(anchorEntry.expiresAt) ? anchorEntry.expiresAt + anchor.marginSeconds * 1000 : now() + withoutAnchorSeconds * 1000;
+      const expiresAt = anchorEntry ? anchorEntry.expiresAt + anchor.marginSeconds * 1000 : now() + withoutAnchorSeconds * 1000;
       entries.set(key, { value, expiresAt });
       return true;
     },

@@ -99,6 +99,15 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
   redis.defineCommand('gatehouseReadThrough', { numberOfKeys: 1, lua: READ_THROUGH });
   redis.defineCommand('gatehouseSetIfAbsentOutliving', { numberOfKeys: 2, lua: SET_IF_ABSENT_OUTLIVING });
   const scripted = redis as unknown as ScriptedCommands;
+  const write: KeyValueStore['write'] = (writes) =>
+    guard(async () => {
+      if (writes.length === 0) return;
+      const transaction = redis.multi();
+      for (const entry of writes) queueWrite(transaction, entry);
+      const results = await transaction.exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('transaction discarded');
+    });
   await redis.connect();
   const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
     try {
@@ -134,12 +143,7 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
       guard(async () => {
         if (keys.length > 0) await redis.del(...keys);
       }),
-    addToSet: (key, member, ttlSeconds) =>
-      guard(async () => {
-        const transaction = redis.multi();
-        queueWrite(transaction, { addToSet: key, member, ttlSeconds });
-        await transaction.exec();
-      }),
+    addToSet: (key, member, ttlSeconds) => write([{ addToSet: key, member, ttlSeconds }]),
     members: (key) => guard(() => redis.smembers(key)),
     removeFromSet: (key, member) =>
       guard(async () => {
@@ -151,15 +155,7 @@ export async function createRedisKeyValueStore(options: RedisOptions): Promise<K
         const members = result?.[0]?.[1];
         return Array.isArray(members) ? (members as string[]) : [];
       }),
-    write: (writes) =>
-      guard(async () => {
-        if (writes.length === 0) return;
-        const transaction = redis.multi();
-        for (const write of writes) queueWrite(transaction, write);
-        const results = await transaction.exec();
-        const failed = results?.find(([error]) => error);
-        if (!results || failed) throw failed?.[0] ?? new Error('transaction discarded');
-      }),
+    write,
     readThrough: (indexKey, targets) =>
       guard(async () => {
         const reply = await scripted.gatehouseReadThrough(indexKey, options.prefix, ...targets.flatMap((target) => [target.prefix, target.suffix]));

@@ -33,16 +33,18 @@ export interface StoredSession {
   loginTs: number | undefined;
 }
 
+const accountIndexWrite = (accountId: string, sessionId: string, ttlSeconds: number): KeyValueWrite => ({
+  addToSet: keys.accountSessions(accountId),
+  member: sessionId,
+  ttlSeconds,
+});
+
 export function createSessionKeyspace(kv: KeyValueStore) {
   return {
     /** Indexes a saved Session under its account (with the Session's TTL). */
-    addToAccount: (accountId: string, sessionId: string, ttlSeconds: number) => kv.addToSet(keys.accountSessions(accountId), sessionId, ttlSeconds),
+    addToAccount: (accountId: string, sessionId: string, ttlSeconds: number) => kv.write([accountIndexWrite(accountId, sessionId, ttlSeconds)]),
     /** The same index entry as a write, to land with the Session's own save (one round trip). */
-    accountIndexWrite: (accountId: string, sessionId: string, ttlSeconds: number): KeyValueWrite => ({
-      addToSet: keys.accountSessions(accountId),
-      member: sessionId,
-      ttlSeconds,
-    }),
+    accountIndexWrite,
     /** The Session ids indexed under the account (some may no longer exist). */
     idsOf: (accountId: string) => kv.members(keys.accountSessions(accountId)),
     /** Takes (reads and empties) the account's index, atomically. */
